@@ -1,0 +1,93 @@
+// Error classes with stable codes. A leaf module: imports nothing from the project.
+
+export interface FtpsErrorOptions {
+  cause?: unknown;
+}
+
+/** Base class of every error this library throws on purpose. `code` is stable across versions. */
+export class FtpsError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: FtpsErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The server answered a command with a 4xx/5xx (or otherwise unexpected) reply. */
+export class FtpReplyError extends FtpsError {
+  /** Reply code, e.g. 550. */
+  readonly replyCode: number;
+  /** Full reply text (all lines joined with \n). */
+  readonly replyText: string;
+  /** The command that got this reply, with a PASS argument redacted. */
+  readonly command: string | undefined;
+  /** True for 4xx replies: trying again later may work. */
+  readonly transient: boolean;
+
+  constructor(replyCode: number, replyText: string, command?: string, options?: FtpsErrorOptions) {
+    const cmd = command === undefined ? '' : ` to "${command}"`;
+    super('ERR_FTPS_REPLY', `Server replied ${replyCode}${cmd}: ${replyText}`, options);
+    this.replyCode = replyCode;
+    this.replyText = replyText;
+    this.command = command;
+    this.transient = replyCode >= 400 && replyCode < 500;
+  }
+}
+
+/** The server broke the protocol: malformed reply, oversized reply, bad PASV/EPSV answer. */
+export class ProtocolError extends FtpsError {
+  constructor(message: string, options?: FtpsErrorOptions) {
+    super('ERR_FTPS_PROTOCOL', message, options);
+  }
+}
+
+/** TLS could not be established or verified, or the server refused AUTH TLS / PROT P. */
+export class TlsError extends FtpsError {
+  constructor(message: string, options?: FtpsErrorOptions) {
+    super('ERR_FTPS_TLS', message, options);
+  }
+}
+
+/** The network connection failed or was closed unexpectedly. */
+export class ConnectionError extends FtpsError {
+  constructor(message: string, options?: FtpsErrorOptions) {
+    super('ERR_FTPS_CONNECTION', message, options);
+  }
+}
+
+/** Opening the control connection (TCP + TLS + greeting) took longer than `timeouts.connect`. */
+export class ConnectTimeoutError extends FtpsError {
+  constructor(message: string, options?: FtpsErrorOptions) {
+    super('ERR_FTPS_CONNECT_TIMEOUT', message, options);
+  }
+}
+
+/** No (complete) reply arrived within `timeouts.reply`. The connection is closed. */
+export class ReplyTimeoutError extends FtpsError {
+  constructor(message: string, options?: FtpsErrorOptions) {
+    super('ERR_FTPS_REPLY_TIMEOUT', message, options);
+  }
+}
+
+/** The data connection was idle longer than `timeouts.data`. */
+export class DataTimeoutError extends FtpsError {
+  constructor(message: string, options?: FtpsErrorOptions) {
+    super('ERR_FTPS_DATA_TIMEOUT', message, options);
+  }
+}
+
+/** The client was closed (by `close()` or after a fatal error) before or during the operation. */
+export class ClientClosedError extends FtpsError {
+  constructor(message = 'Client is closed', options?: FtpsErrorOptions) {
+    super('ERR_FTPS_CLIENT_CLOSED', message, options);
+  }
+}
+
+/** A caller-supplied argument cannot be sent safely (CR, LF or NUL in a command argument, bad path). */
+export class InvalidArgumentError extends FtpsError {
+  constructor(message: string, options?: FtpsErrorOptions) {
+    super('ERR_FTPS_INVALID_ARGUMENT', message, options);
+  }
+}
