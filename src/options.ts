@@ -1,0 +1,154 @@
+// Option types, defaults and validation. Validation throws TypeError/RangeError naming the option,
+// so a mistake in the caller's code is told apart from a fault of the server or the network.
+import type { ConnectionOptions, PeerCertificate, SecureVersion } from 'node:tls';
+
+/** `'explicit'` (AUTH TLS on port 21), `'implicit'` (TLS from the first byte, port 990) or `false` (plain FTP). */
+export type SecureMode = 'explicit' | 'implicit' | false;
+
+/** TLS settings passed through to `tls.connect` for the control and every data connection. */
+export interface FtpsTlsOptions {
+  ca?: ConnectionOptions['ca'];
+  cert?: ConnectionOptions['cert'];
+  key?: ConnectionOptions['key'];
+  passphrase?: string;
+  pfx?: ConnectionOptions['pfx'];
+  ciphers?: string;
+  /** Default `'TLSv1.2'`. */
+  minVersion?: SecureVersion;
+  maxVersion?: SecureVersion;
+  /** Default `true`. Turning it off accepts any certificate: only for testing. */
+  rejectUnauthorized?: boolean;
+  /** SNI name and the name the certificate must match. Default: the host, when it is a name (not an IP). */
+  servername?: string;
+  checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
+}
+
+export interface TimeoutOptions {
+  /** TCP connect + TLS handshake + greeting of the control connection, and the TCP/TLS setup of a data connection. Default 15 000 ms. */
+  connect?: number;
+  /** Waiting for a reply to a command. Default 30 000 ms. */
+  reply?: number;
+  /** A data connection without any bytes moving. Default 30 000 ms. */
+  data?: number;
+}
+
+export interface FtpsClientOptions {
+  host: string;
+  /** Default 21 (explicit, plain) or 990 (implicit). */
+  port?: number;
+  /** Default `'anonymous'`. */
+  user?: string;
+  /** Default `'anonymous@'`. */
+  password?: string;
+  /** Sent when the server asks for an account (332). */
+  account?: string;
+  /** Default `'explicit'`; `true` means `'explicit'`. */
+  secure?: SecureMode | true;
+  tls?: FtpsTlsOptions;
+  timeouts?: TimeoutOptions;
+  /**
+   * Connect data connections to the address a 227 reply names instead of the control host.
+   * Default `false`: servers behind NAT often name an unreachable address, and trusting it lets a
+   * server point the client at any host.
+   */
+  trustPasvAddress?: boolean;
+  /** Encoding of paths and listings on the wire. Default `'utf8'`. */
+  encoding?: 'utf8' | 'latin1';
+  /** Cap on the bytes of one server reply. Default 64 KiB. */
+  maxReplyBytes?: number;
+}
+
+export interface ResolvedOptions {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  account: string | undefined;
+  secure: SecureMode;
+  tls: FtpsTlsOptions;
+  timeouts: Required<TimeoutOptions>;
+  trustPasvAddress: boolean;
+  encoding: 'utf8' | 'latin1';
+  maxReplyBytes: number;
+}
+
+export const DEFAULT_TIMEOUTS: Readonly<Required<TimeoutOptions>> = { connect: 15_000, reply: 30_000, data: 30_000 };
+
+const SECURE_VERSIONS: readonly string[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+
+/** Parses `ftps://` (implicit), `ftpes://` (explicit) and `ftp://` (plain) URLs; user, password and port come from the URL. */
+export function optionsFromUrl(url: string | URL): FtpsClientOptions {
+  let parsed: URL;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : url;
+  } catch (err) {
+    throw new TypeError(`Invalid FTP URL: ${String(url)}`, { cause: err });
+  }
+  const modes: Record<string, SecureMode> = { 'ftps:': 'implicit', 'ftpes:': 'explicit', 'ftp:': false };
+  const secure = modes[parsed.protocol];
+  if (secure === undefined) {
+    throw new TypeError(`Unsupported URL scheme "${parsed.protocol}": use ftps:// (implicit), ftpes:// (explicit) or ftp:// (plain)`);
+  }
+  // URL keeps brackets around IPv6 hosts; sockets want them off.
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  const options: FtpsClientOptions = { host, secure };
+  if (parsed.port !== '') options.port = Number(parsed.port);
+  if (parsed.username !== '') options.user = decodeURIComponent(parsed.username);
+  if (parsed.password !== '') options.password = decodeURIComponent(parsed.password);
+  return options;
+}
+
+function checkTimeout(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`Option "timeouts.${name}" must be a positive number of milliseconds, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkString(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new TypeError(`Option "${name}" must be a string`);
+  if (/[\r\n\0]/.test(value)) throw new TypeError(`Option "${name}" must not contain CR, LF or NUL`);
+  return value;
+}
+
+export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
+  if (input === null || typeof input !== 'object') throw new TypeError('Options must be an object');
+  if (typeof input.host !== 'string' || input.host.trim() === '') throw new TypeError('Option "host" must be a non-empty string');
+  const secureIn = input.secure ?? 'explicit';
+  if (secureIn !== true && secureIn !== false && secureIn !== 'explicit' && secureIn !== 'implicit') {
+    throw new TypeError(`Option "secure" must be 'explicit', 'implicit', true or false, got ${String(secureIn)}`);
+  }
+  const secure: SecureMode = secureIn === true ? 'explicit' : secureIn;
+  const port = input.port ?? (secure === 'implicit' ? 990 : 21);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`Option "port" must be an integer 1-65535, got ${String(input.port)}`);
+  const encoding = input.encoding ?? 'utf8';
+  if (encoding !== 'utf8' && encoding !== 'latin1') throw new TypeError(`Option "encoding" must be 'utf8' or 'latin1'`);
+  const maxReplyBytes = input.maxReplyBytes ?? 64 * 1024;
+  if (!Number.isInteger(maxReplyBytes) || maxReplyBytes < 512) throw new RangeError('Option "maxReplyBytes" must be an integer >= 512');
+  const tls = { ...(input.tls ?? {}) };
+  for (const key of ['minVersion', 'maxVersion'] as const) {
+    const v = tls[key];
+    if (v !== undefined && !SECURE_VERSIONS.includes(v)) throw new TypeError(`Option "tls.${key}" must be one of ${SECURE_VERSIONS.join(', ')}`);
+  }
+  tls.minVersion ??= 'TLSv1.2';
+  const t = input.timeouts ?? {};
+  return {
+    host: input.host,
+    port,
+    user: checkString('user', input.user) ?? 'anonymous',
+    password: checkString('password', input.password) ?? 'anonymous@',
+    account: checkString('account', input.account),
+    secure,
+    tls,
+    timeouts: {
+      connect: checkTimeout('connect', t.connect) ?? DEFAULT_TIMEOUTS.connect,
+      reply: checkTimeout('reply', t.reply) ?? DEFAULT_TIMEOUTS.reply,
+      data: checkTimeout('data', t.data) ?? DEFAULT_TIMEOUTS.data,
+    },
+    trustPasvAddress: input.trustPasvAddress ?? false,
+    encoding,
+    maxReplyBytes,
+  };
+}

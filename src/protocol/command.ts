@@ -1,0 +1,54 @@
+import { InvalidArgumentError } from '../errors.js';
+import type { TextEncoding } from './lines.js';
+
+const VERB = /^[A-Za-z]{3,4}$/;
+const LINE_BREAKING = /[\r\n\0]/;
+// With the u flag only unpaired surrogates match: they cannot be encoded and would reach the server as U+FFFD.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const REDACTED_VERB = /^(\s*)(PASS|ACCT)(?=\s|$)/i;
+
+/**
+ * Builds a command line "VERB arg" (no terminator); the verb is upper-cased, the argument kept
+ * byte for byte (names may have leading or trailing spaces). An empty argument means none.
+ * Throws InvalidArgumentError for a verb that is not 3–4 letters, or an argument with CR, LF, NUL
+ * or an unpaired surrogate: a CR/LF would let the argument inject a second command.
+ */
+export function formatCommand(verb: string, arg?: string): string {
+  if (!VERB.test(verb)) {
+    throw new InvalidArgumentError(`FTP command verb must be 3–4 letters, got ${JSON.stringify(verb)}`);
+  }
+  const upper = verb.toUpperCase();
+  if (arg === undefined || arg === '') return upper;
+  checkText(arg, `Argument of ${upper}`);
+  return `${upper} ${arg}`;
+}
+
+/** For raw `send(line)`: the full line as given; throws InvalidArgumentError on CR/LF/NUL or an empty line. */
+export function formatRawCommand(line: string): string {
+  if (line.trim() === '') throw new InvalidArgumentError('Command line is empty');
+  checkText(line, 'Command line');
+  return line;
+}
+
+/**
+ * Bytes to put on the wire: line + CRLF. Re-checks for CR/LF/NUL, and in latin1 rejects characters
+ * above U+00FF, which Buffer would otherwise truncate silently into a different name.
+ */
+export function encodeCommand(line: string, encoding: TextEncoding = 'utf8'): Buffer {
+  checkText(line, 'Command line');
+  if (encoding === 'latin1' && /[^\0-\xff]/.test(line)) {
+    throw new InvalidArgumentError('Command line has characters that latin1 cannot encode');
+  }
+  return Buffer.from(`${line}\r\n`, encoding);
+}
+
+/** For logs and errors: "PASS <redacted>" (also ACCT, any case); everything else unchanged. */
+export function redactCommand(line: string): string {
+  const m = REDACTED_VERB.exec(line);
+  return m === null ? line : `${m[1] ?? ''}${m[2] ?? ''} <redacted>`;
+}
+
+function checkText(text: string, what: string): void {
+  if (LINE_BREAKING.test(text)) throw new InvalidArgumentError(`${what} contains CR, LF or NUL`);
+  if (LONE_SURROGATE.test(text)) throw new InvalidArgumentError(`${what} contains an unpaired surrogate`);
+}

@@ -1,0 +1,180 @@
+// The control connection: writes command lines and hands out replies in order. Replies that
+// arrive while nobody waits (a 421 at any time) are queued and handed to the next reader.
+import type { Socket } from 'node:net';
+import { ClientClosedError, ConnectionError, ProtocolError, ReplyTimeoutError } from '../errors.js';
+import { logControl } from '../log.js';
+import { encodeCommand, redactCommand } from '../protocol/command.js';
+import { endAndWaitClose } from '../transport/close.js';
+import { ReplyParser, type FtpReply } from '../protocol/reply.js';
+
+/** More unread replies than this means the server is flooding us. */
+const MAX_QUEUED_REPLIES = 32;
+
+interface Waiter {
+  resolve: (reply: FtpReply) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface ControlOptions {
+  maxReplyBytes: number;
+  encoding: 'utf8' | 'latin1';
+  replyTimeoutMs: number;
+  /** Called once when the connection is gone for good, with the reason. */
+  onClosed?: (err: Error) => void;
+}
+
+export class ControlConnection {
+  #socket: Socket;
+  readonly #parser: ReplyParser;
+  readonly #options: ControlOptions;
+  readonly #queue: FtpReply[] = [];
+  #waiter: Waiter | undefined;
+  #error: Error | undefined;
+  readonly #onData = (chunk: Buffer): void => this.#receive(chunk);
+  readonly #onError = (err: Error): void => this.destroy(new ConnectionError(`Control connection failed: ${err.message}`, { cause: err }));
+  readonly #onClose = (): void => this.destroy(new ConnectionError('Server closed the control connection'));
+
+  constructor(socket: Socket, options: ControlOptions) {
+    this.#options = options;
+    this.#parser = new ReplyParser({ maxReplyBytes: options.maxReplyBytes, encoding: options.encoding });
+    this.#socket = socket;
+    this.#listen(socket);
+  }
+
+  get socket(): Socket {
+    return this.#socket;
+  }
+
+  /** Set once the connection is unusable; the reason. */
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
+  #listen(socket: Socket): void {
+    socket.on('data', this.#onData);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#onClose);
+  }
+
+  #unlisten(socket: Socket): void {
+    socket.off('data', this.#onData);
+    socket.off('error', this.#onError);
+    socket.off('close', this.#onClose);
+  }
+
+  #receive(chunk: Buffer): void {
+    let replies: FtpReply[];
+    try {
+      replies = this.#parser.push(chunk);
+    } catch (err) {
+      this.destroy(err instanceof Error ? err : new ProtocolError(String(err)));
+      return;
+    }
+    for (const reply of replies) {
+      logControl('< %d %s', reply.code, reply.text);
+      const waiter = this.#waiter;
+      if (waiter !== undefined) {
+        this.#waiter = undefined;
+        waiter.resolve(reply);
+      } else if (this.#queue.push(reply) > MAX_QUEUED_REPLIES) {
+        this.destroy(new ProtocolError(`Server sent more than ${MAX_QUEUED_REPLIES} unrequested replies`));
+        return;
+      }
+    }
+  }
+
+  /**
+   * Hands the raw socket over for the AUTH TLS upgrade. Bytes that arrived after the 234 would be
+   * plaintext injected before the handshake, so they are a protocol error.
+   */
+  releaseForUpgrade(): Socket {
+    if (this.#parser.pendingBytes > 0 || this.#queue.length > 0) {
+      const err = new ProtocolError('Server sent data after 234 before the TLS handshake');
+      this.destroy(err);
+      throw err;
+    }
+    this.#unlisten(this.#socket);
+    return this.#socket;
+  }
+
+  /** Continues on the upgraded socket. */
+  adopt(socket: Socket): void {
+    this.#socket = socket;
+    this.#listen(socket);
+  }
+
+  write(line: string): void {
+    if (this.#error !== undefined) throw this.#error;
+    logControl('> %s', redactCommand(line));
+    this.#socket.write(encodeCommand(line, this.#options.encoding));
+  }
+
+  /**
+   * The next reply. `timeoutMs` (default: the reply timeout; `0` for none) bounds the wait; when it
+   * runs out the connection is destroyed, since the reply may still come and would be taken as the
+   * answer to the next command.
+   */
+  read(timeoutMs: number = this.#options.replyTimeoutMs): Promise<FtpReply> {
+    const queued = this.#queue.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    if (this.#waiter !== undefined) return Promise.reject(new Error('BUG: two readers on one control connection'));
+    return new Promise<FtpReply>((resolve, reject) => {
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => this.destroy(new ReplyTimeoutError(`No reply from the server within ${timeoutMs} ms`)), timeoutMs)
+          : undefined;
+      this.#waiter = {
+        resolve: (reply) => {
+          clearTimeout(timer);
+          resolve(reply);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      };
+    });
+  }
+
+  /** Sends a command and returns its final (non-1xx) reply. */
+  async request(line: string): Promise<FtpReply> {
+    this.write(line);
+    for (;;) {
+      const reply = await this.read();
+      if (reply.code >= 200) return reply;
+    }
+  }
+
+  /** Tears the connection down at once; pending and later reads reject with `err`. Idempotent. */
+  destroy(err: Error = new ClientClosedError()): void {
+    if (this.#error !== undefined) return;
+    this.#error = err;
+    logControl('closed: %s', err.message);
+    this.#unlisten(this.#socket);
+    this.#socket.on('error', () => undefined); // late errors of a socket we already gave up on
+    this.#socket.destroy();
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.reject(err);
+    this.#options.onClosed?.(err);
+  }
+
+  /** Polite close: QUIT, wait briefly for the answer, then end the socket (close_notify on TLS). */
+  async quit(timeoutMs: number): Promise<void> {
+    if (this.#error !== undefined) return;
+    try {
+      this.write('QUIT');
+      await this.read(timeoutMs);
+    } catch {
+      // The server may close without answering QUIT; either way we are done.
+    }
+    const socket = this.#socket;
+    if (this.#error === undefined) {
+      this.#unlisten(socket);
+      this.#error = new ClientClosedError();
+      this.#options.onClosed?.(this.#error);
+    }
+    await endAndWaitClose(socket, timeoutMs);
+  }
+}

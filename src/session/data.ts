@@ -1,0 +1,152 @@
+// Passive data connections and the transfer choreography around them.
+//
+// Order of events, chosen to work with every server we know:
+//   EPSV (PASV fallback) -> TCP connect -> transfer command -> 1xx -> TLS handshake (resuming the
+//   control session) -> bytes -> both the final reply and the end of the data stream.
+// Starting TLS only after the 1xx (as curl does) suits servers that accept TLS on the data socket
+// after they processed the command (vsftpd, proftpd) and those that want no bytes before it.
+import type { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DataTimeoutError, FtpReplyError, ReplyTimeoutError } from '../errors.js';
+import { logData } from '../log.js';
+import { redactCommand } from '../protocol/command.js';
+import { parseEpsvReply, parsePasvReply } from '../protocol/passive.js';
+import type { FtpReply } from '../protocol/reply.js';
+import { connectTcp, connectTls, tlsConnectOptions } from '../transport/connect.js';
+import { expectReply } from './handshake.js';
+import type { Session } from './session.js';
+
+export type DataIo = { direction: 'download'; sink: Writable } | { direction: 'upload'; source: Readable };
+
+export interface TransferOutcome {
+  /** Payload bytes moved over the data connection. */
+  bytes: number;
+  /** The final reply (226/250). */
+  reply: FtpReply;
+  /** Whether the data connection resumed the TLS session; undefined on plain FTP. */
+  tlsSessionReused: boolean | undefined;
+  durationMs: number;
+}
+
+/** Asks for a passive port: EPSV first, PASV when the server does not know EPSV (remembered). */
+export async function enterPassive(session: Session): Promise<{ host: string; port: number }> {
+  const { control, options } = session;
+  if (session.passiveCommand === 'EPSV') {
+    const reply = await control.request('EPSV');
+    if (reply.code === 229) return { host: session.remoteAddress, port: parseEpsvReply(reply.text) };
+    if (reply.code < 500) throw new FtpReplyError(reply.code, reply.text, 'EPSV');
+    session.passiveCommand = 'PASV';
+  }
+  const reply = expectReply(await control.request('PASV'), 'PASV', 227, 227);
+  const offered = parsePasvReply(reply.text);
+  // The control host, not the address in 227, unless the caller trusts the server (design: NAT, bounce).
+  return { host: options.trustPasvAddress ? offered.host : session.remoteAddress, port: offered.port };
+}
+
+/**
+ * Runs one transfer command over a fresh passive data connection. Resolves only when both the
+ * final reply and the end of the data stream have happened. On any failure the data socket is
+ * destroyed and the final reply is still awaited (bounded by the reply timeout), so the control
+ * connection stays in step and the client stays usable; if that fails, the control connection is
+ * destroyed. An abort rejects with `signal.reason`.
+ */
+export async function runTransfer(session: Session, command: string, io: DataIo, signal?: AbortSignal): Promise<TransferOutcome> {
+  const started = performance.now();
+  const { control, options } = session;
+  signal?.throwIfAborted();
+  const target = await enterPassive(session);
+  const what = `data connection to ${target.host}:${target.port}`;
+  const raw = await connectTcp(target.host, target.port, { timeoutMs: options.timeouts.connect, signal, what });
+  logData('%s open for %s', what, command.split(' ', 1)[0]);
+
+  let dataSocket: Socket = raw;
+  const killData = (err: Error): void => {
+    dataSocket.destroy(err);
+    raw.destroy();
+  };
+  const onAbort = (): void => killData(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason)));
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  try {
+    let first: FtpReply;
+    try {
+      control.write(command);
+      first = await control.read();
+    } catch (err) {
+      raw.destroy();
+      throw err;
+    }
+    if (first.code >= 300) {
+      raw.destroy();
+      throw new FtpReplyError(first.code, first.text, command);
+    }
+    // Usually 1xx now and the final reply later; a server may also answer 2xx straight away.
+    const finalReply = first.code < 200 ? control.read(0) : Promise.resolve(first);
+    finalReply.then(
+      (reply) => {
+        if (reply.code >= 300) killData(new FtpReplyError(reply.code, reply.text, command));
+      },
+      (err: Error) => killData(err),
+    );
+
+    let bytes = 0;
+    let reused: boolean | undefined;
+    const moveData = async (): Promise<void> => {
+      if (session.tlsSessions !== undefined) {
+        const tlsSocket = await connectTls(
+          { ...tlsConnectOptions(options.host, options.tls), socket: raw, session: session.tlsSessions.take() },
+          { timeoutMs: options.timeouts.connect, signal, what },
+          session.tlsSessions,
+        );
+        dataSocket = tlsSocket;
+        reused = tlsSocket.isSessionReused();
+      }
+      const socket = dataSocket;
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.setTimeout(options.timeouts.data, () =>
+        socket.destroy(new DataTimeoutError(`No data moved on the ${what} for ${options.timeouts.data} ms`)),
+      );
+      if (io.direction === 'download') {
+        socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        await pipeline(socket, io.sink);
+      } else {
+        io.source.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        // Keep reading: TLS 1.3 tickets arrive here, and unread bytes would turn our close into a reset.
+        socket.resume();
+        // pipeline ends the socket: close_notify + FIN. The server's close means it has read it all.
+        await pipeline(io.source, socket);
+      }
+      await closed;
+    };
+
+    let dataError: unknown;
+    await moveData().catch((err: unknown) => {
+      dataError = err;
+      killData(err instanceof Error ? err : new Error(String(err)));
+    });
+    const reply = await withReplyTimeout(session, finalReply, command);
+    if (reply.code < 200 || reply.code >= 300) {
+      throw new FtpReplyError(reply.code, reply.text, command, dataError === undefined ? undefined : { cause: dataError });
+    }
+    if (dataError !== undefined) throw dataError;
+    signal?.throwIfAborted();
+    const durationMs = performance.now() - started;
+    logData('%s done: %d bytes in %d ms, TLS session reused: %s', command.split(' ', 1)[0], bytes, Math.round(durationMs), reused);
+    return { bytes, reply, tlsSessionReused: reused, durationMs };
+  } catch (err) {
+    throw signal?.aborted === true ? signal.reason : err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    dataSocket.destroy();
+    raw.destroy();
+  }
+}
+
+/** Waits for the final reply once the data side is over; gives up the connection after the reply timeout. */
+function withReplyTimeout(session: Session, finalReply: Promise<FtpReply>, command: string): Promise<FtpReply> {
+  const { control, options } = session;
+  const ms = options.timeouts.reply;
+  const timer = setTimeout(() => control.destroy(new ReplyTimeoutError(`No final reply to "${redactCommand(command)}" within ${ms} ms after the data connection ended`)), ms);
+  return finalReply.finally(() => clearTimeout(timer));
+}

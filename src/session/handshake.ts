@@ -1,0 +1,125 @@
+// Opening a session: connect (implicit | explicit | plain), greeting, AUTH TLS, login, PBSZ/PROT,
+// FEAT, OPTS UTF8, TYPE I. Everything after the connect step sees one socket, TLS or not.
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { ConnectTimeoutError, FtpReplyError, TlsError } from '../errors.js';
+import type { ResolvedOptions } from '../options.js';
+import { parseFeatReply } from '../protocol/feat.js';
+import type { FtpReply } from '../protocol/reply.js';
+import { connectTcp, connectTls, tlsConnectOptions } from '../transport/connect.js';
+import { TlsSessionStore } from '../transport/tls-session.js';
+import { ControlConnection } from './control.js';
+import { Session } from './session.js';
+
+/** Throws FtpReplyError unless the reply code is in [min, max]. */
+export function expectReply(reply: FtpReply, command: string, min = 200, max = 299): FtpReply {
+  if (reply.code < min || reply.code > max) throw new FtpReplyError(reply.code, reply.text, command);
+  return reply;
+}
+
+export async function openSession(options: ResolvedOptions, signal?: AbortSignal): Promise<Session> {
+  const { host, port, secure } = options;
+  const deadline = Date.now() + options.timeouts.connect;
+  const limits = (what: string) => ({ timeoutMs: Math.max(1, deadline - Date.now()), signal, what });
+  const tlsSessions = secure === false ? undefined : new TlsSessionStore();
+
+  let socket: Socket;
+  if (secure === 'implicit') {
+    const tlsOptions = { ...tlsConnectOptions(host, options.tls), port };
+    socket = await connectTls(tlsOptions, limits(`control connection to ${host}:${port}`), tlsSessions);
+  } else {
+    socket = await connectTcp(host, port, limits(`control connection to ${host}:${port}`));
+  }
+
+  let onClosed: (err: Error) => void = () => undefined;
+  const control = new ControlConnection(socket, {
+    maxReplyBytes: options.maxReplyBytes,
+    encoding: options.encoding,
+    replyTimeoutMs: options.timeouts.reply,
+    onClosed: (err) => onClosed(err),
+  });
+  // Until the session exists, an abort or the connect deadline tears the connection down.
+  const onAbort = (): void => control.destroy(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason)));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(
+    () => control.destroy(new ConnectTimeoutError(`Session with ${host}:${port} not ready within ${options.timeouts.connect} ms`)),
+    Math.max(1, deadline - Date.now()),
+  );
+  try {
+    signal?.throwIfAborted();
+    await readGreeting(control);
+    if (secure === 'explicit') await upgradeToTls(control, options, tlsSessions, limits);
+    await login(control, options);
+    if (secure !== false) {
+      expectReply(await control.request('PBSZ 0'), 'PBSZ 0');
+      const prot = await control.request('PROT P');
+      if (prot.code < 200 || prot.code > 299) {
+        throw new TlsError(`Server refused PROT P (data channel protection): ${prot.code} ${prot.text}`, {
+          cause: new FtpReplyError(prot.code, prot.text, 'PROT P'),
+        });
+      }
+    }
+    const features = await readFeatures(control);
+    if (features.has('UTF8') && options.encoding === 'utf8') {
+      await control.request('OPTS UTF8 ON'); // advisory: some servers answer 202/501 and still speak UTF-8
+    }
+    expectReply(await control.request('TYPE I'), 'TYPE I');
+    const session = new Session(control, options, features, tlsSessions);
+    onClosed = (err) => session.markClosed(err);
+    return session;
+  } catch (err) {
+    control.destroy(err instanceof Error ? err : new Error(String(err)));
+    throw signal?.aborted === true ? signal.reason : err;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function readGreeting(control: ControlConnection): Promise<void> {
+  let greeting = await control.read(0);
+  // 120: "service ready in nnn minutes": the real greeting follows (bounded by the connect deadline).
+  while (greeting.code === 120) greeting = await control.read(0);
+  expectReply(greeting, 'greeting', 220, 220);
+}
+
+async function upgradeToTls(
+  control: ControlConnection,
+  options: ResolvedOptions,
+  tlsSessions: TlsSessionStore | undefined,
+  limits: (what: string) => { timeoutMs: number; signal: AbortSignal | undefined; what: string },
+): Promise<void> {
+  const auth = await control.request('AUTH TLS');
+  if (auth.code !== 234) {
+    // Never fall back to a clear-text login: the caller asked for TLS.
+    throw new TlsError(`Server refused AUTH TLS: ${auth.code} ${auth.text}`, { cause: new FtpReplyError(auth.code, auth.text, 'AUTH TLS') });
+  }
+  const raw = control.releaseForUpgrade();
+  let secured: TLSSocket;
+  try {
+    secured = await connectTls(
+      { ...tlsConnectOptions(options.host, options.tls), socket: raw },
+      limits(`control connection to ${options.host}:${options.port}`),
+      tlsSessions,
+    );
+  } catch (err) {
+    raw.destroy();
+    throw err;
+  }
+  control.adopt(secured);
+}
+
+async function login(control: ControlConnection, options: ResolvedOptions): Promise<void> {
+  let reply = await control.request(`USER ${options.user}`);
+  if (reply.code === 331) reply = await control.request(`PASS ${options.password}`);
+  if (reply.code === 332) {
+    if (options.account === undefined) throw new FtpReplyError(reply.code, `${reply.text} (server wants an account: set the "account" option)`, 'PASS');
+    reply = await control.request(`ACCT ${options.account}`);
+  }
+  expectReply(reply, 'login', 230, 230);
+}
+
+async function readFeatures(control: ControlConnection): Promise<Map<string, string>> {
+  const reply = await control.request('FEAT');
+  return reply.code === 211 ? parseFeatReply(reply) : new Map();
+}

@@ -1,0 +1,41 @@
+// One logged-in control connection and what was learnt about the server on it.
+import type { TLSSocket } from 'node:tls';
+import type { ResolvedOptions } from '../options.js';
+import { describeTls, type TlsInfo } from '../transport/tls-info.js';
+import type { TlsSessionStore } from '../transport/tls-session.js';
+import type { ControlConnection } from './control.js';
+
+export class Session {
+  /** Which passive command works here; learnt on the first data connection. */
+  passiveCommand: 'EPSV' | 'PASV' = 'EPSV';
+  /** The control connection's TLS, as negotiated; undefined on plain FTP. */
+  readonly tlsInfo: TlsInfo | undefined;
+  #closedBy: Error | undefined;
+
+  constructor(
+    readonly control: ControlConnection,
+    readonly options: ResolvedOptions,
+    readonly features: Map<string, string>,
+    readonly tlsSessions: TlsSessionStore | undefined,
+  ) {
+    this.tlsInfo = tlsSessions === undefined ? undefined : describeTls(control.socket as TLSSocket);
+  }
+
+  get secure(): boolean {
+    return this.tlsSessions !== undefined;
+  }
+
+  /** The address actually connected to: data connections go there, not to a re-resolved name. */
+  get remoteAddress(): string {
+    return this.control.socket.remoteAddress ?? this.options.host;
+  }
+
+  /** Why the session ended, once it has. */
+  get closedBy(): Error | undefined {
+    return this.#closedBy;
+  }
+
+  markClosed(err: Error): void {
+    this.#closedBy ??= err;
+  }
+}

@@ -1,0 +1,24 @@
+// A plain description of a TLS connection, safe to log or show.
+import type { PeerCertificate, TLSSocket } from 'node:tls';
+
+export interface TlsInfo {
+  /** e.g. 'TLSv1.3' */
+  protocol: string | null;
+  /** e.g. 'TLS_AES_256_GCM_SHA384' */
+  cipher: string;
+  /** Whether the certificate chain was verified. */
+  authorized: boolean;
+  /** Whether this connection resumed an earlier TLS session. */
+  sessionReused: boolean;
+  peerCertificate: PeerCertificate;
+}
+
+export function describeTls(socket: TLSSocket): TlsInfo {
+  return {
+    protocol: socket.getProtocol(),
+    cipher: socket.getCipher().name,
+    authorized: socket.authorized,
+    sessionReused: socket.isSessionReused(),
+    peerCertificate: socket.getPeerCertificate(),
+  };
+}
