@@ -60,6 +60,9 @@ export async function runTransfer(session: Session, command: string, io: DataIo,
   const raw = await connectTcp(target.host, target.port, { timeoutMs: options.timeouts.connect, signal, what });
   logData('%s open for %s', what, command.split(' ', 1)[0]);
 
+  // The server may reset the data connection at any moment (e.g. right after a 550): such errors
+  // must not go unhandled; pipeline() and the final reply report what happened.
+  raw.on('error', () => undefined);
   let dataSocket: Socket = raw;
   const killData = (err: Error): void => {
     dataSocket.destroy(err);
@@ -99,6 +102,7 @@ export async function runTransfer(session: Session, command: string, io: DataIo,
           { timeoutMs: options.timeouts.connect, signal, what },
           session.tlsSessions,
         );
+        tlsSocket.on('error', () => undefined);
         dataSocket = tlsSocket;
         reused = tlsSocket.isSessionReused();
       }

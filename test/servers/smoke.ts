@@ -107,6 +107,16 @@ async function check(s: RealServer, work: string): Promise<string[]> {
     notes.push(`clear-text: ${refusal.replace(/^< /, '')}`);
   }
 
+  // data connection without TLS session reuse: vsftpd and proftpd must refuse it
+  c = await curl(s, ['--no-sessionid'], '/');
+  const reuseReply = c.stderr.split('\n').filter((l) => /^< (4|5)\d\d/.test(l)).pop()?.slice(2) ?? (c.code === 0 ? 'accepted' : `curl exit ${c.code}`);
+  if (s.kind === 'pureftpd') {
+    notes.push(`no session reuse: ${c.code === 0 ? 'accepted (not enforced)' : reuseReply}`);
+  } else {
+    must(c.code !== 0, 'data connection without session reuse refused', c);
+    notes.push(`no session reuse: ${reuseReply}`);
+  }
+
   // the other TLS version refused
   const other = s.tlsVersion === '1.2' ? ['--tlsv1.3'] : ['--tlsv1.2', '--tls-max', '1.2'];
   c = await curl(s, other, '/');
