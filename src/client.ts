@@ -12,7 +12,9 @@ import { runTransfer, type TransferOutcome } from './session/data.js';
 import { expectReply, openSession } from './session/handshake.js';
 import type { Session } from './session/session.js';
 import { openDestination, openSource, type DownloadDestination, type UploadSource } from './transfer/endpoints.js';
-import { ListingSink } from './transfer/listing.js';
+import { removeDir, ensureDir } from './transfer/dirs.js';
+import { checkListPath, listDirectory } from './transfer/listing.js';
+import { isNotFound, setLastModified, stat } from './session/metadata.js';
 import type { TlsInfo } from './transport/tls-info.js';
 
 export interface OperationOptions {
@@ -84,8 +86,8 @@ export class FtpsClient implements AsyncDisposable {
     return this.#session.tlsInfo;
   }
 
-  /** The server's FEAT answer: upper-cased feature name → parameters. */
-  get features(): ReadonlyMap<string, string> {
+  /** The server's FEAT answer (read at login): upper-cased feature name → parameters, e.g. `MLST` → `type*;size*;modify*;`. */
+  features(): ReadonlyMap<string, string> {
     return this.#session.features;
   }
 
@@ -180,18 +182,104 @@ export class FtpsClient implements AsyncDisposable {
   }
 
   /**
-   * Lists a directory (default: the current one). Uses MLSD when the server advertises MLST,
-   * else LIST with the Unix/DOS parsers; entries no parser understands come back as type 'unknown'.
+   * Lists a directory (default: the current one) into an array. Uses MLSD when the server
+   * advertises MLST, else LIST with the Unix/DOS parsers; entries no parser understands come back
+   * as type 'unknown' with an empty name and the raw line. For huge folders use `listIter`.
    */
   list(path?: string, { signal }: OperationOptions = {}): Promise<FileInfo[]> {
+    checkListPath(path);
     return this.#run(signal, async (s) => {
-      const mlsd = s.features.has('MLST');
-      const line = formatCommand(mlsd ? 'MLSD' : 'LIST', path);
       const entries: FileInfo[] = [];
-      const sink = new ListingSink({ format: mlsd ? 'mlsd' : 'auto', encoding: s.options.encoding, onEntry: (e) => entries.push(e) });
-      await runTransfer(s, line, { direction: 'download', sink }, signal);
+      await listDirectory(s, path, (batch, done) => (entries.push(...batch), done()), signal);
       return entries;
     });
+  }
+
+  /**
+   * Lists a directory as an async iterator, yielding entries while the listing arrives. The data
+   * connection is read only as fast as the loop consumes, so memory stays bounded (one received
+   * chunk's entries plus socket buffers) whatever the folder size. Leaving the loop early stops the
+   * listing; the connection stays usable. The connection is busy until the iteration ends.
+   */
+  async *listIter(path?: string, { signal }: OperationOptions = {}): AsyncGenerator<FileInfo, void, undefined> {
+    checkListPath(path);
+    const stop = new AbortController();
+    const linked = signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]);
+    let pending: { entries: FileInfo[]; done: () => void } | undefined;
+    let wake: (() => void) | undefined;
+    let finished = false;
+    let failure: unknown;
+    const task = this.#run(linked, (s) =>
+      listDirectory(
+        s,
+        path,
+        (entries, done) => {
+          pending = { entries, done: () => done() };
+          wake?.();
+        },
+        linked,
+      ),
+    ).then(
+      () => (finished = true),
+      (err: unknown) => ((failure = err), (finished = true)),
+    );
+    void task.finally(() => wake?.());
+    try {
+      for (;;) {
+        while (pending === undefined && !finished) await new Promise<void>((resolve) => (wake = resolve));
+        if (pending === undefined) break;
+        const batch = pending;
+        pending = undefined;
+        batch.done(); // read the next chunk while this batch is consumed
+        yield* batch.entries;
+      }
+      if (failure !== undefined) throw failure;
+    } finally {
+      if (!finished) {
+        stop.abort(new Error('listing stopped by the consumer'));
+        pending?.done();
+        await task;
+      }
+    }
+  }
+
+  /** Facts about one file or folder: MLST when offered, else SIZE + MDTM (files) or a CWD probe (folders). */
+  stat(path: string, { signal }: OperationOptions = {}): Promise<FileInfo> {
+    formatCommand('MLST', path);
+    return this.#run(signal, (s) => stat(s, path));
+  }
+
+  /** Whether a file or folder exists (a 550/450 answer to the stat means no). */
+  exists(path: string, { signal }: OperationOptions = {}): Promise<boolean> {
+    formatCommand('MLST', path);
+    return this.#run(signal, (s) =>
+      stat(s, path).then(
+        () => true,
+        (err: unknown) => {
+          if (isNotFound(err)) return false;
+          throw err;
+        },
+      ),
+    );
+  }
+
+  /** Sets a file's modification time (MFMT, or `MDTM time path` where MFMT is missing, as on vsftpd). */
+  setLastModified(path: string, date: Date, { signal }: OperationOptions = {}): Promise<void> {
+    formatCommand('MFMT', path);
+    if (!(date instanceof Date) || Number.isNaN(date.getTime())) throw new TypeError('date must be a valid Date');
+    return this.#run(signal, (s) => setLastModified(s, path, date));
+  }
+
+  /** Creates the folder and every missing parent (mkdir -p); fine if they already exist. */
+  ensureDir(path: string, { signal }: OperationOptions = {}): Promise<void> {
+    formatCommand('MKD', path);
+    return this.#run(signal, (s) => ensureDir(s, path));
+  }
+
+  /** Removes a folder; with `recursive: true` its content first (symlinks are deleted, not followed). */
+  removeDir(path: string, { signal, recursive = false }: OperationOptions & { recursive?: boolean } = {}): Promise<void> {
+    formatCommand('RMD', path);
+    return this.#run(signal, (s) => removeDir(s, path, recursive, signal));
   }
 
   /**

@@ -37,8 +37,10 @@ printf '#!/bin/sh\n# ftps-client install.sh: temporary, keeps apt from starting 
 chmod 0755 "$POLICY"
 TMPDIR_DL=""
 cleanup() {
+  local rc=$?
   restore_policy
-  [ -n "$TMPDIR_DL" ] && rm -rf "$TMPDIR_DL"
+  if [ -n "$TMPDIR_DL" ]; then rm -rf "$TMPDIR_DL"; fi
+  exit "$rc"
 }
 trap cleanup EXIT
 
@@ -118,7 +120,7 @@ if ! id "$FTP_USER" >/dev/null 2>&1; then
 else
   log "user $FTP_USER exists"
 fi
-usermod --shell /bin/bash "$FTP_USER"
+[ "$(getent passwd "$FTP_USER" | cut -d: -f7)" = /bin/bash ] || usermod --shell /bin/bash "$FTP_USER"
 echo "$FTP_USER:$FTP_PASS" | chpasswd
 grep -qx /bin/bash /etc/shells || echo /bin/bash >>/etc/shells
 if [ -f /etc/ftpusers ] && grep -qx "$FTP_USER" /etc/ftpusers; then
@@ -130,5 +132,5 @@ mkdir -p /var/run/vsftpd/empty
 # --- versions ----------------------------------------------------------------------------------
 log "vsftpd:    $(dpkg-query -W -f='${Version}' vsftpd)"
 log "proftpd:   $("$PREFIX/usr/sbin/proftpd" -v 2>&1 | head -1)"
-log "pure-ftpd: $(ls "$PREFIX/usr/share/doc" | grep -i pure || true) ($("$PREFIX/usr/sbin/pure-ftpd" --help 2>&1 | head -1 || true))"
+log "pure-ftpd: $("$PREFIX/usr/sbin/pure-ftpd" --help 2>&1 | head -1 || true)"
 log "done in $(( $(date +%s) - START )) s"
