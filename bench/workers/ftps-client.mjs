@@ -1,0 +1,69 @@
+// ftps-client worker: runs the compiled library (dist/), never tsx, so only the client is measured.
+import { FtpsClient } from '../../dist/index.js';
+import { discard, lanes, readTask, timed } from './common.mjs';
+
+const task = readTask();
+
+function connect() {
+  return FtpsClient.connect({
+    host: task.host,
+    port: task.port,
+    user: task.user,
+    password: task.password,
+    secure: task.mode,
+    tls: { ca: task.ca },
+  });
+}
+
+/** One connection, or `task.connections` connections (FtpsPool when exported, else plain clients sharing the list). */
+async function withClients(fn) {
+  const n = task.connections ?? 1;
+  const clients = await Promise.all(Array.from({ length: n }, connect));
+  try {
+    return await fn(clients);
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+  }
+}
+
+let reused = true;
+const note = (r) => {
+  if (r.tlsSessionReused !== true) reused = false;
+  return r.bytes;
+};
+
+await timed(() =>
+  withClients(async (clients) => {
+    const [client] = clients;
+    switch (task.op) {
+      case 'connect':
+        return { bytes: 0 };
+      case 'download':
+        return { bytes: note(await client.download(task.remote, discard())), reused };
+      case 'upload':
+        return { bytes: note(await client.upload(task.local, task.remote)), reused };
+      case 'download-many': {
+        let bytes = 0;
+        await lanes(task.files, clients.length, async (name, lane) => {
+          const n = note(await clients[lane].download(`${task.remoteDir}/${name}`, discard()));
+          bytes += n; // not `bytes += await …`: that reads `bytes` before the await
+        });
+        return { bytes, files: task.files.length, reused };
+      }
+      case 'upload-many': {
+        let bytes = 0;
+        await lanes(task.files, clients.length, async (name, lane) => {
+          const n = note(await clients[lane].upload(`${task.localDir}/${name}`, `${task.remoteDir}/${name}`));
+          bytes += n;
+        });
+        return { bytes, files: task.files.length, reused };
+      }
+      case 'list': {
+        const entries = await client.list(task.remote);
+        return { entries: entries.length };
+      }
+      default:
+        throw new Error(`unknown op ${task.op}`);
+    }
+  }),
+);
