@@ -12,6 +12,21 @@ import { runTransfer, type TransferOutcome } from './session/data.js';
 import { expectReply, openSession } from './session/handshake.js';
 import type { Session } from './session/session.js';
 import { openDestination, openSource, type DownloadDestination, type UploadSource } from './transfer/endpoints.js';
+import {
+  checkStreamOptions,
+  downloadFile,
+  hasTransferExtras,
+  streamDownload,
+  streamUpload,
+  uploadFile,
+  type DownloadOptions,
+  type ReadStreamOptions,
+  type UploadOptions,
+  type WriteStreamOptions,
+} from './transfer/file-transfer.js';
+import { downloadStream, uploadStream } from './transfer/streams.js';
+import { NOT_VERIFIED, type VerifyReport } from './transfer/verify.js';
+import type { Readable, Writable } from 'node:stream';
 import { removeDir, ensureDir } from './transfer/dirs.js';
 import { checkListPath, listDirectory } from './transfer/listing.js';
 import { isNotFound, setLastModified, stat } from './session/metadata.js';
@@ -26,6 +41,10 @@ export interface TransferResult {
   /** Payload bytes moved. */
   bytes: number;
   durationMs: number;
+  /** Offset the transfer started at (REST, or bytes already there when resuming); 0 for a whole file. */
+  resumedFrom: number;
+  /** Which checks ran: `{ size: 'skipped' }` unless the `verify` option asked for them. See docs/transfers.md. */
+  verified: VerifyReport;
   /** Whether the data connection resumed the control connection's TLS session (undefined on plain FTP). */
   tlsSessionReused: boolean | undefined;
   /** The server's final reply, e.g. `{ code: 226, text: 'Transfer complete.' }`. */
@@ -36,6 +55,8 @@ function toResult(outcome: TransferOutcome): TransferResult {
   return {
     bytes: outcome.bytes,
     durationMs: outcome.durationMs,
+    resumedFrom: 0,
+    verified: NOT_VERIFIED,
     tlsSessionReused: outcome.tlsSessionReused,
     reply: { code: outcome.reply.code, text: outcome.reply.text },
   };
@@ -198,28 +219,27 @@ export class FtpsClient implements AsyncDisposable {
   /**
    * Lists a directory as an async iterator, yielding entries while the listing arrives. The data
    * connection is read only as fast as the loop consumes, so memory stays bounded (one received
-   * chunk's entries plus socket buffers) whatever the folder size. Leaving the loop early stops the
-   * listing; the connection stays usable. The connection is busy until the iteration ends.
+   * chunk's entries plus socket buffers) whatever the folder size. Leaving the loop early reads the
+   * rest of the listing without keeping it (aborting a listing confuses some servers: pure-ftpd
+   * sends the leftover into the next data connection, proftpd drops the session); pass a `signal`
+   * to cut it off instead. The connection is busy until the listing has ended.
    */
   async *listIter(path?: string, { signal }: OperationOptions = {}): AsyncGenerator<FileInfo, void, undefined> {
     checkListPath(path);
-    const stop = new AbortController();
-    const linked = signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]);
     let pending: { entries: FileInfo[]; done: () => void } | undefined;
     let wake: (() => void) | undefined;
+    let discard = false;
     let finished = false;
     let failure: unknown;
-    const task = this.#run(linked, (s) =>
-      listDirectory(
-        s,
-        path,
-        (entries, done) => {
-          pending = { entries, done: () => done() };
-          wake?.();
-        },
-        linked,
-      ),
-    ).then(
+    const onBatch = (entries: FileInfo[], done: () => void): void => {
+      if (discard) {
+        done();
+        return;
+      }
+      pending = { entries, done };
+      wake?.();
+    };
+    const task = this.#run(signal, (s) => listDirectory(s, path, (entries, done) => onBatch(entries, () => done()), signal)).then(
       () => (finished = true),
       (err: unknown) => ((failure = err), (finished = true)),
     );
@@ -236,7 +256,7 @@ export class FtpsClient implements AsyncDisposable {
       if (failure !== undefined) throw failure;
     } finally {
       if (!finished) {
-        stop.abort(new Error('listing stopped by the consumer'));
+        discard = true;
         pending?.done();
         await task;
       }
@@ -284,20 +304,57 @@ export class FtpsClient implements AsyncDisposable {
 
   /**
    * Uploads a local file (path), a Buffer or a Readable to `remotePath` (STOR). Resolves after the
-   * server confirmed the whole file (226) and closed the data connection.
+   * server confirmed the whole file (226) and closed the data connection. Options: `resume`,
+   * `verify`, `onProgress`, `atomic` (docs/transfers.md).
    */
-  upload(source: UploadSource, remotePath: string, { signal }: OperationOptions = {}): Promise<TransferResult> {
+  upload(source: UploadSource, remotePath: string, options: UploadOptions = {}): Promise<TransferResult> {
+    const { signal } = options;
+    if (hasTransferExtras(options)) return this.#run(signal, (s) => uploadFile(s, source, remotePath, options));
     const line = formatCommand('STOR', remotePath);
     return this.#run(signal, async (s) => toResult(await runTransfer(s, line, { direction: 'upload', source: openSource(source) }, signal)));
   }
 
   /**
    * Downloads `remotePath` (RETR) into a local file (path) or a Writable, which is ended when the
-   * transfer ends. On failure the promise rejects; a local file may then hold a partial download.
+   * transfer ends. On failure the promise rejects; a local file may then hold a partial download
+   * (`resume: true` continues it). Options: `resume`, `verify`, `onProgress` (docs/transfers.md).
    */
-  download(remotePath: string, destination: DownloadDestination, { signal }: OperationOptions = {}): Promise<TransferResult> {
+  download(remotePath: string, destination: DownloadDestination, options: DownloadOptions = {}): Promise<TransferResult> {
+    const { signal } = options;
+    if (hasTransferExtras(options)) return this.#run(signal, (s) => downloadFile(s, remotePath, destination, options));
     const line = formatCommand('RETR', remotePath);
     return this.#run(signal, async (s) => toResult(await runTransfer(s, line, { direction: 'download', sink: openDestination(destination) }, signal)));
+  }
+
+  /**
+   * The remote file as a Readable (RETR; REST first with `start`). Backpressure reaches the server;
+   * the stream ends only after the server confirmed the transfer (226). It holds this connection's
+   * queue slot while it runs: read it to the end or destroy it (destroying aborts the transfer; the
+   * client stays usable). `result` resolves with the TransferResult.
+   */
+  createReadStream(remotePath: string, options: ReadStreamOptions = {}): Readable & { readonly result: Promise<TransferResult> } {
+    formatCommand('RETR', remotePath);
+    checkStreamOptions(options);
+    const { stream, result } = downloadStream((sink, internal) => {
+      const signal = options.signal === undefined ? internal : AbortSignal.any([options.signal, internal]);
+      return this.#run(signal, (s) => streamDownload(s, remotePath, sink, signal, options));
+    });
+    return Object.assign(stream, { result });
+  }
+
+  /**
+   * A Writable that uploads to `remotePath` (STOR; APPE with `append`; REST + STOR with `start`).
+   * 'finish' is emitted only after the server confirmed the transfer (226); errors of the transfer
+   * destroy the stream. Destroying it aborts the upload. `result` resolves with the TransferResult.
+   */
+  createWriteStream(remotePath: string, options: WriteStreamOptions = {}): Writable & { readonly result: Promise<TransferResult> } {
+    formatCommand('STOR', remotePath);
+    checkStreamOptions(options);
+    const { stream, result } = uploadStream((source, internal) => {
+      const signal = options.signal === undefined ? internal : AbortSignal.any([options.signal, internal]);
+      return this.#run(signal, (s) => streamUpload(s, remotePath, source, signal, options));
+    });
+    return Object.assign(stream, { result });
   }
 
   /**

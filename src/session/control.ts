@@ -71,7 +71,7 @@ export class ControlConnection {
       return;
     }
     for (const reply of replies) {
-      logControl('< %d %s', reply.code, reply.text);
+      logControl('< %s', reply.lines.join('\n'));
       const waiter = this.#waiter;
       if (waiter !== undefined) {
         this.#waiter = undefined;

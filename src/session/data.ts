@@ -19,6 +19,14 @@ import type { Session } from './session.js';
 
 export type DataIo = { direction: 'download'; sink: Writable } | { direction: 'upload'; source: Readable };
 
+/** Optional extras of one transfer; nothing here costs anything when unset. */
+export interface TransferExtras {
+  /** Sent as `REST <offset>` right before the transfer command (RFC 3659: REST must come last); 350 expected. */
+  restOffset?: number;
+  /** Sees every payload chunk, in order (hashing, progress). Not attached when unset. */
+  onChunk?: (chunk: Buffer) => void;
+}
+
 export interface TransferOutcome {
   /** Payload bytes moved over the data connection. */
   bytes: number;
@@ -51,7 +59,13 @@ export async function enterPassive(session: Session): Promise<{ host: string; po
  * connection stays in step and the client stays usable; if that fails, the control connection is
  * destroyed. An abort rejects with `signal.reason`.
  */
-export async function runTransfer(session: Session, command: string, io: DataIo, signal?: AbortSignal): Promise<TransferOutcome> {
+export async function runTransfer(
+  session: Session,
+  command: string,
+  io: DataIo,
+  signal?: AbortSignal,
+  extras: TransferExtras = {},
+): Promise<TransferOutcome> {
   const started = performance.now();
   const { control, options } = session;
   signal?.throwIfAborted();
@@ -64,7 +78,9 @@ export async function runTransfer(session: Session, command: string, io: DataIo,
   // must not go unhandled; pipeline() and the final reply report what happened.
   raw.on('error', () => undefined);
   let dataSocket: Socket = raw;
+  let dataFailed = false;
   const killData = (err: Error): void => {
+    dataFailed = true;
     dataSocket.destroy(err);
     raw.destroy();
   };
@@ -74,6 +90,11 @@ export async function runTransfer(session: Session, command: string, io: DataIo,
   try {
     let first: FtpReply;
     try {
+      // REST after the data connection is up: it must be the last command before the transfer command.
+      if (extras.restOffset !== undefined && extras.restOffset > 0) {
+        const rest = `REST ${extras.restOffset}`;
+        expectReply(await control.request(rest), rest, 350, 350);
+      }
       control.write(command);
       first = await control.read();
     } catch (err) {
@@ -85,7 +106,15 @@ export async function runTransfer(session: Session, command: string, io: DataIo,
       throw new FtpReplyError(first.code, first.text, command);
     }
     // Usually 1xx now and the final reply later; a server may also answer 2xx straight away.
-    const finalReply = first.code < 200 ? control.read(0) : Promise.resolve(first);
+    // Once the data side has failed, a further 1xx ends the wait too: pure-ftpd reports a broken
+    // transfer with a bare "150 … seconds" line and nothing after it.
+    const readFinal = async (): Promise<FtpReply> => {
+      for (;;) {
+        const reply = await control.read(0);
+        if (reply.code >= 200 || dataFailed) return reply;
+      }
+    };
+    const finalReply = first.code < 200 ? readFinal() : Promise.resolve(first);
     finalReply.then(
       (reply) => {
         if (reply.code >= 300) killData(new FtpReplyError(reply.code, reply.text, command));
@@ -113,9 +142,11 @@ export async function runTransfer(session: Session, command: string, io: DataIo,
       );
       if (io.direction === 'download') {
         socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        if (extras.onChunk !== undefined) socket.on('data', extras.onChunk);
         await pipeline(socket, io.sink);
       } else {
         io.source.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        if (extras.onChunk !== undefined) io.source.on('data', extras.onChunk);
         // Keep reading: TLS 1.3 tickets arrive here, and unread bytes would turn our close into a reset.
         socket.resume();
         // pipeline ends the socket: close_notify + FIN. The server's close means it has read it all.

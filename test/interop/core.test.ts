@@ -7,35 +7,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FtpReplyError, FtpsClient, type FtpsClientOptions } from '../../src/index.js';
+import { FtpReplyError, FtpsClient } from '../../src/index.js';
 import { collect } from '../helpers/streams.js';
-import { isInstalled, startRealServer, supports, type RealServer, type ServerKind, type TlsMode, type TlsVersion } from '../servers/real.js';
+import { startRealServer, supports, type RealServer, type ServerKind, type TlsMode, type TlsVersion } from '../servers/real.js';
+import { clientOptions, skipReason } from './support.js';
 
 const KINDS: ServerKind[] = ['vsftpd', 'proftpd', 'pureftpd'];
 const MODES: TlsMode[] = ['explicit', 'implicit'];
 const VERSIONS: TlsVersion[] = ['1.2', '1.3'];
 /** Servers that can be told to refuse a data connection that does not resume the TLS session. */
 const ENFORCES_REUSE: Record<ServerKind, boolean> = { vsftpd: true, proftpd: true, pureftpd: false };
-const required = process.env.FTPS_INTEROP_REQUIRED === '1';
-
-function skipReason(kind: ServerKind): string | false {
-  if (isInstalled(kind)) return false;
-  if (required) throw new Error(`${kind} is not installed but FTPS_INTEROP_REQUIRED=1: run sudo bash test/servers/install.sh`);
-  return `${kind} not installed (sudo bash test/servers/install.sh)`;
-}
-
-export function clientOptions(server: RealServer): FtpsClientOptions {
-  return {
-    host: server.host,
-    port: server.port,
-    user: server.user,
-    password: server.password,
-    secure: server.mode,
-    tls: { ca: readFileSync(server.caFile) },
-    timeouts: { connect: 10_000, reply: 10_000, data: 10_000 },
-  };
-}
-
 for (const kind of KINDS) {
   for (const mode of MODES) {
     if (!supports(kind, mode)) continue;

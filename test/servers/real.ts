@@ -387,6 +387,7 @@ function preparePureftpd(ctx: Ctx): Prepared {
     '-c', '100',
     '-C', '100',
     '-u', '1',
+    '-L', '100000:8', // listings: its default cap of 10,000 entries would truncate large folders
     '-d',
     '-g', path.join(ctx.dir, 'pure-ftpd.pid'),
   ];

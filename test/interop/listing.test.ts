@@ -1,0 +1,146 @@
+// Listings and metadata against real servers: the same tree must list identically on vsftpd
+// (LIST, Unix format), proftpd (MLSD) and pure-ftpd (MLSD), including a 10,000-entry folder read
+// through listIter.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { FtpReplyError, FtpsClient, type FileInfo } from '../../src/index.js';
+import { chownToServerUser, startRealServer, type RealServer, type ServerKind } from '../servers/real.js';
+import { clientOptions, skipReason } from './support.js';
+
+const KINDS: ServerKind[] = ['vsftpd', 'proftpd', 'pureftpd'];
+const BIG = 10_000;
+
+/** name -> content (string) or null for a folder. */
+const TREE: Record<string, string | null> = {
+  'plain.txt': 'hello',
+  'with space.txt': 'a b c',
+  'two  spaces.bin': 'xx',
+  'ünïcödé 文件.txt': 'unicode',
+  '-leading-dash.txt': 'dash',
+  'hash#percent%.txt': '#%',
+  'empty.txt': '',
+  'sub': null,
+  'sub/nested.txt': 'nested content',
+  'empty dir': null,
+};
+
+function makeTree(root: string): void {
+  for (const [name, content] of Object.entries(TREE)) {
+    if (content === null) mkdirSync(join(root, name), { recursive: true });
+    else writeFileSync(join(root, name), content);
+  }
+  mkdirSync(join(root, 'big'));
+  for (let i = 0; i < BIG; i++) writeFileSync(join(root, 'big', `entry-${String(i).padStart(5, '0')}.dat`), i % 7 === 0 ? 'x'.repeat(i % 100) : '');
+}
+
+function summary(entries: FileInfo[]): string[] {
+  return entries.map((e) => `${e.type}:${e.name}:${e.type === 'file' ? e.size : '-'}`).sort();
+}
+
+const expectedTop = Object.entries(TREE)
+  .filter(([name]) => !name.includes('/'))
+  .map(([name, content]) => (content === null ? `directory:${name}:-` : `file:${name}:${Buffer.byteLength(content)}`))
+  .concat('directory:big:-')
+  .sort();
+
+const listings = new Map<ServerKind, string[]>();
+
+for (const kind of KINDS) {
+  describe(`listing on ${kind}`, { skip: skipReason(kind) }, () => {
+    let server: RealServer;
+    let client: FtpsClient;
+    before(async () => {
+      server = await startRealServer({ kind, mode: 'explicit', tlsVersion: '1.3' });
+      makeTree(server.root);
+      await chownToServerUser(server.root);
+      client = await FtpsClient.connect(clientOptions(server));
+    });
+    after(async () => {
+      await client?.close();
+      await server?.stop();
+    });
+
+    it('lists names, types and sizes exactly (spaces, unicode, leading dash, #, %)', async () => {
+      const top = summary(await client.list());
+      assert.deepEqual(top, expectedTop);
+      listings.set(kind, top);
+      assert.deepEqual(summary(await client.list('sub')), ['file:nested.txt:14']);
+      assert.deepEqual(await client.list('empty dir'), []);
+      const entries = await client.list();
+      const plain = entries.find((e) => e.name === 'plain.txt');
+      assert.ok(plain?.modifiedAt instanceof Date && Math.abs(plain.modifiedAt.getTime() - Date.now()) < 10 * 60_000, 'modification time near now');
+    });
+
+    it(`streams a ${BIG}-entry folder through listIter`, async () => {
+      let count = 0;
+      let bytes = 0;
+      const seen = new Set<string>();
+      for await (const entry of client.listIter('big')) {
+        count++;
+        bytes += entry.size ?? 0;
+        seen.add(entry.name);
+        assert.equal(entry.type, 'file');
+      }
+      let expectedBytes = 0;
+      for (let i = 0; i < BIG; i++) expectedBytes += i % 7 === 0 ? i % 100 : 0;
+      assert.equal(count, BIG);
+      assert.equal(seen.size, BIG);
+      assert.equal(bytes, expectedBytes);
+      assert.ok(seen.has('entry-09999.dat') && seen.has('entry-00000.dat'));
+    });
+
+    it('stops a listing early and stays usable', async () => {
+      let count = 0;
+      for await (const entry of client.listIter('big')) {
+        assert.ok(entry.name.startsWith('entry-'));
+        if (++count === 10) break;
+      }
+      assert.equal(count, 10);
+      assert.equal(await client.pwd(), '/');
+      assert.equal((await client.list('sub')).length, 1);
+    });
+
+    it('stat, exists, setLastModified', async () => {
+      const file = await client.stat('sub/nested.txt');
+      assert.equal(file.type, 'file');
+      assert.equal(file.size, 14);
+      assert.equal(file.name, 'nested.txt');
+      assert.equal((await client.stat('sub')).type, 'directory');
+      assert.equal(await client.exists('with space.txt'), true);
+      assert.equal(await client.exists('nope.txt'), false);
+      assert.equal(await client.exists('sub'), true);
+      await assert.rejects(client.stat('nope.txt'), (err: unknown) => err instanceof FtpReplyError && err.replyCode === 550);
+      const when = new Date('2021-03-04T05:06:07Z');
+      await client.setLastModified('plain.txt', when);
+      assert.equal((await client.lastModified('plain.txt')).getTime(), when.getTime());
+      assert.equal((await client.stat('plain.txt')).modifiedAt?.getTime(), when.getTime());
+    });
+
+    it('ensureDir creates missing parents and tolerates existing ones; removeDir recursive', async () => {
+      await client.ensureDir('deep/a/b/c');
+      await client.ensureDir('deep/a/b/c'); // again: all exist
+      await client.ensureDir('/deep/a/x');
+      assert.equal((await client.stat('deep/a/b/c')).type, 'directory');
+      await client.upload(Buffer.from('payload'), 'deep/a/b/c/file.txt');
+      await client.upload(Buffer.from('payload'), 'deep/a/top.txt');
+      await assert.rejects(client.rmdir('deep'), FtpReplyError);
+      await client.removeDir('deep', { recursive: true });
+      assert.equal(await client.exists('deep'), false);
+      await assert.rejects(client.ensureDir('plain.txt/sub'), FtpReplyError);
+    });
+  });
+}
+
+describe('listings agree across servers', () => {
+  it('vsftpd (LIST), proftpd (MLSD) and pure-ftpd (MLSD) list the same tree identically', (t) => {
+    if (listings.size < KINDS.length) {
+      t.skip('needs all three servers');
+      if (process.env.FTPS_INTEROP_REQUIRED === '1') assert.fail('not every server listed the tree');
+      return;
+    }
+    const [first, ...rest] = [...listings.values()];
+    for (const other of rest) assert.deepEqual(other, first);
+  });
+});
