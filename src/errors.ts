@@ -91,3 +91,26 @@ export class InvalidArgumentError extends FtpsError {
     super('ERR_FTPS_INVALID_ARGUMENT', message, options);
   }
 }
+
+/**
+ * A transfer finished but its verification failed: the sizes or the hashes differ. `expected` is
+ * what the client computed from the bytes it sent or received, `actual` what the server reported.
+ */
+export class VerifyError extends FtpsError {
+  /** `'size'`, or the hash algorithm (e.g. `'SHA-256'`). */
+  readonly algorithm: string;
+  /** Computed locally from the bytes moved (a byte count for `'size'`, lower-case hex for a hash). */
+  readonly expected: string | number;
+  /** Reported by the server (SIZE, HASH, XSHA256, …). */
+  readonly actual: string | number;
+  /** The remote path that was verified. */
+  readonly path: string;
+
+  constructor(path: string, algorithm: string, expected: string | number, actual: string | number, options?: FtpsErrorOptions) {
+    super('ERR_FTPS_VERIFY', `Verification of "${path}" failed: ${algorithm} is ${String(actual)} on the server, expected ${String(expected)}`, options);
+    this.path = path;
+    this.algorithm = algorithm;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
