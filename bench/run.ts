@@ -8,7 +8,8 @@
  * and the median of the measured rounds is reported. Must run as root (vsftpd chroots and switches
  * to the FTP user).
  *
- * Options: --quick, --runs N, --warmup N, --only SUBSTRING (scenario ids), --out FILE, --keep-data.
+ * Options: --quick, --runs N, --warmup N, --only SUBSTRING (scenario ids), --out FILE, --keep-data,
+ * --serve (start the servers with the data, print each run's command line and wait: for profiling).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -203,6 +204,7 @@ async function runOnce(ctx: Ctx, s: Scenario, contender: ContenderId): Promise<S
   const timeFile = path.join(ctx.tmp, 'time.txt');
   const env = { ...process.env };
   delete env['NODE_OPTIONS']; // no loaders or flags from the parent in the measured process
+  delete env['NODE_EXTRA_CA_CERTS']; // every client trusts exactly the test CA, nothing else is loaded
   const child = spawn(TIME_BIN, ['-f', '%U %S %M', '-o', timeFile, ...argv], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -315,6 +317,7 @@ function machine(): string[] {
     `- CPU: ${cpus.length} cores, ${cpus[0]?.model.trim() ?? '?'}; ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM; ${os.type()} ${os.release()}`,
     `- Node.js ${process.versions.node}, OpenSSL ${process.versions.openssl} (Node's), ${version('openssl', ['version'], 2)} (system)`,
     `- ftps-client ${commit}${dirty}, basic-ftp ${pkg('basic-ftp')}, ${version(CURL_BIN, ['--version'], 2)} (${version(CURL_BIN, ['--version'], 5).split(' ').pop() ?? '?'})`,
+    `- Load average when the run started: ${os.loadavg().map((n) => n.toFixed(2)).join(', ')} (the machine is not otherwise reserved for the benchmark)`,
     `- vsftpd ${vsftpd}, TLS 1.3 only (OPENSSL_CONF Min/MaxProtocol), require_ssl_reuse=YES, on 127.0.0.1`,
   ];
 }
@@ -435,6 +438,16 @@ async function main(): Promise<void> {
     servers.implicit = await startRealServer({ kind: 'vsftpd', mode: 'implicit', tlsVersion: '1.3', root: data.root });
     const ctx: Ctx = { cfg, data, servers: servers as Record<TlsMode, RealServer>, tmp: data.base };
     const poolNote = await poolDescription();
+    if (process.argv.includes('--serve')) {
+      // For profiling: print the worker command lines and keep the servers up until SIGINT/SIGTERM.
+      for (const s of list) for (const c of s.contenders) console.log(`${s.id} / ${c}:\n  ${commandFor(ctx, s, c).map((a) => (/[\s"{]/.test(a) ? `'${a}'` : a)).join(' ')}`);
+      console.log('[bench] serving; stop with Ctrl-C');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      return;
+    }
     for (const s of list) {
       const samples = new Map<ContenderId, Sample[]>(s.contenders.map((c) => [c, []]));
       for (let round = 0; round < cfg.warmup + cfg.runs; round++) {
