@@ -224,8 +224,12 @@ export class FtpsClient implements AsyncDisposable {
    * sends the leftover into the next data connection, proftpd drops the session); pass a `signal`
    * to cut it off instead. The connection is busy until the listing has ended.
    */
-  async *listIter(path?: string, { signal }: OperationOptions = {}): AsyncGenerator<FileInfo, void, undefined> {
-    checkListPath(path);
+  listIter(path?: string, { signal }: OperationOptions = {}): AsyncGenerator<FileInfo, void, undefined> {
+    checkListPath(path); // now, not at the first next()
+    return this.#iterate(path, signal);
+  }
+
+  async *#iterate(path: string | undefined, signal: AbortSignal | undefined): AsyncGenerator<FileInfo, void, undefined> {
     let pending: { entries: FileInfo[]; done: () => void } | undefined;
     let wake: (() => void) | undefined;
     let discard = false;

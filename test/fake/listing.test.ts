@@ -1,0 +1,97 @@
+// Listings against the scripted server: listIter's memory bound, early exit, LIST fallback.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { InvalidArgumentError } from '../../src/index.js';
+import { sleep, withServer } from './support.js';
+
+const MANY = 200_000;
+
+/** Bytes held in Buffers right now, after a full GC when the runner exposes it (npm run test:fake does). */
+function buffered(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().arrayBuffers;
+}
+
+function manyFiles(count: number): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < count; i++) files[`/big/file-with-a-rather-long-name-${String(i).padStart(7, '0')}.dat`] = '';
+  return files;
+}
+
+describe('listIter', () => {
+  it('reads the data connection only as fast as the loop consumes (memory stays flat)', async () => {
+    await withServer({ mode: 'explicit', files: manyFiles(MANY) }, async ({ connect }) => {
+      const client = await connect({ timeouts: { connect: 5000, reply: 5000, data: 5000 } });
+      let count = 0;
+      let baseline = 0;
+      let grown = 0;
+      for await (const entry of client.listIter('/big')) {
+        count++;
+        if (count === 100) {
+          // The server's copy of the listing is allocated by now; what grows from here is client buffering.
+          baseline = buffered();
+          // Without backpressure the whole listing (~16 MB) would pile up in client buffers now.
+          await sleep(500);
+          grown = buffered() - baseline;
+        }
+        assert.equal(entry.type, 'file');
+      }
+      assert.equal(count, MANY);
+      assert.ok(grown < 4 * 1024 * 1024, `client buffered ${grown} bytes while the loop paused`);
+    });
+  });
+
+  it('leaving the loop early drains the listing and keeps the client usable, without leaking sockets', async () => {
+    await withServer({ mode: 'implicit', files: { ...manyFiles(20_000), '/small/a.txt': 'a' } }, async ({ connect, server }) => {
+      const client = await connect();
+      let count = 0;
+      for await (const entry of client.listIter('/big')) {
+        assert.ok(entry.name.startsWith('file-'));
+        if (++count === 5) break;
+      }
+      assert.equal(count, 5);
+      assert.deepEqual((await client.list('/small')).map((e) => e.name), ['a.txt']);
+      assert.equal(client.closed, false);
+      assert.deepEqual(server.violations, []);
+    });
+  });
+
+  it('rejects with the server error when the folder does not exist', async () => {
+    await withServer({ mode: 'explicit' }, async ({ connect }) => {
+      const client = await connect();
+      await assert.rejects(async () => {
+        for await (const _ of client.listIter('/missing')) assert.fail('no entries expected');
+      }, (err: unknown) => (err as { replyCode?: number }).replyCode === 550);
+      assert.equal(await client.pwd(), '/');
+    });
+  });
+
+  it('refuses CR/LF in the path before anything is sent', async () => {
+    await withServer({ mode: 'explicit' }, async ({ connect, server }) => {
+      const client = await connect();
+      const before = server.commands.length;
+      assert.throws(() => client.listIter('/x\r\nDELE /y'), InvalidArgumentError);
+      assert.throws(() => client.list('/x\nDELE /y'), InvalidArgumentError);
+      assert.equal(server.commands.length, before);
+    });
+  });
+});
+
+describe('LIST fallback', () => {
+  it('uses LIST and the Unix parser when the server has no MLST', async () => {
+    await withServer(
+      { mode: 'explicit', features: ['EPSV', 'PASV', 'SIZE', 'MDTM', 'UTF8', 'AUTH TLS', 'PBSZ', 'PROT'], files: { '/d/one.txt': '12345', '/d/sub/x': 'x', '/d/-dash': 'd' } },
+      async ({ connect, server }) => {
+        const client = await connect();
+        const entries = (await client.list('/d')).map((e) => `${e.type}:${e.name}:${e.type === 'file' ? e.size : '-'}`).sort();
+        assert.deepEqual(entries, ['directory:sub:-', 'file:-dash:1', 'file:one.txt:5']);
+        assert.ok(server.commands.includes('LIST /d'));
+        assert.ok(!server.commands.some((c) => c.startsWith('MLSD')));
+        const info = await client.stat('/d/one.txt');
+        assert.equal(info.size, 5);
+        assert.equal((await client.stat('/d/sub')).type, 'directory');
+        assert.equal(await client.pwd(), '/', 'the CWD probe returned to the working folder');
+      },
+    );
+  });
+});
