@@ -11,11 +11,16 @@ export {
   ProtocolError,
   ReplyTimeoutError,
   TlsError,
+  VerifyError,
 } from './errors.js';
 export type { FtpsClientOptions, FtpsTlsOptions, SecureMode, TimeoutOptions } from './options.js';
 export type { FileInfo, FileType } from './protocol/listing/index.js';
 export type { FtpReply } from './protocol/reply.js';
 export type { DownloadDestination, UploadSource } from './transfer/endpoints.js';
+export type { DownloadOptions, ReadStreamOptions, UploadOptions, WriteStreamOptions } from './transfer/file-transfer.js';
+export type { ProgressEvent, ProgressListener } from './transfer/progress.js';
+export type { VerifyOptions, VerifyReport } from './transfer/verify.js';
+export type { HashAlgorithm, HashCommandFamily } from './protocol/hash.js';
 export type { TlsInfo } from './transport/tls-info.js';
 
 import { FtpsClient, type OperationOptions } from './client.js';

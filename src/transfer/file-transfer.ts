@@ -1,0 +1,300 @@
+// upload()/download() with options: resume, verify, progress, atomic. Runs inside one queued task
+// of the client (one command in flight): SIZE/OPTS HASH before, REST + the transfer, SIZE/HASH and
+// RNFR/RNTO after. Without options the client calls runTransfer directly and none of this runs.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable, type Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { FtpReplyError, VerifyError } from '../errors.js';
+import { formatCommand } from '../protocol/command.js';
+import type { FtpReply } from '../protocol/reply.js';
+import { runTransfer, type DataIo, type TransferOutcome } from '../session/data.js';
+import type { Session } from '../session/session.js';
+import { removeQuietly, renameIntoPlace, temporaryName } from './atomic.js';
+import { openDestination, openSource, type DownloadDestination, type UploadSource } from './endpoints.js';
+import { ProgressTracker, type ProgressListener } from './progress.js';
+import { planDownloadResume, planUploadResume, readLocalPrefix } from './resume.js';
+import { checkVerify, NOT_VERIFIED, planVerify, remoteSize, StreamHasher, type VerifyOptions, type VerifyPlan, type VerifyReport } from './verify.js';
+
+export interface FileTransferOptions {
+  /** Aborting rejects the call with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Called at most every 100 ms while data moves, and once more when the transfer is complete. */
+  onProgress?: ProgressListener;
+  /**
+   * Continue an interrupted transfer. Download: keep the local file and fetch the rest (REST + RETR).
+   * Upload: keep the remote part (SIZE) and send the rest (REST + STOR, or APPE).
+   */
+  resume?: boolean;
+  /** After the transfer compare SIZE and, when the server offers one, a hash. `'size'`: sizes only. */
+  verify?: boolean | 'size' | VerifyOptions;
+}
+
+export interface UploadOptions extends FileTransferOptions {
+  /** Upload to a temporary name beside the target and rename it over the target on success. */
+  atomic?: boolean;
+}
+
+export type DownloadOptions = FileTransferOptions;
+
+export interface FileTransferResult {
+  bytes: number;
+  durationMs: number;
+  resumedFrom: number;
+  verified: VerifyReport;
+  tlsSessionReused: boolean | undefined;
+  reply: { code: number; text: string };
+}
+
+/** True when any option beyond `signal` is set (the client then takes this path). */
+export function hasTransferExtras(options: FileTransferOptions & { atomic?: boolean }): boolean {
+  return options.onProgress !== undefined || options.resume === true || (options.verify !== undefined && options.verify !== false) || options.atomic === true;
+}
+
+function combine(...fns: ((chunk: Buffer) => void)[]): ((chunk: Buffer) => void) | undefined {
+  if (fns.length === 0) return undefined;
+  if (fns.length === 1) return fns[0];
+  return (chunk) => {
+    for (const fn of fns) fn(chunk);
+  };
+}
+
+function chunkHooks(plan: VerifyPlan | undefined, progress: ProgressTracker | undefined): ((chunk: Buffer) => void) | undefined {
+  const fns: ((chunk: Buffer) => void)[] = [];
+  if (plan?.hasher !== undefined) fns.push(plan.hasher.update);
+  if (progress !== undefined) fns.push(progress.onChunk);
+  return combine(...fns);
+}
+
+function isRestRefusal(err: unknown): boolean {
+  return err instanceof FtpReplyError && err.command?.startsWith('REST ') === true && err.replyCode >= 500;
+}
+
+function result(outcome: Pick<TransferOutcome, 'bytes' | 'tlsSessionReused'> & { reply: FtpReply }, started: number, resumedFrom: number, verified: VerifyReport): FileTransferResult {
+  return {
+    bytes: outcome.bytes,
+    durationMs: performance.now() - started,
+    resumedFrom,
+    verified,
+    tlsSessionReused: outcome.tlsSessionReused,
+    reply: { code: outcome.reply.code, text: outcome.reply.text },
+  };
+}
+
+type LocalSource = { kind: 'path'; path: string; size: number } | { kind: 'bytes'; bytes: Buffer } | { kind: 'stream'; stream: Readable };
+
+async function describeSource(source: UploadSource): Promise<LocalSource> {
+  if (typeof source === 'string') return { kind: 'path', path: source, size: (await stat(source)).size };
+  if (source instanceof Uint8Array) return { kind: 'bytes', bytes: Buffer.from(source.buffer, source.byteOffset, source.byteLength) };
+  if (source instanceof Readable) return { kind: 'stream', stream: source };
+  return { kind: 'stream', stream: openSource(source) }; // throws the TypeError for anything else
+}
+
+function sizeOf(local: LocalSource): number | undefined {
+  return local.kind === 'path' ? local.size : local.kind === 'bytes' ? local.bytes.length : undefined;
+}
+
+function openFrom(local: LocalSource, offset: number): Readable {
+  if (local.kind === 'path') return createReadStream(local.path, { start: offset, highWaterMark: 256 * 1024 });
+  if (local.kind === 'bytes') return Readable.from([local.bytes.subarray(offset)], { objectMode: false });
+  return local.stream;
+}
+
+export async function uploadFile(session: Session, source: UploadSource, remotePath: string, options: UploadOptions): Promise<FileTransferResult> {
+  const started = performance.now();
+  const { signal } = options;
+  const local = await describeSource(source);
+  const total = sizeOf(local);
+  if (options.resume === true && total === undefined) {
+    throw new TypeError('The "resume" option needs a local file path or a Buffer as the upload source (a stream cannot be rewound)');
+  }
+  formatCommand('STOR', remotePath); // reject a bad path before sending anything
+  const uploadPath = options.atomic === true ? temporaryName(remotePath, options.resume === true) : remotePath;
+  // A resumable atomic upload keeps its partial temporary file for the next attempt.
+  let removeTemp = options.atomic === true && options.resume !== true;
+  try {
+    signal?.throwIfAborted();
+    const plan = options.verify !== undefined && options.verify !== false ? await planVerify(session, options.verify) : undefined;
+    let offset = 0;
+    let command: 'STOR' | 'APPE' = 'STOR';
+    if (options.resume === true && total !== undefined) {
+      const resume = await planUploadResume(session, uploadPath, total);
+      offset = resume.offset;
+      command = resume.command;
+    }
+    if (plan?.hasher !== undefined && offset > 0) {
+      if (local.kind === 'path') await readLocalPrefix(local.path, offset, plan.hasher.update);
+      else if (local.kind === 'bytes') plan.hasher.update(local.bytes.subarray(0, offset));
+    }
+    const progress = options.onProgress === undefined ? undefined : new ProgressTracker(options.onProgress, { name: remotePath, direction: 'upload', offset, total });
+
+    let outcome: Pick<TransferOutcome, 'bytes' | 'tlsSessionReused'> & { reply: FtpReply };
+    if (offset > 0 && offset === total) {
+      // Already complete on the server: nothing to send; the SIZE reply stands for the transfer.
+      outcome = { bytes: 0, tlsSessionReused: undefined, reply: { code: 213, text: String(offset), lines: [`213 ${offset}`] } };
+    } else {
+      const send = (cmd: 'STOR' | 'APPE', rest: number): Promise<TransferOutcome> => {
+        const io: DataIo = { direction: 'upload', source: openFrom(local, offset) };
+        const onChunk = chunkHooks(plan, progress);
+        const run = runTransfer(session, formatCommand(cmd, uploadPath), io, signal, { restOffset: rest, ...(onChunk === undefined ? {} : { onChunk }) });
+        // A source that never got piped (refused before the data moved) must not keep a file open.
+        return run.catch((err: unknown) => {
+          if (!io.source.readableEnded) io.source.destroy();
+          throw err;
+        });
+      };
+      try {
+        outcome = await send(command, command === 'STOR' ? offset : 0);
+      } catch (err) {
+        if (!(offset > 0 && command === 'STOR' && isRestRefusal(err))) throw err;
+        outcome = await send('APPE', 0); // REST refused for STOR: append instead
+      }
+    }
+    signal?.throwIfAborted();
+    const moved = offset + outcome.bytes;
+    // Verify the uploaded file (the temporary one when atomic) before it replaces the target.
+    const verified = plan === undefined ? NOT_VERIFIED : await verifyOrDiscard(session, uploadPath, moved, plan, () => (removeTemp = options.atomic === true));
+    if (options.atomic === true) {
+      removeTemp = true;
+      signal?.throwIfAborted();
+      await renameIntoPlace(session, uploadPath, remotePath);
+      removeTemp = false;
+    }
+    progress?.finish();
+    return result(outcome, started, offset, verified);
+  } catch (err) {
+    if (removeTemp) await removeQuietly(session, uploadPath);
+    throw err;
+  }
+}
+
+/** A VerifyError means the uploaded bytes are bad: flag the temporary file for removal even when resumable. */
+async function verifyOrDiscard(session: Session, path: string, size: number, plan: VerifyPlan, discard: () => void): Promise<VerifyReport> {
+  try {
+    return await checkVerify(session, path, size, plan);
+  } catch (err) {
+    if (err instanceof VerifyError) discard();
+    throw err;
+  }
+}
+
+export async function downloadFile(session: Session, remotePath: string, destination: DownloadDestination, options: DownloadOptions): Promise<FileTransferResult> {
+  const started = performance.now();
+  const { signal } = options;
+  if (options.resume === true && typeof destination !== 'string') {
+    throw new TypeError('The "resume" option needs a local file path as the download destination (use createReadStream({ start }) for streams)');
+  }
+  const line = formatCommand('RETR', remotePath);
+  signal?.throwIfAborted();
+  const plan = options.verify !== undefined && options.verify !== false ? await planVerify(session, options.verify) : undefined;
+  let offset = 0;
+  let total: number | undefined;
+  if (options.resume === true && typeof destination === 'string') {
+    const resume = await planDownloadResume(session, remotePath, destination);
+    offset = resume.offset;
+    total = resume.remoteSize;
+  } else if (options.onProgress !== undefined) {
+    total = (await remoteSize(session, remotePath))?.size;
+  }
+  if (plan?.hasher !== undefined && offset > 0 && typeof destination === 'string') await readLocalPrefix(destination, offset, plan.hasher.update);
+
+  let outcome: Pick<TransferOutcome, 'bytes' | 'tlsSessionReused'> & { reply: FtpReply };
+  let progress: ProgressTracker | undefined;
+  if (offset > 0 && offset === total) {
+    // The local file is already complete.
+    outcome = { bytes: 0, tlsSessionReused: undefined, reply: { code: 213, text: String(total), lines: [`213 ${total}`] } };
+    progress = options.onProgress === undefined ? undefined : new ProgressTracker(options.onProgress, { name: remotePath, direction: 'download', offset, total });
+  } else {
+    const receive = async (from: number): Promise<TransferOutcome> => {
+      progress = options.onProgress === undefined ? undefined : new ProgressTracker(options.onProgress, { name: remotePath, direction: 'download', offset: from, total });
+      const ownSink = typeof destination === 'string';
+      const sink: Writable = from > 0 && typeof destination === 'string' ? createWriteStream(destination, { flags: 'a', highWaterMark: 256 * 1024 }) : openDestination(destination);
+      const onChunk = chunkHooks(plan, progress);
+      try {
+        return await runTransfer(session, line, { direction: 'download', sink }, signal, { restOffset: from, ...(onChunk === undefined ? {} : { onChunk }) });
+      } catch (err) {
+        // Our own file stream: close it before anyone (a retry, the caller) touches the file.
+        if (ownSink && !sink.destroyed) {
+          sink.destroy();
+          await finished(sink).catch(() => undefined);
+        }
+        throw err;
+      }
+    };
+    try {
+      outcome = await receive(offset);
+    } catch (err) {
+      if (!(offset > 0 && isRestRefusal(err))) throw err;
+      // The server cannot restart: download it all again, hashing from the start.
+      offset = 0;
+      if (plan?.hasher !== undefined) plan.hasher = new StreamHasher(plan.hasher.algorithm);
+      outcome = await receive(0);
+    }
+  }
+  signal?.throwIfAborted();
+  const verified = plan === undefined ? NOT_VERIFIED : await checkVerify(session, remotePath, offset + outcome.bytes, plan);
+  progress?.finish();
+  return result(outcome, started, offset, verified);
+}
+
+export interface ReadStreamOptions {
+  /** Start at this byte of the remote file (REST). */
+  start?: number;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+}
+
+export interface WriteStreamOptions {
+  /** Append to the remote file (APPE). */
+  append?: boolean;
+  /** Overwrite the remote file from this byte on (REST + STOR), keeping the bytes before it. */
+  start?: number;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+}
+
+function checkStart(start: number | undefined): number {
+  if (start === undefined) return 0;
+  if (!Number.isSafeInteger(start) || start < 0) throw new RangeError(`The "start" option must be a non-negative integer, got ${String(start)}`);
+  return start;
+}
+
+/** Validates stream options synchronously (before a stream exists). */
+export function checkStreamOptions(options: ReadStreamOptions | WriteStreamOptions): void {
+  checkStart(options.start);
+  if ('append' in options && options.append === true && options.start !== undefined && options.start > 0) {
+    throw new TypeError('The "append" and "start" options cannot be combined');
+  }
+}
+
+/** The transfer behind createReadStream: RETR (after REST when `start`) into `sink`. */
+export async function streamDownload(session: Session, remotePath: string, sink: Writable, signal: AbortSignal, options: ReadStreamOptions): Promise<FileTransferResult> {
+  const started = performance.now();
+  const start = checkStart(options.start);
+  const line = formatCommand('RETR', remotePath);
+  let progress: ProgressTracker | undefined;
+  if (options.onProgress !== undefined) {
+    const total = (await remoteSize(session, remotePath))?.size;
+    progress = new ProgressTracker(options.onProgress, { name: remotePath, direction: 'download', offset: start, total });
+  }
+  const outcome = await runTransfer(session, line, { direction: 'download', sink }, signal, {
+    restOffset: start,
+    ...(progress === undefined ? {} : { onChunk: progress.onChunk }),
+  });
+  progress?.finish();
+  return result(outcome, started, start, NOT_VERIFIED);
+}
+
+/** The transfer behind createWriteStream: STOR (after REST when `start`) or APPE from `source`. */
+export async function streamUpload(session: Session, remotePath: string, source: Readable, signal: AbortSignal, options: WriteStreamOptions): Promise<FileTransferResult> {
+  const started = performance.now();
+  const start = checkStart(options.start);
+  const line = formatCommand(options.append === true ? 'APPE' : 'STOR', remotePath);
+  const progress = options.onProgress === undefined ? undefined : new ProgressTracker(options.onProgress, { name: remotePath, direction: 'upload', offset: start, total: undefined });
+  const outcome = await runTransfer(session, line, { direction: 'upload', source }, signal, {
+    restOffset: start,
+    ...(progress === undefined ? {} : { onChunk: progress.onChunk }),
+  });
+  progress?.finish();
+  return result(outcome, started, start, NOT_VERIFIED);
+}
