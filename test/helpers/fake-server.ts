@@ -31,10 +31,20 @@
  *   never send the 226:          server.nextTransfer({ omitFinalReply: true })
  *   slow/stalled data:           server.nextTransfer({ stall: true })   // 150, then nothing on the data socket
  *   reset control:               server.hook('NOOP', faults.reset())
+ *   per-client connection limit: new FakeFtpServer({ mode, maxConnections: 2 })   // 3rd at once: 421 + close
+ *   hostile listing:             server.listings.set('/dir', ['-rw-r--r-- 1 o g 3 May 06 07:08 ../evil'])
+ *                                // raw lines served for LIST and MLSD of /dir (RETR still uses server.fs)
+ *   wrong hash:                  server.hook('HASH', faults.reply('213 SHA-256 0-3 <64 hex digits> f'))
+ *
+ * Hashes: list 'HASH SHA-256*;SHA-1;MD5;CRC32' (OPTS HASH + HASH per draft-bryan-ftpext-hash) and/or
+ * 'XSHA256', 'XSHA512', 'XSHA1', 'XSHA', 'XMD5', 'XCRC' in `features` to enable those commands.
+ * `keepPartialUploads: true` stores what arrived of a failed STOR/APPE, as real servers do.
  */
 import net from 'node:net';
 import type tls from 'node:tls';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { FakeFs } from './fake-fs.js';
 import { TlsEndpoint, type ServerTls } from './fake-tls.js';
@@ -60,6 +70,16 @@ export interface FakeServerOptions {
   dataConnectTimeoutMs?: number;
   /** How long a passive listener waits for a connection at all (default 10000 ms). */
   passiveTimeoutMs?: number;
+  /**
+   * Most control connections open at once (all clients come from the same address, so this is the
+   * per-client limit of vsftpd `max_per_ip` / pure-ftpd `-C`). Beyond it a new connection gets
+   * `tooManyReply` instead of the greeting and is closed. Default: no limit.
+   */
+  maxConnections?: number;
+  /** Default '421 There are too many connections from your internet address.' (vsftpd's words). */
+  tooManyReply?: string;
+  /** Default false. True: a failed STOR/APPE leaves the bytes received so far (like real servers). */
+  keepPartialUploads?: boolean;
 }
 
 export type FaultAction = 'close' | 'reset' | 'stall' | 'close-control' | 'reset-control';
@@ -94,6 +114,8 @@ export interface SessionState {
   type: 'A' | 'I';
   rest: number;
   renameFrom: string | undefined;
+  /** Algorithm selected with OPTS HASH (undefined: the one FEAT marks with '*'). */
+  hashAlgorithm?: string;
 }
 
 export type HookResult = 'default' | void;
@@ -172,7 +194,7 @@ interface Passive {
 }
 
 export class FakeFtpServer {
-  readonly options: Required<Omit<FakeServerOptions, 'cert' | 'files'>>;
+  readonly options: Required<Omit<FakeServerOptions, 'cert' | 'files' | 'maxConnections'>> & { maxConnections: number };
   readonly fs: FakeFs;
   /** Every command line received, in order, with transport info. */
   readonly log: LogEntry[] = [];
@@ -182,6 +204,15 @@ export class FakeFtpServer {
   readonly violations: string[] = [];
   /** Socket/TLS errors seen by the server. */
   readonly errors: string[] = [];
+  /**
+   * Raw listing lines by absolute folder path: when set, LIST and MLSD of that folder send these
+   * lines (CRLF-terminated) instead of the file system's entries. For hostile-listing tests.
+   */
+  readonly listings = new Map<string, string[]>();
+  /** Connections refused because of `maxConnections`. */
+  refusedConnections = 0;
+  /** Most control connections that were open at once. */
+  peakConnections = 0;
   readonly tlsEndpoint: TlsEndpoint | undefined;
   private readonly hooks: HookEntry[] = [];
   private readonly transferFaults: TransferFault[] = [];
@@ -204,6 +235,9 @@ export class FakeFtpServer {
       features: opts.features ?? DEFAULT_FEATURES,
       dataConnectTimeoutMs: opts.dataConnectTimeoutMs ?? 5000,
       passiveTimeoutMs: opts.passiveTimeoutMs ?? 10000,
+      maxConnections: opts.maxConnections ?? Infinity,
+      tooManyReply: opts.tooManyReply ?? '421 There are too many connections from your internet address.',
+      keepPartialUploads: opts.keepPartialUploads ?? false,
     };
     this.fs = new FakeFs(opts.files);
     if (opts.mode !== 'plain') {
@@ -314,6 +348,7 @@ export class FakeFtpServer {
     this.track(raw);
     const conn = new ControlConnection(this, raw, ++this.connectionCount);
     this.connections.add(conn);
+    this.peakConnections = Math.max(this.peakConnections, this.connections.size);
     raw.on('close', () => {
       conn.shutdown();
       this.connections.delete(conn);
@@ -330,6 +365,8 @@ export class ControlConnection {
     user: undefined, loggedIn: false, cwd: '/', pbsz: false, prot: 'C', type: 'A', rest: 0, renameFrom: undefined,
   };
   secure = false;
+  /** Turned away because of `maxConnections`. */
+  refused = false;
   private sock: Writable;
   private buf = Buffer.alloc(0);
   private queue: Promise<void> = Promise.resolve();
@@ -565,7 +602,17 @@ export class ControlConnection {
     if (!noLogin.includes(verb) && !st.loggedIn && KNOWN.has(verb)) return void await this.reply('530 Please login with USER and PASS.');
     const q = (p: string): string => `"${p.replace(/"/g, '""')}"`;
     switch (verb) {
-      case 'CONNECT': return void await this.reply('220 FakeFtpServer ready.');
+      case 'CONNECT': {
+        const open = [...this.server.connections].filter((c) => !c.refused).length;
+        if (open > this.server.options.maxConnections) {
+          this.refused = true;
+          this.server.refusedConnections++;
+          await this.reply(this.server.options.tooManyReply);
+          this.closeGracefully();
+          return;
+        }
+        return void await this.reply('220 FakeFtpServer ready.');
+      }
       case 'AUTH': {
         if (mode === 'plain') return void await this.reply('502 AUTH not supported.');
         if (this.secure) return void await this.reply('503 Already using TLS.');
@@ -610,6 +657,7 @@ export class ControlConnection {
       case 'FEAT':
         return void await this.reply(['211-Features:', ...features.map((f) => ` ${f}`), '211 End'].join('\n'));
       case 'OPTS':
+        if (/^HASH(\s|$)/i.test(arg) && this.hashFeature() !== undefined) return void await this.optsHash(arg.slice(4).trim());
         return void await this.reply(arg.toUpperCase() === 'UTF8 ON' ? '200 Always in UTF8 mode.' : '501 Option not understood.');
       case 'SYST': return void await this.reply('215 UNIX Type: L8');
       case 'NOOP': return void await this.reply('200 NOOP ok.');
@@ -683,9 +731,51 @@ export class ControlConnection {
       }
       case 'LIST': case 'NLST': case 'MLSD': case 'RETR': case 'STOR': case 'APPE':
         return this.transfer(verb, arg, transfer ?? this.server.takeTransferFault());
+      case 'HASH': case 'XSHA256': case 'XSHA512': case 'XSHA1': case 'XSHA': case 'XMD5': case 'XCRC':
+        return this.hashCommand(verb, arg);
       default:
         return void await this.reply(`502 Command ${verb} not implemented.`);
     }
+  }
+
+  // ---- hashes (draft-bryan-ftpext-hash and the X-commands) ----
+
+  /** The HASH feature's algorithms (from `features`), or undefined when HASH is not offered. */
+  private hashFeature(): { algorithms: string[]; selected: string } | undefined {
+    const line = this.server.options.features.find((f) => /^HASH(\s|$)/i.test(f));
+    if (line === undefined) return undefined;
+    const items = line.slice(4).trim().split(';').map((a) => a.trim()).filter((a) => a !== '');
+    const algorithms = items.map((a) => a.replace(/\*$/, '').toUpperCase());
+    const starred = items.find((a) => a.endsWith('*'));
+    return { algorithms, selected: this.state.hashAlgorithm ?? (starred ? starred.slice(0, -1).toUpperCase() : algorithms[0] ?? 'SHA-1') };
+  }
+
+  private async optsHash(arg: string): Promise<void> {
+    const feature = this.hashFeature() as { algorithms: string[]; selected: string };
+    if (arg === '') return void await this.reply(`200 ${feature.selected}`);
+    const wanted = arg.toUpperCase();
+    if (!feature.algorithms.includes(wanted)) return void await this.reply(`501 ${arg}: Unsupported algorithm`);
+    this.state.hashAlgorithm = wanted;
+    await this.reply(`200 ${wanted}`);
+  }
+
+  private async hashCommand(verb: string, arg: string): Promise<void> {
+    const feature = this.hashFeature();
+    if (verb === 'HASH' ? feature === undefined : !this.server.options.features.some((f) => f.toUpperCase() === verb)) {
+      return void await this.reply(`500 ${verb} not understood.`);
+    }
+    if (arg === '') return void await this.reply('501 Syntax error in parameters or arguments.');
+    const p = this.path(arg);
+    const f = this.server.fs.files.get(p);
+    if (!f) return void await this.reply(`550 ${arg}: No such file or directory`);
+    const algorithm = verb === 'HASH' ? (feature as { selected: string }).selected
+      : ({ XSHA256: 'SHA-256', XSHA512: 'SHA-512', XSHA1: 'SHA-1', XSHA: 'SHA-1', XMD5: 'MD5', XCRC: 'CRC32' } as Record<string, string>)[verb] ?? 'SHA-1';
+    const digest = algorithm === 'CRC32'
+      ? (crc32(f) >>> 0).toString(16).padStart(8, '0')
+      : createHash(algorithm.replace('-', '').toLowerCase()).update(f).digest('hex');
+    if (verb === 'HASH') return void await this.reply(`213 ${algorithm} 0-${f.length} ${digest} ${arg}`);
+    // Like proftpd's mod_digest: a "Computing" line, then the upper-case digest.
+    await this.reply(`250-Computing ${algorithm} digest\n250 ${digest.toUpperCase()}`);
   }
 
   // ---- transfers ----
@@ -708,12 +798,13 @@ export class ControlConnection {
       if (!f) { this.closePassive(); return void await this.reply('550 Failed to open file.'); }
       payload = f.subarray(Math.min(rest, f.length));
     } else if (verb === 'LIST' || verb === 'NLST' || verb === 'MLSD') {
-      if (!fs.isDir(target) && !(verb !== 'MLSD' && fs.isFile(target))) {
+      if (!fs.isDir(target) && !(verb !== 'MLSD' && fs.isFile(target)) && !this.server.listings.has(target)) {
         this.closePassive();
         return void await this.reply('550 Directory not found.');
       }
       const entries = fs.isDir(target) ? fs.children(target).map((n) => (target === '/' ? `/${n}` : `${target}/${n}`)) : [target];
-      const lines = entries.map((p) => {
+      const override = verb === 'NLST' ? undefined : this.server.listings.get(target);
+      const lines = override ?? entries.map((p) => {
         const name = p.slice(p.lastIndexOf('/') + 1);
         return verb === 'LIST' ? fs.listLine(p) : verb === 'NLST' ? name : fs.factsLine(p, name);
       });
@@ -797,6 +888,11 @@ export class ControlConnection {
         fs.writeFile(target, next);
         await new Promise<void>((r) => { data.end(() => r()); data.once('close', () => r()); });
       } else {
+        if (this.server.options.keepPartialUploads) {
+          const body = Buffer.concat(chunks);
+          const old = fs.files.get(target) ?? Buffer.alloc(0);
+          fs.writeFile(target, verb === 'APPE' ? Buffer.concat([old, body]) : rest > 0 ? Buffer.concat([old.subarray(0, rest), body]) : body);
+        }
         data.destroy();
         if (!fault.omitFinalReply && !faulted) await this.reply('426 Connection closed; transfer aborted.');
         if (!faulted) return;
@@ -825,4 +921,4 @@ function drained(s: net.Socket): Promise<void> {
   });
 }
 
-const KNOWN = new Set(['USER', 'PASS', 'AUTH', 'PBSZ', 'PROT', 'FEAT', 'OPTS', 'TYPE', 'SYST', 'NOOP', 'PWD', 'XPWD', 'CWD', 'CDUP', 'XCUP', 'MKD', 'RMD', 'DELE', 'RNFR', 'RNTO', 'SIZE', 'MDTM', 'EPSV', 'PASV', 'LIST', 'NLST', 'MLSD', 'MLST', 'RETR', 'STOR', 'APPE', 'REST', 'QUIT']);
+const KNOWN = new Set(['USER', 'PASS', 'AUTH', 'PBSZ', 'PROT', 'FEAT', 'OPTS', 'TYPE', 'SYST', 'NOOP', 'PWD', 'XPWD', 'CWD', 'CDUP', 'XCUP', 'MKD', 'RMD', 'DELE', 'RNFR', 'RNTO', 'SIZE', 'MDTM', 'EPSV', 'PASV', 'LIST', 'NLST', 'MLSD', 'MLST', 'RETR', 'STOR', 'APPE', 'REST', 'QUIT', 'HASH', 'XSHA256', 'XSHA512', 'XSHA1', 'XSHA', 'XMD5', 'XCRC']);
