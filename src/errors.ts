@@ -114,3 +114,18 @@ export class VerifyError extends FtpsError {
     this.actual = actual;
   }
 }
+
+/**
+ * A name from a remote listing (or a local path) would take a tree transfer outside its target
+ * folder: `..`, `.`, a `/`, `\` or NUL in a name, a drive letter, or a symlink on the way. Nothing
+ * was written for that entry.
+ */
+export class UnsafePathError extends FtpsError {
+  /** The offending name or relative path, as listed. */
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: FtpsErrorOptions) {
+    super('ERR_FTPS_UNSAFE_PATH', message, options);
+    this.path = path;
+  }
+}

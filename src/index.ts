@@ -11,8 +11,11 @@ export {
   ProtocolError,
   ReplyTimeoutError,
   TlsError,
+  UnsafePathError,
   VerifyError,
 } from './errors.js';
+export { createPool, FtpsPool, isTooManyConnections, isTransientError, type PoolCloseOptions, type PoolOptions, type PoolRunOptions, type PoolStats } from './pool.js';
+export type { MirrorOptions, TreeAction, TreeEntry, TreeItem, TreeOptions, TreeProgress, TreeResult, TreeStatus } from './transfer/tree.js';
 export type { FtpsClientOptions, FtpsTlsOptions, SecureMode, TimeoutOptions } from './options.js';
 export type { FileInfo, FileType } from './protocol/listing/index.js';
 export type { FtpReply } from './protocol/reply.js';

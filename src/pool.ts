@@ -1,0 +1,402 @@
+// FtpsPool: up to N logged-in FtpsClients behind a p-queue. Each connection still runs one command
+// at a time; the pool runs up to N operations at once, each on a connection of its own.
+//
+// Connections are opened lazily (when an operation needs one and none is idle), kept open for the
+// next operation, and dropped when they break (the next operation opens a fresh one). A server
+// that refuses another connection because of a per-client limit (421 at the greeting, or a
+// "too many connections" answer) makes the pool shrink to the connections it already has.
+import PQueue from 'p-queue';
+import { FtpsClient, type OperationOptions, type TransferResult } from './client.js';
+import { ClientClosedError, ConnectionError, DataTimeoutError, FtpReplyError } from './errors.js';
+import { optionsFromUrl, resolveOptions, type FtpsClientOptions } from './options.js';
+import type { FileInfo } from './protocol/listing/index.js';
+import type { FtpReply } from './protocol/reply.js';
+import type { DownloadDestination, UploadSource } from './transfer/endpoints.js';
+import { downloadDir, mirror, uploadDir, type MirrorOptions, type TreeOptions, type TreeResult } from './transfer/tree.js';
+
+export interface PoolOptions {
+  /** Most connections open at once (and operations running at once). Default 4. */
+  size?: number;
+  /**
+   * How often the pool's own methods retry an operation after a transient failure (see
+   * `isTransientError`), each time on a connection that works. Default 2. `run()` retries only
+   * when asked (its callback may not be safe to repeat).
+   */
+  retries?: number;
+  /** Pause before the n-th retry: `retryDelayMs * n`. Default 100 ms. */
+  retryDelayMs?: number;
+}
+
+export interface PoolRunOptions extends OperationOptions {
+  /** Retries after a transient failure, on another connection. Default 0 for `run()`, the pool's `retries` for its methods. */
+  retries?: number;
+}
+
+export interface PoolCloseOptions {
+  /** Aborting it cancels the operations still running or queued (they reject) and closes at once. */
+  signal?: AbortSignal;
+}
+
+export interface PoolStats {
+  /** The most connections the pool will open now (`options.size`, or less after a server refused more). */
+  size: number;
+  /** `options.size`. */
+  maxSize: number;
+  /** Connections open (idle or busy). */
+  open: number;
+  /** Connections running an operation. */
+  busy: number;
+  /** Operations waiting for a connection. */
+  queued: number;
+}
+
+/**
+ * Whether trying again (on a fresh or another connection) may work: 4xx replies, a lost or reset
+ * connection, a stalled data connection, a client closed because its connection broke. Aborts,
+ * 5xx replies, TLS and protocol errors are not transient.
+ */
+export function isTransientError(err: unknown): boolean {
+  if (err instanceof FtpReplyError) return err.transient || isTooManyConnections(err);
+  if (err instanceof ConnectionError || err instanceof DataTimeoutError) return true;
+  if (err instanceof ClientClosedError) {
+    // close() by the user has no cause (or a ClientClosedError); a dropped connection has its reason.
+    const cause = err.cause;
+    return cause !== undefined && !(cause instanceof ClientClosedError) && !(cause instanceof DOMException);
+  }
+  return false;
+}
+
+const TOO_MANY = /too many|maximum number of|max(imum)?[ _-]?(clients|connections|sessions)|connection limit|limit of \d+/i;
+
+/**
+ * Whether a failed connect means "this server allows no more connections from you": 421 at the
+ * greeting (vsftpd `max_per_ip`, pure-ftpd `-C`), or any 4xx/5xx naming a connection limit
+ * (proftpd `MaxClientsPerHost` answers 530 "Sorry, the maximum number of clients ...").
+ */
+export function isTooManyConnections(err: unknown): boolean {
+  if (!(err instanceof FtpReplyError)) return false;
+  if (err.replyCode === 421 && err.command === 'greeting') return true;
+  return err.replyCode >= 400 && TOO_MANY.test(err.replyText);
+}
+
+interface Pooled {
+  client: FtpsClient;
+  busy: boolean;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** Creates a pool; no connection is opened until the first operation. */
+export function createPool(target: FtpsClientOptions | string | URL, poolOptions: PoolOptions = {}, overrides: Partial<FtpsClientOptions> = {}): FtpsPool {
+  return new FtpsPool(target, poolOptions, overrides);
+}
+
+export class FtpsPool implements AsyncDisposable {
+  readonly #options: FtpsClientOptions;
+  readonly #maxSize: number;
+  readonly #retries: number;
+  readonly #retryDelayMs: number;
+  readonly #queue: PQueue;
+  readonly #conns = new Set<Pooled>();
+  /** Woken whenever a connection is released, dropped, or an opening attempt ended. */
+  #waiters: (() => void)[] = [];
+  #target: number;
+  #opening = 0;
+  #closing: Promise<void> | undefined;
+  /** Aborted by close({ signal }) when that signal aborts: cancels every operation. */
+  readonly #cancel = new AbortController();
+
+  constructor(target: FtpsClientOptions | string | URL, poolOptions: PoolOptions = {}, overrides: Partial<FtpsClientOptions> = {}) {
+    const base = typeof target === 'string' || target instanceof URL ? optionsFromUrl(target) : target;
+    this.#options = { ...base, ...overrides } as FtpsClientOptions;
+    resolveOptions(this.#options); // option mistakes surface now, not at the first operation
+    const size = poolOptions.size ?? 4;
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`Option "size" must be an integer >= 1, got ${String(poolOptions.size)}`);
+    const retries = poolOptions.retries ?? 2;
+    if (!Number.isInteger(retries) || retries < 0) throw new RangeError(`Option "retries" must be an integer >= 0, got ${String(poolOptions.retries)}`);
+    const delay = poolOptions.retryDelayMs ?? 100;
+    if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) throw new RangeError('Option "retryDelayMs" must be a number >= 0');
+    this.#maxSize = size;
+    this.#target = size;
+    this.#retries = retries;
+    this.#retryDelayMs = delay;
+    this.#queue = new PQueue({ concurrency: size });
+  }
+
+  /** Retries the pool's methods make after a transient failure. */
+  get retries(): number {
+    return this.#retries;
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  stats(): PoolStats {
+    let busy = 0;
+    for (const c of this.#conns) if (c.busy) busy++;
+    return { size: this.#target, maxSize: this.#maxSize, open: this.#conns.size, busy, queued: this.#queue.size };
+  }
+
+  /**
+   * Runs `fn` on a connection of its own, queued behind earlier operations when all connections
+   * are busy. `fn` gets the client and a signal (the caller's, also aborted when the pool is closed
+   * with an aborted signal) to pass on to the client's calls. With `retries`, a transient failure
+   * (see isTransientError) runs `fn` again on a working connection; only ask for that when `fn`
+   * can safely be repeated.
+   */
+  run<T>(fn: (client: FtpsClient, signal: AbortSignal) => Promise<T>, { signal, retries = 0 }: PoolRunOptions = {}): Promise<T> {
+    if (this.#closing !== undefined) return Promise.reject(new ClientClosedError('Pool is closed'));
+    if (!Number.isInteger(retries) || retries < 0) throw new RangeError('Option "retries" must be an integer >= 0');
+    const combined = signal === undefined ? this.#cancel.signal : AbortSignal.any([signal, this.#cancel.signal]);
+    const task = this.#queue.add(() => this.#attempt(fn, combined, retries));
+    // A rejected task must never count as unhandled; the caller gets the rejection below.
+    task.catch(() => undefined);
+    return task;
+  }
+
+  async #attempt<T>(fn: (client: FtpsClient, signal: AbortSignal) => Promise<T>, signal: AbortSignal, retries: number): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      signal.throwIfAborted();
+      let conn: Pooled | undefined;
+      try {
+        conn = await this.#acquire(signal);
+        return await fn(conn.client, signal);
+      } catch (err) {
+        if (signal.aborted) throw signal.reason;
+        if (attempt >= retries || !isTransientError(err)) throw err;
+        if (conn !== undefined && !conn.client.closed && err instanceof ClientClosedError) void conn.client.close();
+      } finally {
+        if (conn !== undefined) this.#release(conn);
+      }
+      await sleep(this.#retryDelayMs * (attempt + 1), signal);
+    }
+  }
+
+  /** An idle working connection, a new one if the pool may grow, else waits for one to be released. */
+  async #acquire(signal: AbortSignal): Promise<Pooled> {
+    for (;;) {
+      signal.throwIfAborted();
+      if (this.#cancel.signal.aborted) throw new ClientClosedError('Pool is closed');
+      for (const c of this.#conns) {
+        if (c.client.closed) {
+          if (!c.busy) this.#conns.delete(c);
+          continue;
+        }
+        if (!c.busy) {
+          c.busy = true;
+          return c;
+        }
+      }
+      if (this.#conns.size + this.#opening < this.#target) {
+        this.#opening++;
+        let client: FtpsClient;
+        try {
+          client = await FtpsClient.connect(this.#options, {}, { signal });
+        } catch (err) {
+          this.#opening--;
+          this.#wake();
+          if (this.#isRefusal(err) && this.#conns.size + this.#opening > 0) {
+            // The server allows no more connections from us: work with those we have.
+            this.#shrink(this.#conns.size + this.#opening);
+            continue;
+          }
+          if (isTooManyConnections(err)) this.#shrink(1);
+          throw err;
+        }
+        this.#opening--;
+        const conn: Pooled = { client, busy: true };
+        this.#conns.add(conn);
+        if (this.#cancel.signal.aborted || this.#closing !== undefined) {
+          // Opened while the pool was being closed: keep it tracked so close() shuts it.
+          this.#wake();
+        }
+        return conn;
+      }
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        this.#waiters.push(done);
+        signal.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  /** A connect failure meaning "no more connections for you" while others are open. */
+  #isRefusal(err: unknown): boolean {
+    if (isTooManyConnections(err)) return true;
+    // Some servers just drop the extra connection (TCP close/reset before or instead of a greeting).
+    return err instanceof ConnectionError;
+  }
+
+  #shrink(to: number): void {
+    const next = Math.max(1, Math.min(this.#target, to));
+    if (next === this.#target) return;
+    this.#target = next;
+    this.#queue.concurrency = next;
+  }
+
+  #release(conn: Pooled): void {
+    conn.busy = false;
+    if (conn.client.closed) this.#conns.delete(conn);
+    this.#wake();
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+
+  // ---- the client's operations, each on a pooled connection ----
+
+  #op<T>(options: OperationOptions & { retries?: number } | undefined, fn: (client: FtpsClient, signal: AbortSignal) => Promise<T>, retry = true): Promise<T> {
+    const { signal, retries } = options ?? {};
+    const runOptions: PoolRunOptions = { retries: retry ? (retries ?? this.#retries) : 0 };
+    if (signal !== undefined) runOptions.signal = signal;
+    return this.run(fn, runOptions);
+  }
+
+  /**
+   * Sends a raw command on some connection (which one is not defined: do not use it for
+   * commands that change the session's state, such as CWD). Never retried.
+   */
+  send(line: string, options?: OperationOptions): Promise<FtpReply> {
+    return this.#op(options, (c, signal) => c.send(line, { signal }), false);
+  }
+
+  list(path?: string, options?: PoolRunOptions): Promise<FileInfo[]> {
+    return this.#op(options, (c, signal) => c.list(path, { signal }));
+  }
+
+  stat(path: string, options?: PoolRunOptions): Promise<FileInfo> {
+    return this.#op(options, (c, signal) => c.stat(path, { signal }));
+  }
+
+  exists(path: string, options?: PoolRunOptions): Promise<boolean> {
+    return this.#op(options, (c, signal) => c.exists(path, { signal }));
+  }
+
+  size(path: string, options?: PoolRunOptions): Promise<number> {
+    return this.#op(options, (c, signal) => c.size(path, { signal }));
+  }
+
+  lastModified(path: string, options?: PoolRunOptions): Promise<Date> {
+    return this.#op(options, (c, signal) => c.lastModified(path, { signal }));
+  }
+
+  setLastModified(path: string, date: Date, options?: PoolRunOptions): Promise<void> {
+    return this.#op(options, (c, signal) => c.setLastModified(path, date, { signal }));
+  }
+
+  mkdir(path: string, options?: PoolRunOptions): Promise<void> {
+    // Not retried: a retry after a lost reply would fail with "already exists".
+    return this.#op(options, (c, signal) => c.mkdir(path, { signal }), false);
+  }
+
+  ensureDir(path: string, options?: PoolRunOptions): Promise<void> {
+    return this.#op(options, (c, signal) => c.ensureDir(path, { signal }));
+  }
+
+  rmdir(path: string, options?: PoolRunOptions): Promise<void> {
+    return this.#op(options, (c, signal) => c.rmdir(path, { signal }), false);
+  }
+
+  removeDir(path: string, options?: PoolRunOptions & { recursive?: boolean }): Promise<void> {
+    const recursive = options?.recursive ?? false;
+    return this.#op(options, (c, signal) => c.removeDir(path, { signal, recursive }), false);
+  }
+
+  remove(path: string, options?: PoolRunOptions): Promise<void> {
+    return this.#op(options, (c, signal) => c.remove(path, { signal }), false);
+  }
+
+  rename(from: string, to: string, options?: PoolRunOptions): Promise<void> {
+    return this.#op(options, (c, signal) => c.rename(from, to, { signal }), false);
+  }
+
+  /**
+   * Uploads on a pooled connection; `options` are the client's upload options. Retried after a
+   * transient failure when the source can be read again (a path or bytes, not a stream).
+   */
+  upload(source: UploadSource, remotePath: string, options?: Parameters<FtpsClient['upload']>[2] & { retries?: number }): Promise<TransferResult> {
+    const repeatable = typeof source === 'string' || source instanceof Uint8Array;
+    return this.#op(options, (c, signal) => c.upload(source, remotePath, { ...options, signal }), repeatable);
+  }
+
+  /**
+   * Downloads on a pooled connection; `options` are the client's download options. Retried after
+   * a transient failure when the destination is a local path (a stream may hold partial data).
+   */
+  download(remotePath: string, destination: DownloadDestination, options?: Parameters<FtpsClient['download']>[2] & { retries?: number }): Promise<TransferResult> {
+    return this.#op(options, (c, signal) => c.download(remotePath, destination, { ...options, signal }), typeof destination === 'string');
+  }
+
+  // ---- folder trees ----
+
+  /** Uploads the local folder tree `localDir` into `remoteDir` (created as needed), files in parallel. See docs/pool-and-trees.md. */
+  uploadDir(localDir: string, remoteDir: string, options?: TreeOptions): Promise<TreeResult> {
+    return uploadDir(this, localDir, remoteDir, options);
+  }
+
+  /** Downloads the remote folder tree `remoteDir` into `localDir` (created as needed), files in parallel. */
+  downloadDir(remoteDir: string, localDir: string, options?: TreeOptions): Promise<TreeResult> {
+    return downloadDir(this, remoteDir, localDir, options);
+  }
+
+  /**
+   * One-way sync: makes the destination side look like the source side, copying only files whose
+   * size or modification time differ (and deleting extraneous entries with `delete: true`).
+   */
+  mirror(options: MirrorOptions): Promise<TreeResult> {
+    return mirror(this, options);
+  }
+
+  // ---- closing ----
+
+  /**
+   * Closes the pool: new operations reject at once with ClientClosedError; operations running or
+   * queued finish first, then every connection is closed (QUIT). With a `signal`, aborting it
+   * cancels what is still running or queued (those reject with ClientClosedError) and closes at once.
+   * Idempotent.
+   */
+  close({ signal }: PoolCloseOptions = {}): Promise<void> {
+    if (signal !== undefined) {
+      const cancel = (): void => this.#cancel.abort(new ClientClosedError('Pool closed: operation cancelled'));
+      if (signal.aborted) cancel();
+      else signal.addEventListener('abort', cancel, { once: true });
+      this.#closing?.finally(() => signal.removeEventListener('abort', cancel)).catch(() => undefined);
+    }
+    this.#closing ??= this.#doClose();
+    return this.#closing;
+  }
+
+  async #doClose(): Promise<void> {
+    await this.#queue.onIdle();
+    // Connections still opening were started by operations that are over now; wait for nothing else.
+    const conns = [...this.#conns];
+    this.#conns.clear();
+    await Promise.all(conns.map((c) => c.client.close().catch(() => undefined)));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
