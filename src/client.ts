@@ -112,7 +112,11 @@ export class FtpsClient implements AsyncDisposable {
     return this.#session.features;
   }
 
-  /** Queues `op` behind every earlier call on this connection. */
+  /**
+   * Queues `op` behind every earlier call on this connection. Public methods are `async` and
+   * validate their arguments before calling this synchronously: a bad argument rejects the
+   * returned promise, and call order is still the order of the calls.
+   */
   #run<T>(signal: AbortSignal | undefined, op: (session: Session) => Promise<T>): Promise<T> {
     const task = this.#queue.add(async () => {
       this.#assertOpen();
@@ -139,39 +143,39 @@ export class FtpsClient implements AsyncDisposable {
    * Sends a raw command line and returns the final reply. Rejects with FtpReplyError on 4xx/5xx.
    * Not for commands that open a data connection (use the transfer methods).
    */
-  send(line: string, { signal }: OperationOptions = {}): Promise<FtpReply> {
+  async send(line: string, { signal }: OperationOptions = {}): Promise<FtpReply> {
     const command = formatRawCommand(line);
     return this.#run(signal, (s) => this.#command(s, command, 100, 399));
   }
 
   /** Current remote directory. */
-  pwd({ signal }: OperationOptions = {}): Promise<string> {
+  async pwd({ signal }: OperationOptions = {}): Promise<string> {
     return this.#run(signal, async (s) => parsePwdReply((await this.#command(s, 'PWD', 257, 257)).text));
   }
 
   /** Changes the remote directory. */
-  cd(path: string, { signal }: OperationOptions = {}): Promise<void> {
+  async cd(path: string, { signal }: OperationOptions = {}): Promise<void> {
     const line = formatCommand('CWD', path);
     return this.#run(signal, async (s) => void (await this.#command(s, line)));
   }
 
-  mkdir(path: string, { signal }: OperationOptions = {}): Promise<void> {
+  async mkdir(path: string, { signal }: OperationOptions = {}): Promise<void> {
     const line = formatCommand('MKD', path);
     return this.#run(signal, async (s) => void (await this.#command(s, line)));
   }
 
-  rmdir(path: string, { signal }: OperationOptions = {}): Promise<void> {
+  async rmdir(path: string, { signal }: OperationOptions = {}): Promise<void> {
     const line = formatCommand('RMD', path);
     return this.#run(signal, async (s) => void (await this.#command(s, line)));
   }
 
   /** Deletes a file. */
-  remove(path: string, { signal }: OperationOptions = {}): Promise<void> {
+  async remove(path: string, { signal }: OperationOptions = {}): Promise<void> {
     const line = formatCommand('DELE', path);
     return this.#run(signal, async (s) => void (await this.#command(s, line)));
   }
 
-  rename(from: string, to: string, { signal }: OperationOptions = {}): Promise<void> {
+  async rename(from: string, to: string, { signal }: OperationOptions = {}): Promise<void> {
     const rnfr = formatCommand('RNFR', from);
     const rnto = formatCommand('RNTO', to);
     return this.#run(signal, async (s) => {
@@ -181,7 +185,7 @@ export class FtpsClient implements AsyncDisposable {
   }
 
   /** Size in bytes (SIZE). */
-  size(path: string, { signal }: OperationOptions = {}): Promise<number> {
+  async size(path: string, { signal }: OperationOptions = {}): Promise<number> {
     const line = formatCommand('SIZE', path);
     return this.#run(signal, async (s) => {
       const reply = await this.#command(s, line, 213, 213);
@@ -192,7 +196,7 @@ export class FtpsClient implements AsyncDisposable {
   }
 
   /** Modification time (MDTM), in UTC as RFC 3659 specifies. */
-  lastModified(path: string, { signal }: OperationOptions = {}): Promise<Date> {
+  async lastModified(path: string, { signal }: OperationOptions = {}): Promise<Date> {
     const line = formatCommand('MDTM', path);
     return this.#run(signal, async (s) => {
       const reply = await this.#command(s, line, 213, 213);
@@ -207,7 +211,7 @@ export class FtpsClient implements AsyncDisposable {
    * advertises MLST, else LIST with the Unix/DOS parsers; entries no parser understands come back
    * as type 'unknown' with an empty name and the raw line. For huge folders use `listIter`.
    */
-  list(path?: string, { signal }: OperationOptions = {}): Promise<FileInfo[]> {
+  async list(path?: string, { signal }: OperationOptions = {}): Promise<FileInfo[]> {
     checkListPath(path);
     return this.#run(signal, async (s) => {
       const entries: FileInfo[] = [];
@@ -268,13 +272,13 @@ export class FtpsClient implements AsyncDisposable {
   }
 
   /** Facts about one file or folder: MLST when offered, else SIZE + MDTM (files) or a CWD probe (folders). */
-  stat(path: string, { signal }: OperationOptions = {}): Promise<FileInfo> {
+  async stat(path: string, { signal }: OperationOptions = {}): Promise<FileInfo> {
     formatCommand('MLST', path);
     return this.#run(signal, (s) => stat(s, path));
   }
 
   /** Whether a file or folder exists (a 550/450 answer to the stat means no). */
-  exists(path: string, { signal }: OperationOptions = {}): Promise<boolean> {
+  async exists(path: string, { signal }: OperationOptions = {}): Promise<boolean> {
     formatCommand('MLST', path);
     return this.#run(signal, (s) =>
       stat(s, path).then(
@@ -288,20 +292,20 @@ export class FtpsClient implements AsyncDisposable {
   }
 
   /** Sets a file's modification time (MFMT, or `MDTM time path` where MFMT is missing, as on vsftpd). */
-  setLastModified(path: string, date: Date, { signal }: OperationOptions = {}): Promise<void> {
+  async setLastModified(path: string, date: Date, { signal }: OperationOptions = {}): Promise<void> {
     formatCommand('MFMT', path);
     if (!(date instanceof Date) || Number.isNaN(date.getTime())) throw new TypeError('date must be a valid Date');
     return this.#run(signal, (s) => setLastModified(s, path, date));
   }
 
   /** Creates the folder and every missing parent (mkdir -p); fine if they already exist. */
-  ensureDir(path: string, { signal }: OperationOptions = {}): Promise<void> {
+  async ensureDir(path: string, { signal }: OperationOptions = {}): Promise<void> {
     formatCommand('MKD', path);
     return this.#run(signal, (s) => ensureDir(s, path));
   }
 
   /** Removes a folder; with `recursive: true` its content first (symlinks are deleted, not followed). */
-  removeDir(path: string, { signal, recursive = false }: OperationOptions & { recursive?: boolean } = {}): Promise<void> {
+  async removeDir(path: string, { signal, recursive = false }: OperationOptions & { recursive?: boolean } = {}): Promise<void> {
     formatCommand('RMD', path);
     return this.#run(signal, (s) => removeDir(s, path, recursive, signal));
   }
@@ -311,7 +315,7 @@ export class FtpsClient implements AsyncDisposable {
    * server confirmed the whole file (226) and closed the data connection. Options: `resume`,
    * `verify`, `onProgress`, `atomic` (docs/transfers.md).
    */
-  upload(source: UploadSource, remotePath: string, options: UploadOptions = {}): Promise<TransferResult> {
+  async upload(source: UploadSource, remotePath: string, options: UploadOptions = {}): Promise<TransferResult> {
     const { signal } = options;
     if (hasTransferExtras(options)) return this.#run(signal, (s) => uploadFile(s, source, remotePath, options));
     const line = formatCommand('STOR', remotePath);
@@ -323,7 +327,7 @@ export class FtpsClient implements AsyncDisposable {
    * transfer ends. On failure the promise rejects; a local file may then hold a partial download
    * (`resume: true` continues it). Options: `resume`, `verify`, `onProgress` (docs/transfers.md).
    */
-  download(remotePath: string, destination: DownloadDestination, options: DownloadOptions = {}): Promise<TransferResult> {
+  async download(remotePath: string, destination: DownloadDestination, options: DownloadOptions = {}): Promise<TransferResult> {
     const { signal } = options;
     if (hasTransferExtras(options)) return this.#run(signal, (s) => downloadFile(s, remotePath, destination, options));
     const line = formatCommand('RETR', remotePath);

@@ -1,7 +1,7 @@
 // The control connection: writes command lines and hands out replies in order. Replies that
 // arrive while nobody waits (a 421 at any time) are queued and handed to the next reader.
 import type { Socket } from 'node:net';
-import { ClientClosedError, ConnectionError, ProtocolError, ReplyTimeoutError } from '../errors.js';
+import { ClientClosedError, ConnectionError, FtpReplyError, ProtocolError, ReplyTimeoutError } from '../errors.js';
 import { logControl } from '../log.js';
 import { encodeCommand, redactCommand } from '../protocol/command.js';
 import { endAndWaitClose } from '../transport/close.js';
@@ -78,6 +78,12 @@ export class ControlConnection {
         waiter.resolve(reply);
       } else if (this.#queue.push(reply) > MAX_QUEUED_REPLIES) {
         this.destroy(new ProtocolError(`Server sent more than ${MAX_QUEUED_REPLIES} unrequested replies`));
+        return;
+      }
+      // 421: the server is closing the connection (RFC 959), whether or not it then does. The
+      // reply still reaches its reader (or the next one) first.
+      if (reply.code === 421) {
+        this.destroy(new FtpReplyError(reply.code, reply.text));
         return;
       }
     }

@@ -160,7 +160,7 @@ export async function runTransfer(
       dataError = err;
       killData(err instanceof Error ? err : new Error(String(err)));
     });
-    const reply = await withReplyTimeout(session, finalReply, command);
+    const reply = await withReplyTimeout(session, finalReply, command, dataError);
     if (reply.code < 200 || reply.code >= 300) {
       throw new FtpReplyError(reply.code, reply.text, command, dataError === undefined ? undefined : { cause: dataError });
     }
@@ -179,9 +179,11 @@ export async function runTransfer(
 }
 
 /** Waits for the final reply once the data side is over; gives up the connection after the reply timeout. */
-function withReplyTimeout(session: Session, finalReply: Promise<FtpReply>, command: string): Promise<FtpReply> {
+function withReplyTimeout(session: Session, finalReply: Promise<FtpReply>, command: string, dataError: unknown): Promise<FtpReply> {
   const { control, options } = session;
   const ms = options.timeouts.reply;
-  const timer = setTimeout(() => control.destroy(new ReplyTimeoutError(`No final reply to "${redactCommand(command)}" within ${ms} ms after the data connection ended`)), ms);
+  const message = `No final reply to "${redactCommand(command)}" within ${ms} ms after the data connection ended`;
+  // The data side's failure, if any, is what the caller needs to see as the cause.
+  const timer = setTimeout(() => control.destroy(new ReplyTimeoutError(message, dataError === undefined ? undefined : { cause: dataError })), ms);
   return finalReply.finally(() => clearTimeout(timer));
 }

@@ -71,7 +71,7 @@ describe('listIter', () => {
       const client = await connect();
       const before = server.commands.length;
       assert.throws(() => client.listIter('/x\r\nDELE /y'), InvalidArgumentError);
-      assert.throws(() => client.list('/x\nDELE /y'), InvalidArgumentError);
+      await assert.rejects(client.list('/x\nDELE /y'), InvalidArgumentError);
       assert.equal(server.commands.length, before);
     });
   });
