@@ -43,6 +43,11 @@ export interface StartOptions {
   tlsVersion: TlsVersion;
   /** Existing folder to serve as the FTP root; default: a fresh temp folder (removed by stop()). */
   root?: string;
+  /**
+   * Most control connections one client address may hold at once (vsftpd `max_per_ip`, proftpd
+   * `MaxClientsPerHost`, pure-ftpd `-C`). Default: 0 = no limit (100 for pure-ftpd).
+   */
+  maxPerClient?: number;
 }
 
 export const PREFIX = '/opt/ftps-client-servers';
@@ -256,7 +261,7 @@ function prepareVsftpd(ctx: Ctx): Prepared {
     `pasv_address=${HOST}`,
     `pasv_min_port=${ctx.pasvMin}`,
     `pasv_max_port=${ctx.pasvMax}`,
-    'max_per_ip=0',
+    `max_per_ip=${ctx.opts.maxPerClient ?? 0}`,
     'max_clients=0',
     'dirmessage_enable=NO',
     'utf8_filesystem=YES', // FEAT lists UTF8, OPTS UTF8 ON accepted
@@ -335,6 +340,7 @@ function prepareProftpd(ctx: Ctx): Prepared {
     'WtmpLog off',
     'UseLastlog off',
     'MaxInstances 100',
+    ...(ctx.opts.maxPerClient ? [`MaxClientsPerHost ${ctx.opts.maxPerClient}`] : []),
     'TimeoutIdle 600',
     `PidFile ${path.join(ctx.dir, 'proftpd.pid')}`,
     `ScoreboardFile ${path.join(ctx.dir, 'proftpd.scoreboard')}`,
@@ -385,7 +391,7 @@ function preparePureftpd(ctx: Ctx): Prepared {
     '-Y', '3', // TLS required on control and data (clear-text refused)
     '-2', COMBINED_FILE,
     '-c', '100',
-    '-C', '100',
+    '-C', String(ctx.opts.maxPerClient || 100),
     '-u', '1',
     '-L', '100000:8', // listings: its default cap of 10,000 entries would truncate large folders
     '-d',
