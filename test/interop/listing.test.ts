@@ -2,11 +2,12 @@
 // (LIST, Unix format), proftpd (MLSD) and pure-ftpd (MLSD), including a 10,000-entry folder read
 // through listIter.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FtpReplyError, FtpsClient, type FileInfo } from '../../src/index.js';
 import { chownToServerUser, startRealServer, type RealServer, type ServerKind } from '../servers/real.js';
+import { collect } from '../helpers/streams.js';
 import { clientOptions, skipReason } from './support.js';
 
 const KINDS: ServerKind[] = ['vsftpd', 'proftpd', 'pureftpd'];
@@ -142,5 +143,31 @@ describe('listings agree across servers', () => {
     }
     const [first, ...rest] = [...listings.values()];
     for (const other of rest) assert.deepEqual(other, first);
+  });
+});
+
+describe('legacy latin1 file names (encoding: latin1)', { skip: skipReason('vsftpd') }, () => {
+  it('lists, stats and downloads a file whose name is latin1 bytes on disk', async () => {
+    const server = await startRealServer({ kind: 'vsftpd', mode: 'explicit', tlsVersion: '1.2' });
+    try {
+      // "café ñ.txt" as latin1 bytes: not valid UTF-8, as on a legacy server.
+      const nameBytes = Buffer.from('café ñ.txt', 'latin1');
+      writeFileSync(Buffer.concat([Buffer.from(`${server.root}/`), nameBytes]), 'latin1 content', { mode: 0o644 });
+      const client = await FtpsClient.connect({ ...clientOptions(server), encoding: 'latin1' });
+      try {
+        const names = (await client.list()).map((e) => e.name);
+        assert.deepEqual(names, ['café ñ.txt']);
+        assert.equal(await client.size('café ñ.txt'), 14);
+        const sink = collect();
+        await client.download('café ñ.txt', sink.stream);
+        assert.equal(sink.bytes().toString(), 'latin1 content');
+        await client.upload(Buffer.from('back'), 'über.txt');
+        assert.ok(existsSync(Buffer.concat([Buffer.from(`${server.root}/`), Buffer.from('über.txt', 'latin1')])), 'name written as latin1 bytes');
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await server.stop();
+    }
   });
 });
