@@ -269,7 +269,7 @@ export class FakeFtpServer {
   }
 
   async start(): Promise<void> {
-    const main = net.createServer({ allowHalfOpen: true }, (raw) => this.onConnection(raw));
+    const main = net.createServer({ allowHalfOpen: true, noDelay: true }, (raw) => this.onConnection(raw));
     this.main = main;
     await new Promise<void>((resolve, reject) => {
       main.once('error', reject);
@@ -551,7 +551,7 @@ export class ControlConnection {
 
   private async openPassive(): Promise<number> {
     this.closePassive();
-    const listener = net.createServer({ allowHalfOpen: true });
+    const listener = net.createServer({ allowHalfOpen: true, noDelay: true });
     const p: Passive = { listener, port: 0, socket: undefined, waiters: [], closed: false, timer: setTimeout(() => this.stopListening(p), this.server.options.passiveTimeoutMs) };
     this.server.trackListener(listener, true);
     listener.on('connection', (s) => {
