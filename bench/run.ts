@@ -477,8 +477,8 @@ async function main(): Promise<void> {
 /** How the "pool(4)" rows are run: FtpsPool once src/ exports it, else 4 clients sharing the file list. */
 async function poolDescription(): Promise<string> {
   const lib = (await import(pathToFileURL(path.join(REPO, 'dist', 'index.js')).href)) as Record<string, unknown>;
-  return 'FtpsPool' in lib
-    ? '"pool(4)" is an `FtpsPool` of 4 connections.'
+  return typeof lib['createPool'] === 'function'
+    ? '"pool(4)" is `createPool(options, { size: 4 })` (FtpsPool), all files queued at once.'
     : '"pool(4)" is 4 `FtpsClient` connections taking files from one shared list (`FtpsPool` is not exported yet).';
 }
 

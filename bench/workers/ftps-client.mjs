@@ -1,21 +1,23 @@
 // ftps-client worker: runs the compiled library (dist/), never tsx, so only the client is measured.
-import { FtpsClient } from '../../dist/index.js';
+import * as lib from '../../dist/index.js';
 import { discard, lanes, readTask, timed } from './common.mjs';
 
 const task = readTask();
 
+const options = {
+  host: task.host,
+  port: task.port,
+  user: task.user,
+  password: task.password,
+  secure: task.mode,
+  tls: { ca: task.ca },
+};
+
 function connect() {
-  return FtpsClient.connect({
-    host: task.host,
-    port: task.port,
-    user: task.user,
-    password: task.password,
-    secure: task.mode,
-    tls: { ca: task.ca },
-  });
+  return lib.FtpsClient.connect(options);
 }
 
-/** One connection, or `task.connections` connections (FtpsPool when exported, else plain clients sharing the list). */
+/** One connection, or `task.connections` plain clients sharing the file list (when FtpsPool is not exported). */
 async function withClients(fn) {
   const n = task.connections ?? 1;
   const clients = await Promise.all(Array.from({ length: n }, connect));
@@ -32,7 +34,34 @@ const note = (r) => {
   return r.bytes;
 };
 
-await timed(() =>
+/** Small files over `task.connections` connections: FtpsPool when the library exports it. */
+async function withPool(fn) {
+  const pool = lib.createPool(options, { size: task.connections, retries: 0 });
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+const many = task.op === 'download-many' || task.op === 'upload-many';
+if (many && task.connections > 1 && typeof lib.createPool === 'function') {
+  await timed(() =>
+    withPool(async (pool) => {
+      let bytes = 0;
+      await Promise.all(
+        task.files.map(async (name) => {
+          const r =
+            task.op === 'download-many'
+              ? await pool.download(`${task.remoteDir}/${name}`, discard())
+              : await pool.upload(`${task.localDir}/${name}`, `${task.remoteDir}/${name}`);
+          bytes += note(r);
+        }),
+      );
+      return { bytes, files: task.files.length, reused, pool: true };
+    }),
+  );
+} else await timed(() =>
   withClients(async (clients) => {
     const [client] = clients;
     switch (task.op) {
