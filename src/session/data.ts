@@ -13,7 +13,7 @@ import { logData } from '../log.js';
 import { redactCommand } from '../protocol/command.js';
 import { parseEpsvReply, parsePasvReply } from '../protocol/passive.js';
 import type { FtpReply } from '../protocol/reply.js';
-import { connectTcp, connectTls, tlsConnectOptions } from '../transport/connect.js';
+import { connectTcp, connectTls } from '../transport/connect.js';
 import { expectReply } from './handshake.js';
 import type { Session } from './session.js';
 
@@ -127,7 +127,7 @@ export async function runTransfer(
     const moveData = async (): Promise<void> => {
       if (session.tlsSessions !== undefined) {
         const tlsSocket = await connectTls(
-          { ...tlsConnectOptions(options.host, options.tls), socket: raw, session: session.tlsSessions.take() },
+          { ...session.tlsOptions, socket: raw, session: session.tlsSessions.take() },
           { timeoutMs: options.timeouts.connect, signal, what },
           session.tlsSessions,
         );

@@ -1,7 +1,7 @@
 // Opening a session: connect (implicit | explicit | plain), greeting, AUTH TLS, login, PBSZ/PROT,
 // FEAT, OPTS UTF8, TYPE I. Everything after the connect step sees one socket, TLS or not.
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { ConnectTimeoutError, FtpReplyError, TlsError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { parseFeatReply } from '../protocol/feat.js';
@@ -22,11 +22,11 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
   const deadline = Date.now() + options.timeouts.connect;
   const limits = (what: string) => ({ timeoutMs: Math.max(1, deadline - Date.now()), signal, what });
   const tlsSessions = secure === false ? undefined : new TlsSessionStore();
+  const tlsOptions = secure === false ? undefined : tlsConnectOptions(host, options.tls);
 
   let socket: Socket;
   if (secure === 'implicit') {
-    const tlsOptions = { ...tlsConnectOptions(host, options.tls), port };
-    socket = await connectTls(tlsOptions, limits(`control connection to ${host}:${port}`), tlsSessions);
+    socket = await connectTls({ ...tlsOptions, port }, limits(`control connection to ${host}:${port}`), tlsSessions);
   } else {
     socket = await connectTcp(host, port, limits(`control connection to ${host}:${port}`));
   }
@@ -48,7 +48,7 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
   try {
     signal?.throwIfAborted();
     await readGreeting(control);
-    if (secure === 'explicit') await upgradeToTls(control, options, tlsSessions, limits);
+    if (secure === 'explicit') await upgradeToTls(control, options, tlsOptions ?? {}, tlsSessions, limits);
     await login(control, options);
     if (secure !== false) {
       expectReply(await control.request('PBSZ 0'), 'PBSZ 0');
@@ -64,7 +64,7 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
       await control.request('OPTS UTF8 ON'); // advisory: some servers answer 202/501 and still speak UTF-8
     }
     expectReply(await control.request('TYPE I'), 'TYPE I');
-    const session = new Session(control, options, features, tlsSessions);
+    const session = new Session(control, options, features, tlsSessions, tlsOptions);
     onClosed = (err) => session.markClosed(err);
     return session;
   } catch (err) {
@@ -86,6 +86,7 @@ async function readGreeting(control: ControlConnection): Promise<void> {
 async function upgradeToTls(
   control: ControlConnection,
   options: ResolvedOptions,
+  tlsOptions: ConnectionOptions,
   tlsSessions: TlsSessionStore | undefined,
   limits: (what: string) => { timeoutMs: number; signal: AbortSignal | undefined; what: string },
 ): Promise<void> {
@@ -98,7 +99,7 @@ async function upgradeToTls(
   let secured: TLSSocket;
   try {
     secured = await connectTls(
-      { ...tlsConnectOptions(options.host, options.tls), socket: raw },
+      { ...tlsOptions, socket: raw },
       limits(`control connection to ${options.host}:${options.port}`),
       tlsSessions,
     );

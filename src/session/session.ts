@@ -1,5 +1,5 @@
 // One logged-in control connection and what was learnt about the server on it.
-import type { TLSSocket } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import type { ResolvedOptions } from '../options.js';
 import { describeTls, type TlsInfo } from '../transport/tls-info.js';
 import type { TlsSessionStore } from '../transport/tls-session.js';
@@ -17,6 +17,8 @@ export class Session {
     readonly options: ResolvedOptions,
     readonly features: Map<string, string>,
     readonly tlsSessions: TlsSessionStore | undefined,
+    /** tls.connect options (with the session's one SecureContext) for every data connection. */
+    readonly tlsOptions: ConnectionOptions | undefined,
   ) {
     this.tlsInfo = tlsSessions === undefined ? undefined : describeTls(control.socket as TLSSocket);
   }
