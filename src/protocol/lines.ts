@@ -104,29 +104,72 @@ export interface LineSplitterOptions {
 /**
  * Splits a byte stream into lines (CRLF or bare LF), decoding only complete lines so a UTF-8
  * character split across chunks is intact. After a throw the splitter must be discarded.
+ *
+ * Listings go through here at full speed, so each chunk is decoded once up to its last LF and
+ * split as a string (an LF byte never occurs inside a UTF-8 or latin1 character).
  */
 export class LineSplitter {
-  readonly #buffer: LineBuffer;
+  readonly #maxLineBytes: number;
   readonly #encoding: TextEncoding;
+  /** The start of an unfinished line, as received (a list, so tiny chunks stay linear). */
+  #parts: Buffer[] = [];
+  #partLength = 0;
 
   constructor(options: LineSplitterOptions = {}) {
-    this.#buffer = new LineBuffer(checkLimit(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, 'maxLineBytes'));
+    this.#maxLineBytes = checkLimit(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, 'maxLineBytes');
     this.#encoding = options.encoding ?? 'utf8';
   }
 
   /** Complete lines, without their terminators. */
   push(chunk: Buffer): string[] {
-    return this.#buffer.push(chunk).map((l) => l.bytes.toString(this.#encoding));
+    const lastLf = chunk.lastIndexOf(LF);
+    if (lastLf === -1) {
+      this.#keep(chunk);
+      return [];
+    }
+    const head = chunk.subarray(0, lastLf);
+    const complete = this.#partLength === 0 ? head : Buffer.concat([...this.#parts, head], this.#partLength + head.length);
+    this.#parts = [];
+    this.#partLength = 0;
+    this.#keep(chunk.subarray(lastLf + 1));
+    const lines = complete.toString(this.#encoding).split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      let line = lines[i] as string;
+      if (line.charCodeAt(line.length - 1) === CR) line = lines[i] = line.slice(0, -1);
+      // A string's UTF-16 length is at most its byte length, and that at most 3x more.
+      if (line.length * 3 > this.#maxLineBytes) this.#check(Buffer.byteLength(line, this.#encoding));
+    }
+    return lines;
   }
 
   /** A trailing unterminated line, if any (listings whose last line lacks CRLF). */
   end(): string[] {
-    const rest = this.#buffer.end();
-    return rest === undefined || rest.length === 0 ? [] : [rest.toString(this.#encoding)];
+    let rest = Buffer.concat(this.#parts, this.#partLength);
+    this.#parts = [];
+    this.#partLength = 0;
+    if (rest[rest.length - 1] === CR) rest = rest.subarray(0, rest.length - 1);
+    return rest.length === 0 ? [] : [rest.toString(this.#encoding)];
   }
 
   get pendingBytes(): number {
-    return this.#buffer.pendingBytes;
+    return this.#partLength;
+  }
+
+  #keep(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    // Copy: the caller may reuse its buffer, and a subarray would pin all of it in memory.
+    this.#parts.push(Buffer.from(bytes));
+    this.#partLength += bytes.length;
+    const endsWithCr = bytes[bytes.length - 1] === CR; // may be half of a CRLF: not counted yet
+    this.#check(this.#partLength - (endsWithCr ? 1 : 0));
+  }
+
+  #check(lineBytes: number): void {
+    if (lineBytes > this.#maxLineBytes) {
+      this.#parts = [];
+      this.#partLength = 0;
+      throw new ProtocolError(`Line longer than ${this.#maxLineBytes} bytes`);
+    }
   }
 }
 

@@ -30,9 +30,8 @@ export function parseUnixLine(line: string, now: Date): FileInfo | undefined {
 
 /** Internal for ListParser: undefined when the line is not an `ls -l` line. */
 export function unixEntry(line: string, now: Date): EntryResult {
-  if (line.trim() === '' || /^total\s+\d+\s*$/i.test(line)) return SKIP;
   const m = LINE.exec(line);
-  if (m === null) return undefined;
+  if (m === null) return line.trim() === '' || /^total\s+\d+\s*$/i.test(line) ? SKIP : undefined;
   const [, typeChar = '', perms = '', , owner = '', group, size, monthName = '', day = '', hh, mm, year] = m;
   const month = MONTHS.indexOf(monthName.toLowerCase()) + 1;
   if (month === 0) return undefined;
@@ -69,9 +68,9 @@ export function unixEntry(line: string, now: Date): EntryResult {
 /** ls shows "Mon DD HH:MM" for recent files: the latest year that is not more than a day ahead of now. */
 function recentDate(month: number, day: number, hour: number, minute: number, now: Date): Date | undefined {
   const limit = now.getTime() + 24 * 60 * 60 * 1000;
-  const thisYear = now.getUTCFullYear();
+  const latestYear = new Date(limit).getUTCFullYear(); // next year only on Dec 31
   // Going back up to 8 years finds a leap year for "Feb 29".
-  for (let year = thisYear + 1; year >= thisYear - 8; year--) {
+  for (let year = latestYear; year >= latestYear - 9; year--) {
     const date = utcDate(year, month, day, hour, minute);
     if (date !== undefined && date.getTime() <= limit) return date;
     if (date === undefined && (month !== 2 || day !== 29)) return undefined;
@@ -79,25 +78,17 @@ function recentDate(month: number, day: number, hour: number, minute: number, no
   return undefined;
 }
 
-/** 'rwxr-sr-t' → 0o3755. */
+/** 'rwxr-sr-t' → 0o3755. Per position: the read/write/exec bits, then the setuid/setgid/sticky letters. */
 function modeFromPermissions(p: string): number {
   let mode = 0;
-  const bit = (i: number, ch: string, value: number): void => {
-    if (p[i] === ch) mode |= value;
-  };
-  bit(0, 'r', 0o400);
-  bit(1, 'w', 0o200);
-  bit(3, 'r', 0o40);
-  bit(4, 'w', 0o20);
-  bit(6, 'r', 0o4);
-  bit(7, 'w', 0o2);
-  const x = (i: number, exec: number, special: number, lowerSpecial: string, upperSpecial: string): void => {
-    const ch = p[i] ?? '-';
-    if (ch === 'x' || ch === lowerSpecial) mode |= exec;
-    if (ch === lowerSpecial || ch === upperSpecial || (i === 5 && (ch === 'l' || ch === 'L'))) mode |= special;
-  };
-  x(2, 0o100, 0o4000, 's', 'S');
-  x(5, 0o10, 0o2000, 's', 'S');
-  x(8, 0o1, 0o1000, 't', 'T');
+  for (let who = 0; who < 3; who++) {
+    const shift = 6 - who * 3;
+    if (p[who * 3] === 'r') mode |= 4 << shift;
+    if (p[who * 3 + 1] === 'w') mode |= 2 << shift;
+    const x = p[who * 3 + 2] ?? '-';
+    if (x === 'x' || x === 's' || x === 't') mode |= 1 << shift;
+    // s/S (setuid, setgid), t/T (sticky), and l/L (mandatory locking, shown in the group column) set the special bit.
+    if (x !== 'x' && x !== '-') mode |= 0o4000 >> who;
+  }
   return mode;
 }
