@@ -5,6 +5,7 @@
 // next operation, and dropped when they break (the next operation opens a fresh one). A server
 // that refuses another connection because of a per-client limit (421 at the greeting, or a
 // "too many connections" answer) makes the pool shrink to the connections it already has.
+import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import { FtpsClient, type OperationOptions, type TransferResult } from './client.js';
 import { ClientClosedError, ConnectionError, DataTimeoutError, FtpReplyError } from './errors.js';
@@ -136,6 +137,8 @@ export class FtpsPool implements AsyncDisposable {
     this.#retries = retries;
     this.#retryDelayMs = delay;
     this.#queue = new PQueue({ concurrency: size });
+    // Every running operation listens on this signal (several listeners each), and that is no leak.
+    setMaxListeners(0, this.#cancel.signal);
   }
 
   /** Retries the pool's methods make after a transient failure. */
