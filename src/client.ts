@@ -319,7 +319,7 @@ export class FtpsClient implements AsyncDisposable {
     const { signal } = options;
     if (hasTransferExtras(options)) return this.#run(signal, (s) => uploadFile(s, source, remotePath, options));
     const line = formatCommand('STOR', remotePath);
-    return this.#run(signal, async (s) => toResult(await runTransfer(s, line, { direction: 'upload', source: openSource(source) }, signal)));
+    return this.#run(signal, async (s) => toResult(await runTransfer(s, line, { direction: 'upload', source: await openSource(source) }, signal)));
   }
 
   /**
@@ -331,7 +331,7 @@ export class FtpsClient implements AsyncDisposable {
     const { signal } = options;
     if (hasTransferExtras(options)) return this.#run(signal, (s) => downloadFile(s, remotePath, destination, options));
     const line = formatCommand('RETR', remotePath);
-    return this.#run(signal, async (s) => toResult(await runTransfer(s, line, { direction: 'download', sink: openDestination(destination) }, signal)));
+    return this.#run(signal, async (s) => toResult(await runTransfer(s, line, { direction: 'download', sink: await openDestination(destination) }, signal)));
   }
 
   /**

@@ -8,7 +8,7 @@
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DataTimeoutError, FtpReplyError, ReplyTimeoutError } from '../errors.js';
+import { ConnectionError, DataTimeoutError, FtpReplyError, FtpsError, ReplyTimeoutError } from '../errors.js';
 import { logData } from '../log.js';
 import { redactCommand } from '../protocol/command.js';
 import { parseEpsvReply, parsePasvReply } from '../protocol/passive.js';
@@ -57,7 +57,9 @@ export async function enterPassive(session: Session): Promise<{ host: string; po
  * final reply and the end of the data stream have happened. On any failure the data socket is
  * destroyed and the final reply is still awaited (bounded by the reply timeout), so the control
  * connection stays in step and the client stays usable; if that fails, the control connection is
- * destroyed. An abort rejects with `signal.reason`.
+ * destroyed. The local stream (`io`) is ended on success and destroyed on failure, as pipeline()
+ * does. Errors: the local stream's own error as it is (disk full, file gone), a failing data
+ * connection as ConnectionError, an abort as `signal.reason`, else the server's reply.
  */
 export async function runTransfer(
   session: Session,
@@ -68,24 +70,78 @@ export async function runTransfer(
 ): Promise<TransferOutcome> {
   const started = performance.now();
   const { control, options } = session;
-  signal?.throwIfAborted();
-  const target = await enterPassive(session);
-  const what = `data connection to ${target.host}:${target.port}`;
-  const raw = await connectTcp(target.host, target.port, { timeoutMs: options.timeouts.connect, signal, what });
-  logData('%s open for %s', what, command.split(' ', 1)[0]);
+  const local = io.direction === 'download' ? io.sink : io.source;
+  // The local stream may fail before pipeline() is attached (a file that vanished): never unhandled.
+  let first: 'local' | 'network' | undefined;
+  let localError: unknown;
+  const failures: Failures = {
+    network: () => void (first ??= 'network'),
+    local: () => (first === 'local' ? localError : undefined),
+  };
+  const listener = (err: unknown): void => {
+    first ??= 'local';
+    localError ??= err;
+    failures.kill?.(err instanceof Error ? err : new Error(String(err)));
+  };
+  local.on('error', listener);
+  try {
+    signal?.throwIfAborted();
+    const target = await enterPassive(session);
+    const what = `data connection to ${target.host}:${target.port}`;
+    const raw = await connectTcp(target.host, target.port, { timeoutMs: options.timeouts.connect, signal, what });
+    if (localError !== undefined) {
+      raw.destroy();
+      throw localError; // nothing sent yet: the control connection is in step
+    }
+    return await transferOn(session, raw, what, command, io, signal, extras, started, failures);
+  } catch (err) {
+    if (!local.destroyed) local.destroy();
+    throw signal?.aborted === true ? signal.reason : err;
+  } finally {
+    // Late errors of a destroyed stream stay handled; a stream that ended cleanly is the caller's again.
+    if (!local.destroyed) local.off('error', listener);
+  }
+}
 
+/** Which side failed first: the data connection (`network()` marks it) or the local stream. */
+interface Failures {
+  network(): void;
+  /** The local stream's error, if the local side failed first. */
+  local(): unknown;
+  /** Set once the data connection is open: a local failure tears it down. */
+  kill?: (err: Error) => void;
+}
+
+/** The part of runTransfer that owns an open data connection. */
+async function transferOn(
+  session: Session,
+  raw: Socket,
+  what: string,
+  command: string,
+  io: DataIo,
+  signal: AbortSignal | undefined,
+  extras: TransferExtras,
+  started: number,
+  failures: Failures,
+): Promise<TransferOutcome> {
+  const { control, options } = session;
+  logData('%s open for %s', what, command.split(' ', 1)[0]);
   // The server may reset the data connection at any moment (e.g. right after a 550): such errors
   // must not go unhandled; pipeline() and the final reply report what happened.
-  raw.on('error', () => undefined);
+  // The first failure decides whose it is: pipeline() passes a socket's error on to the local
+  // stream and the local stream's error on to the socket, so later errors say nothing.
+  raw.on('error', () => failures.network());
   let dataSocket: Socket = raw;
   let dataFailed = false;
   const killData = (err: Error): void => {
+    failures.network();
     dataFailed = true;
     dataSocket.destroy(err);
     raw.destroy();
   };
   const onAbort = (): void => killData(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason)));
   signal?.addEventListener('abort', onAbort, { once: true });
+  failures.kill = killData;
 
   try {
     let first: FtpReply;
@@ -131,7 +187,7 @@ export async function runTransfer(
           { timeoutMs: options.timeouts.connect, signal, what },
           session.tlsSessions,
         );
-        tlsSocket.on('error', () => undefined);
+        tlsSocket.on('error', () => failures.network());
         dataSocket = tlsSocket;
         reused = tlsSocket.isSessionReused();
       }
@@ -161,21 +217,28 @@ export async function runTransfer(
       killData(err instanceof Error ? err : new Error(String(err)));
     });
     const reply = await withReplyTimeout(session, finalReply, command, dataError);
+    const ownError = failures.local();
+    if (ownError !== undefined) throw ownError;
     if (reply.code < 200 || reply.code >= 300) {
       throw new FtpReplyError(reply.code, reply.text, command, dataError === undefined ? undefined : { cause: dataError });
     }
-    if (dataError !== undefined) throw dataError;
+    if (dataError !== undefined) throw asDataError(dataError, what);
     signal?.throwIfAborted();
     const durationMs = performance.now() - started;
     logData('%s done: %d bytes in %d ms, TLS session reused: %s', command.split(' ', 1)[0], bytes, Math.round(durationMs), reused);
     return { bytes, reply, tlsSessionReused: reused, durationMs };
-  } catch (err) {
-    throw signal?.aborted === true ? signal.reason : err;
   } finally {
     signal?.removeEventListener('abort', onAbort);
     dataSocket.destroy();
     raw.destroy();
   }
+}
+
+/** A data-connection failure the server did not report: our typed errors as they are, socket errors as ConnectionError. */
+function asDataError(err: unknown, what: string): unknown {
+  if (err instanceof FtpsError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new ConnectionError(`The ${what} failed: ${message}`, { cause: err });
 }
 
 /** Waits for the final reply once the data side is over; gives up the connection after the reply timeout. */

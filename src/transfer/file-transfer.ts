@@ -1,7 +1,6 @@
 // upload()/download() with options: resume, verify, progress, atomic. Runs inside one queued task
 // of the client (one command in flight): SIZE/OPTS HASH before, REST + the transfer, SIZE/HASH and
 // RNFR/RNTO after. Without options the client calls runTransfer directly and none of this runs.
-import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -11,7 +10,7 @@ import type { FtpReply } from '../protocol/reply.js';
 import { runTransfer, type DataIo, type TransferOutcome } from '../session/data.js';
 import type { Session } from '../session/session.js';
 import { removeQuietly, renameIntoPlace, temporaryName } from './atomic.js';
-import { openDestination, openSource, type DownloadDestination, type UploadSource } from './endpoints.js';
+import { openDestination, openLocalRead, openLocalWrite, openSource, type DownloadDestination, type UploadSource } from './endpoints.js';
 import { ProgressTracker, type ProgressListener } from './progress.js';
 import { planDownloadResume, planUploadResume, readLocalPrefix } from './resume.js';
 import { checkVerify, NOT_VERIFIED, planVerify, remoteSize, StreamHasher, type VerifyOptions, type VerifyPlan, type VerifyReport } from './verify.js';
@@ -87,15 +86,15 @@ async function describeSource(source: UploadSource): Promise<LocalSource> {
   if (typeof source === 'string') return { kind: 'path', path: source, size: (await stat(source)).size };
   if (source instanceof Uint8Array) return { kind: 'bytes', bytes: Buffer.from(source.buffer, source.byteOffset, source.byteLength) };
   if (source instanceof Readable) return { kind: 'stream', stream: source };
-  return { kind: 'stream', stream: openSource(source) }; // throws the TypeError for anything else
+  return { kind: 'stream', stream: await openSource(source) }; // rejects with the TypeError for anything else
 }
 
 function sizeOf(local: LocalSource): number | undefined {
   return local.kind === 'path' ? local.size : local.kind === 'bytes' ? local.bytes.length : undefined;
 }
 
-function openFrom(local: LocalSource, offset: number): Readable {
-  if (local.kind === 'path') return createReadStream(local.path, { start: offset, highWaterMark: 256 * 1024 });
+async function openFrom(local: LocalSource, offset: number): Promise<Readable> {
+  if (local.kind === 'path') return openLocalRead(local.path, offset);
   if (local.kind === 'bytes') return Readable.from([local.bytes.subarray(offset)], { objectMode: false });
   return local.stream;
 }
@@ -133,8 +132,8 @@ export async function uploadFile(session: Session, source: UploadSource, remoteP
       // Already complete on the server: nothing to send; the SIZE reply stands for the transfer.
       outcome = { bytes: 0, tlsSessionReused: undefined, reply: { code: 213, text: String(offset), lines: [`213 ${offset}`] } };
     } else {
-      const send = (cmd: 'STOR' | 'APPE', rest: number): Promise<TransferOutcome> => {
-        const io: DataIo = { direction: 'upload', source: openFrom(local, offset) };
+      const send = async (cmd: 'STOR' | 'APPE', rest: number): Promise<TransferOutcome> => {
+        const io: DataIo = { direction: 'upload', source: await openFrom(local, offset) };
         const onChunk = chunkHooks(plan, progress);
         const run = runTransfer(session, formatCommand(cmd, uploadPath), io, signal, { restOffset: rest, ...(onChunk === undefined ? {} : { onChunk }) });
         // A source that never got piped (refused before the data moved) must not keep a file open.
@@ -208,7 +207,7 @@ export async function downloadFile(session: Session, remotePath: string, destina
     const receive = async (from: number): Promise<TransferOutcome> => {
       progress = options.onProgress === undefined ? undefined : new ProgressTracker(options.onProgress, { name: remotePath, direction: 'download', offset: from, total });
       const ownSink = typeof destination === 'string';
-      const sink: Writable = from > 0 && typeof destination === 'string' ? createWriteStream(destination, { flags: 'a', highWaterMark: 256 * 1024 }) : openDestination(destination);
+      const sink: Writable = from > 0 && typeof destination === 'string' ? await openLocalWrite(destination, 'a') : await openDestination(destination);
       const onChunk = chunkHooks(plan, progress);
       try {
         return await runTransfer(session, line, { direction: 'download', sink }, signal, { restOffset: from, ...(onChunk === undefined ? {} : { onChunk }) });
