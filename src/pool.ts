@@ -4,7 +4,8 @@
 // Connections are opened lazily (when an operation needs one and none is idle), kept open for the
 // next operation, and dropped when they break (the next operation opens a fresh one). A server
 // that refuses another connection because of a per-client limit (421 at the greeting, or a
-// "too many connections" answer) makes the pool shrink to the connections it already has.
+// "too many connections" answer, or dropping the connection twice in a row) makes the pool shrink
+// to the connections it already has; `regrowDelayMs` after the last refusal it tries one more.
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import { FtpsClient, type OperationOptions, type TransferResult } from './client.js';
@@ -26,6 +27,11 @@ export interface PoolOptions {
   retries?: number;
   /** Pause before the n-th retry: `retryDelayMs * n`. Default 100 ms. */
   retryDelayMs?: number;
+  /**
+   * After the server refused a connection (and the pool shrank), how long until the pool tries one
+   * more connection again, up to `size`. Default 30 000 ms.
+   */
+  regrowDelayMs?: number;
 }
 
 export interface PoolRunOptions extends OperationOptions {
@@ -117,6 +123,11 @@ export class FtpsPool implements AsyncDisposable {
   /** Woken whenever a connection is released, dropped, or an opening attempt ended. */
   #waiters: (() => void)[] = [];
   #target: number;
+  readonly #regrowDelayMs: number;
+  /** When a connection was last refused, or the target last raised (performance.now()). */
+  #limitSeenAt = 0;
+  /** Connect attempts that failed with a bare ConnectionError since the last one that worked. */
+  #connectFailures = 0;
   #opening = 0;
   #closing: Promise<void> | undefined;
   /** Aborted by close({ signal }) when that signal aborts: cancels every operation. */
@@ -132,6 +143,9 @@ export class FtpsPool implements AsyncDisposable {
     if (!Number.isInteger(retries) || retries < 0) throw new RangeError(`Option "retries" must be an integer >= 0, got ${String(poolOptions.retries)}`);
     const delay = poolOptions.retryDelayMs ?? 100;
     if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) throw new RangeError('Option "retryDelayMs" must be a number >= 0');
+    const regrow = poolOptions.regrowDelayMs ?? 30_000;
+    if (typeof regrow !== 'number' || !Number.isFinite(regrow) || regrow < 0) throw new RangeError('Option "regrowDelayMs" must be a number >= 0');
+    this.#regrowDelayMs = regrow;
     this.#maxSize = size;
     this.#target = size;
     this.#retries = retries;
@@ -167,6 +181,7 @@ export class FtpsPool implements AsyncDisposable {
     if (this.#closing !== undefined) return Promise.reject(new ClientClosedError('Pool is closed'));
     if (!Number.isInteger(retries) || retries < 0) throw new RangeError('Option "retries" must be an integer >= 0');
     const combined = signal === undefined ? this.#cancel.signal : AbortSignal.any([signal, this.#cancel.signal]);
+    this.#maybeGrow();
     const task = this.#queue.add(() => this.#attempt(fn, combined, retries));
     // A rejected task must never count as unhandled; the caller gets the rejection below.
     task.catch(() => undefined);
@@ -214,15 +229,25 @@ export class FtpsPool implements AsyncDisposable {
         } catch (err) {
           this.#opening--;
           this.#wake();
-          if (this.#isRefusal(err) && this.#conns.size + this.#opening > 0) {
-            // The server allows no more connections from us: work with those we have.
-            this.#shrink(this.#conns.size + this.#opening);
+          const others = this.#conns.size + this.#opening;
+          if (err instanceof ConnectionError) this.#connectFailures++;
+          if (isTooManyConnections(err)) {
+            // The server allows no more connections from us: work with those we have (with none
+            // yet, the refusal reaches the caller, as a transient error).
+            this.#shrink(others);
+            if (others > 0) continue;
+          } else if (err instanceof ConnectionError && others > 0 && !signal.aborted) {
+            // Some servers just drop a connection over their limit (close/reset before or instead
+            // of a greeting); so can a network blip. Twice in a row while others work: a limit.
+            // Once: try again after a pause, without shrinking.
+            if (this.#connectFailures >= 2) this.#shrink(others);
+            else await sleep(this.#retryDelayMs, signal);
             continue;
           }
-          if (isTooManyConnections(err)) this.#shrink(1);
           throw err;
         }
         this.#opening--;
+        this.#connectFailures = 0;
         const conn: Pooled = { client, busy: true };
         this.#conns.add(conn);
         if (this.#cancel.signal.aborted || this.#closing !== undefined) {
@@ -242,18 +267,22 @@ export class FtpsPool implements AsyncDisposable {
     }
   }
 
-  /** A connect failure meaning "no more connections for you" while others are open. */
-  #isRefusal(err: unknown): boolean {
-    if (isTooManyConnections(err)) return true;
-    // Some servers just drop the extra connection (TCP close/reset before or instead of a greeting).
-    return err instanceof ConnectionError;
-  }
-
+  /** After a refusal: fewer connections from now on (at least 1), and the regrow clock restarts. */
   #shrink(to: number): void {
+    this.#limitSeenAt = performance.now();
+    this.#connectFailures = 0;
     const next = Math.max(1, Math.min(this.#target, to));
     if (next === this.#target) return;
     this.#target = next;
     this.#queue.concurrency = next;
+  }
+
+  /** `regrowDelayMs` after the last refusal (or the last regrow), allow one more connection. */
+  #maybeGrow(): void {
+    if (this.#target >= this.#maxSize || performance.now() - this.#limitSeenAt < this.#regrowDelayMs) return;
+    this.#limitSeenAt = performance.now();
+    this.#target++;
+    this.#queue.concurrency = this.#target;
   }
 
   #release(conn: Pooled): void {

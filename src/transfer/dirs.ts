@@ -3,10 +3,11 @@ import { FtpReplyError } from '../errors.js';
 import { formatCommand } from '../protocol/command.js';
 import type { FileInfo } from '../protocol/listing/index.js';
 import { joinRemotePath } from '../protocol/paths.js';
-import { expectReply } from '../session/handshake.js';
+import { expectReply } from '../session/control.js';
 import { stat } from '../session/metadata.js';
 import type { Session } from '../session/session.js';
 import { listDirectory } from './listing.js';
+import { unsafeNameReason } from './safe-path.js';
 
 /**
  * mkdir -p: creates every missing folder on the path. An MKD that fails because the folder is
@@ -35,11 +36,16 @@ async function listAll(session: Session, path: string, signal?: AbortSignal): Pr
 /**
  * Removes a folder; with `recursive`, everything in it first. Symlinks are deleted, never followed.
  * The listing is read completely before any delete, since one connection cannot list and delete at once.
+ * Listed names are untrusted: one that is not a plain name (`..`, `/`, `\`, a drive letter… see
+ * unsafeNameReason) is left alone, so the final RMD reports the folder as not empty.
  */
 export async function removeDir(session: Session, path: string, recursive: boolean, signal?: AbortSignal): Promise<void> {
   if (recursive) {
     for (const entry of await listAll(session, path, signal)) {
-      if (entry.type === 'unknown') continue; // no trustworthy name: RMD below reports the folder not empty
+      // No trustworthy name (e.g. `a\..\..\x`, which a Windows-backed server would resolve outside
+      // the folder): not touched; RMD below reports the folder not empty. The checks that hold on
+      // every platform ('linux'): the name goes to the server, not to the local file system.
+      if (entry.type === 'unknown' || unsafeNameReason(entry.name, 'linux') !== undefined) continue;
       const child = joinRemotePath(path, entry.name);
       if (entry.type === 'directory') await removeDir(session, child, true, signal);
       else expectReply(await session.control.request(formatCommand('DELE', child)), `DELE ${child}`);

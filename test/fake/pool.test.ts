@@ -106,6 +106,82 @@ describe('FtpsPool', () => {
     });
   });
 
+  it('a single failed connect (network blip) does not shrink the pool', async () => {
+    await withPool({ mode: 'explicit', files: FILES }, 4, async (h, pool) => {
+      await pool.run((c) => c.pwd());
+      h.server.hook('CONNECT', faults.reset(), { times: 1 });
+      const busy = (): Promise<void> => pool.run(async (c) => {
+        await c.pwd();
+        await sleep(50);
+      });
+      await Promise.all([1, 2, 3, 4].map(busy));
+      assert.equal(pool.stats().size, 4, 'one reset connect is no connection limit');
+      await Promise.all(Array.from({ length: 8 }, busy));
+      assert.deepEqual({ size: pool.stats().size, open: pool.stats().open }, { size: 4, open: 4 });
+    });
+  });
+
+  it('shrinks when the server silently drops every connection over its limit (twice in a row)', async () => {
+    await withPool({ mode: 'explicit', files: FILES }, 4, async (h, pool) => {
+      let dropped = 0;
+      h.server.hook('CONNECT', (ctx) => {
+        if (h.server.connections.size <= 2) return 'default';
+        dropped++;
+        ctx.destroy();
+      });
+      const names = Object.keys(FILES);
+      const got = await downloadAll(pool, names);
+      names.forEach((n, i) => assert.ok(got[i]?.equals(FILES[n] as Buffer), n));
+      assert.ok(dropped >= 2, `dropped ${dropped}`);
+      assert.equal(pool.stats().size, 2);
+    });
+  });
+
+  it('grows back toward `size` regrowDelayMs after the last refusal', async () => {
+    await withServer({ mode: 'explicit', files: FILES, maxConnections: 2 }, async (h) => {
+      const pool = createPool(optionsFor(h.server), { size: 4, retryDelayMs: 10, regrowDelayMs: 150 });
+      try {
+        const names = Object.keys(FILES);
+        await downloadAll(pool, names);
+        assert.equal(pool.stats().size, 2);
+        // Still limited: after the delay one more try, refused, and back to 2 (no storm of refusals).
+        await sleep(200);
+        let refused = h.server.refusedConnections;
+        await downloadAll(pool, names);
+        assert.equal(h.server.refusedConnections, refused + 1);
+        assert.equal(pool.stats().size, 2);
+        refused = h.server.refusedConnections;
+        await downloadAll(pool, names);
+        assert.equal(h.server.refusedConnections, refused, 'no new attempt before the delay');
+        // The limit is lifted: one more connection per delay, up to size.
+        h.server.options.maxConnections = Infinity;
+        await sleep(200);
+        await downloadAll(pool, names);
+        assert.equal(pool.stats().size, 3);
+        await sleep(200);
+        await downloadAll(pool, names);
+        assert.equal(pool.stats().size, 4);
+        assert.equal(pool.stats().open, 4);
+      } finally {
+        await pool.close();
+      }
+    });
+  });
+
+  it('removeDir(recursive) leaves listed names that are not plain names alone', async () => {
+    await withPool({ mode: 'explicit' }, 1, async (h, pool) => {
+      const hostile = 'a\\..\\..\\x';
+      h.server.fs.writeFile('/d/ok.txt', Buffer.from('ok'));
+      h.server.fs.writeFile(`/d/${hostile}`, Buffer.from('x'));
+      const err = assertFtpsError(await rejection(pool.removeDir('/d', { recursive: true })), FtpReplyError, 'ERR_FTPS_REPLY');
+      assert.equal(err.replyCode, 550);
+      assert.match(err.command ?? '', /^RMD \/d$/);
+      assert.ok(!h.server.commands.some((c) => c.startsWith('DELE') && c.includes('\\')), h.server.commands.join('\n'));
+      assert.equal(h.server.fs.isFile('/d/ok.txt'), false, 'the plain name was deleted');
+      assert.equal(h.server.fs.isFile(`/d/${hostile}`), true);
+    });
+  });
+
   it('replaces a broken connection transparently and retries the operation', async () => {
     await withPool({ mode: 'explicit', files: FILES }, 1, async (h, pool) => {
       await downloadAll(pool, ['/f0.bin']);
@@ -212,6 +288,7 @@ describe('FtpsPool', () => {
   it('validates its options', () => {
     assert.throws(() => createPool({ host: '127.0.0.1' }, { size: 0 }), RangeError);
     assert.throws(() => createPool({ host: '127.0.0.1' }, { retries: -1 }), RangeError);
+    assert.throws(() => createPool({ host: '127.0.0.1' }, { regrowDelayMs: -1 }), RangeError);
     assert.throws(() => createPool({ host: '' }), TypeError);
   });
 
