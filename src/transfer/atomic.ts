@@ -2,8 +2,9 @@
 // remove the temporary file on failure. The target is never seen half-written.
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
+import { FtpReplyError } from '../errors.js';
 import { formatCommand } from '../protocol/command.js';
-import { expectReply } from '../session/handshake.js';
+import { rename } from '../session/files.js';
 import type { Session } from '../session/session.js';
 
 /**
@@ -18,34 +19,22 @@ export function temporaryName(remotePath: string, resumable: boolean): string {
   return `${dir}.${base}${tag}.part`;
 }
 
-async function renameOnce(session: Session, from: string, to: string): Promise<{ ok: true } | { ok: false; code: number; text: string; command: string }> {
-  const rnfr = formatCommand('RNFR', from);
-  const r1 = await session.control.request(rnfr);
-  if (r1.code !== 350) return { ok: false, code: r1.code, text: r1.text, command: rnfr };
-  const rnto = formatCommand('RNTO', to);
-  const r2 = await session.control.request(rnto);
-  if (r2.code < 200 || r2.code > 299) return { ok: false, code: r2.code, text: r2.text, command: rnto };
-  return { ok: true };
-}
-
 /**
  * Renames the temporary file over the target. POSIX servers replace the target in one step; servers
- * that refuse to rename onto an existing file (Windows-backed ones, 550/553) get DELE target and a
- * second RNFR/RNTO: the target is then briefly absent, but never half-written.
+ * that refuse to rename onto an existing file (Windows-backed ones, 550/553 to RNTO) get DELE target
+ * and a second RNFR/RNTO: the target is then briefly absent, but never half-written.
  */
 export async function renameIntoPlace(session: Session, temp: string, target: string): Promise<void> {
-  const first = await renameOnce(session, temp, target);
-  if (first.ok) return;
-  if (first.command.startsWith('RNTO') && first.code >= 500) {
-    const dele = formatCommand('DELE', target);
-    const deleted = await session.control.request(dele);
-    if (deleted.code >= 200 && deleted.code <= 299) {
-      const second = await renameOnce(session, temp, target);
-      if (second.ok) return;
-      expectReply({ code: second.code, text: second.text, lines: [] }, second.command);
-    }
+  try {
+    await rename(session, temp, target);
+    return;
+  } catch (first) {
+    const refusedOnto = first instanceof FtpReplyError && first.command?.startsWith('RNTO') === true && first.replyCode >= 500;
+    if (!refusedOnto) throw first;
+    const deleted = await session.control.request(formatCommand('DELE', target));
+    if (deleted.code < 200 || deleted.code > 299) throw first;
   }
-  expectReply({ code: first.code, text: first.text, lines: [] }, first.command);
+  await rename(session, temp, target);
 }
 
 /** DELE, ignoring any failure (the connection may be gone, the file may not exist). */
