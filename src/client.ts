@@ -1,5 +1,6 @@
 // FtpsClient: the public API. One command in flight per connection: calls made concurrently on one
 // client are queued in call order (p-queue, concurrency 1), never rejected for being concurrent.
+import { parseSizeReply } from './protocol/size.js';
 import PQueue from 'p-queue';
 import { ClientClosedError, ProtocolError } from './errors.js';
 import { optionsFromUrl, resolveOptions, type FtpsClientOptions } from './options.js';
@@ -9,7 +10,8 @@ import { parsePwdReply } from './protocol/paths.js';
 import type { FtpReply } from './protocol/reply.js';
 import { parseMdtmTime } from './protocol/time.js';
 import { runTransfer, type TransferOutcome } from './session/data.js';
-import { expectReply, openSession } from './session/handshake.js';
+import { expectReply } from './session/control.js';
+import { openSession } from './session/handshake.js';
 import type { Session } from './session/session.js';
 import { openDestination, openSource, type DownloadDestination, type UploadSource } from './transfer/endpoints.js';
 import {
@@ -188,10 +190,7 @@ export class FtpsClient implements AsyncDisposable {
   async size(path: string, { signal }: OperationOptions = {}): Promise<number> {
     const line = formatCommand('SIZE', path);
     return this.#run(signal, async (s) => {
-      const reply = await this.#command(s, line, 213, 213);
-      const size = Number(reply.text.trim());
-      if (!Number.isSafeInteger(size) || size < 0) throw new ProtocolError(`Bad SIZE reply: ${reply.text}`);
-      return size;
+      return parseSizeReply((await this.#command(s, line, 213, 213)).text);
     });
   }
 

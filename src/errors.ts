@@ -15,6 +15,14 @@ export class FtpsError extends Error {
   }
 }
 
+const REDACTED_VERB = /^(\s*)(PASS|ACCT)(?=\s|$)/i;
+
+/** "PASS <redacted>" (also ACCT, any case); every other command line unchanged. */
+export function redactCommand(line: string): string {
+  const m = REDACTED_VERB.exec(line);
+  return m === null ? line : `${m[1] ?? ''}${m[2] ?? ''} <redacted>`;
+}
+
 /** The server answered a command with a 4xx/5xx (or otherwise unexpected) reply. */
 export class FtpReplyError extends FtpsError {
   /** Reply code, e.g. 550. */
@@ -27,6 +35,7 @@ export class FtpReplyError extends FtpsError {
   readonly transient: boolean;
 
   constructor(replyCode: number, replyText: string, command?: string, options?: FtpsErrorOptions) {
+    if (command !== undefined) command = redactCommand(command); // never a password in an error
     const cmd = command === undefined ? '' : ` to "${command}"`;
     super('ERR_FTPS_REPLY', `Server replied ${replyCode}${cmd}: ${replyText}`, options);
     this.replyCode = replyCode;
@@ -57,7 +66,7 @@ export class ConnectionError extends FtpsError {
   }
 }
 
-/** Opening the control connection (TCP + TLS + greeting) took longer than `timeouts.connect`. */
+/** Opening a session (TCP, TLS, greeting, login…) or setting up a data connection took longer than `timeouts.connect`. */
 export class ConnectTimeoutError extends FtpsError {
   constructor(message: string, options?: FtpsErrorOptions) {
     super('ERR_FTPS_CONNECT_TIMEOUT', message, options);

@@ -1,6 +1,6 @@
 // Option types, defaults and validation. Validation throws TypeError/RangeError naming the option,
 // so a mistake in the caller's code is told apart from a fault of the server or the network.
-import type { ConnectionOptions, PeerCertificate, SecureVersion } from 'node:tls';
+import { createSecureContext, type ConnectionOptions, type PeerCertificate, type SecureVersion } from 'node:tls';
 
 /** `'explicit'` (AUTH TLS on port 21), `'implicit'` (TLS from the first byte, port 990) or `false` (plain FTP). */
 export type SecureMode = 'explicit' | 'implicit' | false;
@@ -24,7 +24,7 @@ export interface FtpsTlsOptions {
 }
 
 export interface TimeoutOptions {
-  /** TCP connect + TLS handshake + greeting of the control connection, and the TCP/TLS setup of a data connection. Default 15 000 ms. */
+  /** Opening a session (TCP, TLS, greeting, AUTH, login, PBSZ/PROT, FEAT, TYPE), and each of the TCP and TLS setups of a data connection. Default 15 000 ms. */
   connect?: number;
   /** Waiting for a reply to a command. Default 30 000 ms. */
   reply?: number;
@@ -113,6 +113,16 @@ function checkString(name: string, value: unknown): string | undefined {
   return value;
 }
 
+/** Bad certificates, keys or CA data fail here, naming the option, rather than at the handshake. */
+function checkTlsMaterial(settings: FtpsTlsOptions): void {
+  const { servername: _s, rejectUnauthorized: _r, checkServerIdentity: _c, ...contextOptions } = settings;
+  try {
+    createSecureContext(contextOptions);
+  } catch (err) {
+    throw new TypeError(`Option "tls" is not usable: ${(err as Error).message}`, { cause: err });
+  }
+}
+
 export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
   if (input === null || typeof input !== 'object') throw new TypeError('Options must be an object');
   if (typeof input.host !== 'string' || input.host.trim() === '') throw new TypeError('Option "host" must be a non-empty string');
@@ -133,6 +143,10 @@ export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
     if (v !== undefined && !SECURE_VERSIONS.includes(v)) throw new TypeError(`Option "tls.${key}" must be one of ${SECURE_VERSIONS.join(', ')}`);
   }
   tls.minVersion ??= 'TLSv1.2';
+  if (tls.maxVersion !== undefined && SECURE_VERSIONS.indexOf(tls.maxVersion) < SECURE_VERSIONS.indexOf(tls.minVersion)) {
+    throw new RangeError(`Option "tls.maxVersion" (${tls.maxVersion}) is below "tls.minVersion" (${tls.minVersion})`);
+  }
+  checkTlsMaterial(tls);
   const t = input.timeouts ?? {};
   return {
     host: input.host,

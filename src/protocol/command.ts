@@ -5,7 +5,6 @@ const VERB = /^[A-Za-z]{3,4}$/;
 const LINE_BREAKING = /[\r\n\0]/;
 // With the u flag only unpaired surrogates match: they cannot be encoded and would reach the server as U+FFFD.
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
-const REDACTED_VERB = /^(\s*)(PASS|ACCT)(?=\s|$)/i;
 
 /**
  * Builds a command line "VERB arg" (no terminator); the verb is upper-cased, the argument kept
@@ -42,11 +41,8 @@ export function encodeCommand(line: string, encoding: TextEncoding = 'utf8'): Bu
   return Buffer.from(`${line}\r\n`, encoding);
 }
 
-/** For logs and errors: "PASS <redacted>" (also ACCT, any case); everything else unchanged. */
-export function redactCommand(line: string): string {
-  const m = REDACTED_VERB.exec(line);
-  return m === null ? line : `${m[1] ?? ''}${m[2] ?? ''} <redacted>`;
-}
+/** For logs and errors: "PASS <redacted>" (also ACCT, any case); lives in errors.ts, the one place errors are built. */
+export { redactCommand } from '../errors.js';
 
 function checkText(text: string, what: string): void {
   if (LINE_BREAKING.test(text)) throw new InvalidArgumentError(`${what} contains CR, LF or NUL`);

@@ -23,6 +23,12 @@ export interface ControlOptions {
   onClosed?: (err: Error) => void;
 }
 
+/** Throws FtpReplyError (command redacted) unless the reply code is in [min, max]. */
+export function expectReply(reply: FtpReply, command: string, min = 200, max = 299): FtpReply {
+  if (reply.code < min || reply.code > max) throw new FtpReplyError(reply.code, reply.text, command);
+  return reply;
+}
+
 export class ControlConnection {
   #socket: Socket;
   readonly #parser: ReplyParser;
@@ -111,6 +117,12 @@ export class ControlConnection {
 
   write(line: string): void {
     if (this.#error !== undefined) throw this.#error;
+    // A reply waiting now answers no command we have outstanding (a late reply after a broken
+    // transfer, say); left here it would be taken as the answer to this one.
+    if (this.#queue.length > 0) {
+      logControl('discarding %d stale repl%s before "%s"', this.#queue.length, this.#queue.length === 1 ? 'y' : 'ies', redactCommand(line));
+      this.#queue.length = 0;
+    }
     logControl('> %s', redactCommand(line));
     this.#socket.write(encodeCommand(line, this.#options.encoding));
   }
@@ -143,11 +155,11 @@ export class ControlConnection {
     });
   }
 
-  /** Sends a command and returns its final (non-1xx) reply. */
-  async request(line: string): Promise<FtpReply> {
+  /** Sends a command and returns its final (non-1xx) reply; `timeoutMs` as for read(). */
+  async request(line: string, timeoutMs?: number): Promise<FtpReply> {
     this.write(line);
     for (;;) {
-      const reply = await this.read();
+      const reply = await this.read(timeoutMs);
       if (reply.code >= 200) return reply;
     }
   }

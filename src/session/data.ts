@@ -14,7 +14,7 @@ import { redactCommand } from '../protocol/command.js';
 import { parseEpsvReply, parsePasvReply } from '../protocol/passive.js';
 import type { FtpReply } from '../protocol/reply.js';
 import { connectTcp, connectTls } from '../transport/connect.js';
-import { expectReply } from './handshake.js';
+import { expectReply } from './control.js';
 import type { Session } from './session.js';
 
 export type DataIo = { direction: 'download'; sink: Writable } | { direction: 'upload'; source: Readable };
@@ -69,7 +69,7 @@ export async function runTransfer(
   extras: TransferExtras = {},
 ): Promise<TransferOutcome> {
   const started = performance.now();
-  const { control, options } = session;
+  const { options } = session;
   const local = io.direction === 'download' ? io.sink : io.source;
   // The local stream may fail before pipeline() is attached (a file that vanished): never unhandled.
   let first: 'local' | 'network' | undefined;

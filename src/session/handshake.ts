@@ -5,17 +5,13 @@ import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { ConnectTimeoutError, FtpReplyError, TlsError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { parseFeatReply } from '../protocol/feat.js';
-import type { FtpReply } from '../protocol/reply.js';
 import { connectTcp, connectTls, tlsConnectOptions } from '../transport/connect.js';
 import { TlsSessionStore } from '../transport/tls-session.js';
-import { ControlConnection } from './control.js';
+import { ControlConnection, expectReply } from './control.js';
 import { Session } from './session.js';
 
-/** Throws FtpReplyError unless the reply code is in [min, max]. */
-export function expectReply(reply: FtpReply, command: string, min = 200, max = 299): FtpReply {
-  if (reply.code < min || reply.code > max) throw new FtpReplyError(reply.code, reply.text, command);
-  return reply;
-}
+// Until the transfer modules import it from control.ts directly.
+export { expectReply };
 
 export async function openSession(options: ResolvedOptions, signal?: AbortSignal): Promise<Session> {
   const { host, port, secure } = options;
@@ -117,7 +113,8 @@ async function login(control: ControlConnection, options: ResolvedOptions): Prom
     if (options.account === undefined) throw new FtpReplyError(reply.code, `${reply.text} (server wants an account: set the "account" option)`, 'PASS');
     reply = await control.request(`ACCT ${options.account}`);
   }
-  expectReply(reply, 'login', 230, 230);
+  // 230 logged in; 202 "superfluous" answers a PASS the server did not need (RFC 959).
+  if (reply.code !== 230 && reply.code !== 202) throw new FtpReplyError(reply.code, reply.text, 'login');
 }
 
 async function readFeatures(control: ControlConnection): Promise<Map<string, string>> {

@@ -1,10 +1,11 @@
 // Metadata conversations on the control connection: MLST/SIZE/MDTM stat, MFMT, OPTS MLST.
+import { parseSizeReply } from '../protocol/size.js';
 import { FtpReplyError, ProtocolError } from '../errors.js';
 import { formatCommand } from '../protocol/command.js';
 import { parseMlstReply, type FileInfo } from '../protocol/listing/index.js';
 import { parsePwdReply } from '../protocol/paths.js';
 import { formatMfmtTime, parseMdtmTime } from '../protocol/time.js';
-import { expectReply } from './handshake.js';
+import { expectReply } from './control.js';
 import type { Session } from './session.js';
 
 /** The MLST facts we use; the server's FEAT says which of them it knows. */
@@ -38,14 +39,14 @@ export async function stat(session: Session, path: string): Promise<FileInfo> {
     const line = formatCommand('MLST', path);
     const reply = expectReply(await control.request(line), line);
     const entry = parseMlstReply(reply);
-    if (entry === undefined || entry.type === 'unknown') throw new ProtocolError(`Unparseable MLST reply: ${reply.text}`);
+    // A device file or other exotic type is 'unknown' with its name: it exists all the same.
+    if (entry === undefined || (entry.type === 'unknown' && entry.name === '')) throw new ProtocolError(`Unparseable MLST reply: ${reply.text}`);
     return entry;
   }
   const sizeLine = formatCommand('SIZE', path);
   const size = await control.request(sizeLine);
   if (size.code === 213) {
-    const bytes = Number(size.text.trim());
-    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new ProtocolError(`Bad SIZE reply: ${size.text}`);
+    const bytes = parseSizeReply(size.text);
     const info: FileInfo = { name: baseName(path), type: 'file', size: bytes, raw: size.text };
     const mdtm = await control.request(formatCommand('MDTM', path));
     const time = mdtm.code === 213 ? parseMdtmTime(mdtm.text) : undefined;
