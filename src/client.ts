@@ -1,18 +1,22 @@
 // FtpsClient: the public API. One command in flight per connection: calls made concurrently on one
 // client are queued in call order (p-queue, concurrency 1), never rejected for being concurrent.
-import { parseSizeReply } from './protocol/size.js';
+import type { Readable, Writable } from 'node:stream';
 import PQueue from 'p-queue';
 import { ClientClosedError, ProtocolError } from './errors.js';
 import { optionsFromUrl, resolveOptions, type FtpsClientOptions } from './options.js';
-import { formatCommand, formatRawCommand } from './protocol/command.js';
+import { checkPath, formatCommand, formatRawCommand } from './protocol/command.js';
 import type { FileInfo } from './protocol/listing/index.js';
 import { parsePwdReply } from './protocol/paths.js';
 import type { FtpReply } from './protocol/reply.js';
+import { parseSizeReply } from './protocol/size.js';
 import { parseMdtmTime } from './protocol/time.js';
-import { runTransfer, type TransferOutcome } from './session/data.js';
 import { expectReply } from './session/control.js';
+import { runTransfer } from './session/data.js';
+import { rename } from './session/files.js';
 import { openSession } from './session/handshake.js';
+import { isNotFound, setLastModified, stat } from './session/metadata.js';
 import type { Session } from './session/session.js';
+import { removeDir, ensureDir } from './transfer/dirs.js';
 import { openDestination, openSource, type DownloadDestination, type UploadSource } from './transfer/endpoints.js';
 import {
   checkStreamOptions,
@@ -20,48 +24,21 @@ import {
   hasTransferExtras,
   streamDownload,
   streamUpload,
+  transferResult,
   uploadFile,
   type DownloadOptions,
   type ReadStreamOptions,
+  type TransferResult,
   type UploadOptions,
   type WriteStreamOptions,
 } from './transfer/file-transfer.js';
-import { downloadStream, uploadStream } from './transfer/streams.js';
-import { NOT_VERIFIED, type VerifyReport } from './transfer/verify.js';
-import type { Readable, Writable } from 'node:stream';
-import { removeDir, ensureDir } from './transfer/dirs.js';
 import { checkListPath, listDirectory } from './transfer/listing.js';
-import { isNotFound, setLastModified, stat } from './session/metadata.js';
+import { downloadStream, uploadStream } from './transfer/streams.js';
 import type { TlsInfo } from './transport/tls-info.js';
 
 export interface OperationOptions {
   /** Aborting rejects the call with `signal.reason`; see docs/errors.md for the client's state afterwards. */
   signal?: AbortSignal;
-}
-
-export interface TransferResult {
-  /** Payload bytes moved. */
-  bytes: number;
-  durationMs: number;
-  /** Offset the transfer started at (REST, or bytes already there when resuming); 0 for a whole file. */
-  resumedFrom: number;
-  /** Which checks ran: `{ size: 'skipped' }` unless the `verify` option asked for them. See docs/transfers.md. */
-  verified: VerifyReport;
-  /** Whether the data connection resumed the control connection's TLS session (undefined on plain FTP). */
-  tlsSessionReused: boolean | undefined;
-  /** The server's final reply, e.g. `{ code: 226, text: 'Transfer complete.' }`. */
-  reply: { code: number; text: string };
-}
-
-function toResult(outcome: TransferOutcome): TransferResult {
-  return {
-    bytes: outcome.bytes,
-    durationMs: outcome.durationMs,
-    resumedFrom: 0,
-    verified: NOT_VERIFIED,
-    tlsSessionReused: outcome.tlsSessionReused,
-    reply: { code: outcome.reply.code, text: outcome.reply.text },
-  };
 }
 
 /** Rejects with `signal.reason` as soon as the signal aborts, whatever `task` does. */
@@ -74,6 +51,8 @@ function raceAbort<T>(task: Promise<T>, signal: AbortSignal | undefined): Promis
     task.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
+
+export type { TransferResult };
 
 export class FtpsClient implements AsyncDisposable {
   readonly #session: Session;
@@ -178,12 +157,9 @@ export class FtpsClient implements AsyncDisposable {
   }
 
   async rename(from: string, to: string, { signal }: OperationOptions = {}): Promise<void> {
-    const rnfr = formatCommand('RNFR', from);
-    const rnto = formatCommand('RNTO', to);
-    return this.#run(signal, async (s) => {
-      await this.#command(s, rnfr, 350, 350);
-      await this.#command(s, rnto);
-    });
+    checkPath(from);
+    checkPath(to);
+    return this.#run(signal, (s) => rename(s, from, to));
   }
 
   /** Size in bytes (SIZE). */
@@ -272,13 +248,13 @@ export class FtpsClient implements AsyncDisposable {
 
   /** Facts about one file or folder: MLST when offered, else SIZE + MDTM (files) or a CWD probe (folders). */
   async stat(path: string, { signal }: OperationOptions = {}): Promise<FileInfo> {
-    formatCommand('MLST', path);
+    checkPath(path);
     return this.#run(signal, (s) => stat(s, path));
   }
 
   /** Whether a file or folder exists (a 550/450 answer to the stat means no). */
   async exists(path: string, { signal }: OperationOptions = {}): Promise<boolean> {
-    formatCommand('MLST', path);
+    checkPath(path);
     return this.#run(signal, (s) =>
       stat(s, path).then(
         () => true,
@@ -292,45 +268,54 @@ export class FtpsClient implements AsyncDisposable {
 
   /** Sets a file's modification time (MFMT, or `MDTM time path` where MFMT is missing, as on vsftpd). */
   async setLastModified(path: string, date: Date, { signal }: OperationOptions = {}): Promise<void> {
-    formatCommand('MFMT', path);
+    checkPath(path);
     if (!(date instanceof Date) || Number.isNaN(date.getTime())) throw new TypeError('date must be a valid Date');
     return this.#run(signal, (s) => setLastModified(s, path, date));
   }
 
   /** Creates the folder and every missing parent (mkdir -p); fine if they already exist. */
   async ensureDir(path: string, { signal }: OperationOptions = {}): Promise<void> {
-    formatCommand('MKD', path);
+    checkPath(path);
     return this.#run(signal, (s) => ensureDir(s, path));
   }
 
   /** Removes a folder; with `recursive: true` its content first (symlinks are deleted, not followed). */
   async removeDir(path: string, { signal, recursive = false }: OperationOptions & { recursive?: boolean } = {}): Promise<void> {
-    formatCommand('RMD', path);
+    checkPath(path);
     return this.#run(signal, (s) => removeDir(s, path, recursive, signal));
   }
 
   /**
    * Uploads a local file (path), a Buffer or a Readable to `remotePath` (STOR). Resolves after the
-   * server confirmed the whole file (226) and closed the data connection. Options: `resume`,
+   * server confirmed the whole file (226) and closed the data connection. A local file is opened
+   * before anything is sent; a Readable is destroyed if the transfer fails. Options: `resume`,
    * `verify`, `onProgress`, `atomic` (docs/transfers.md).
    */
   async upload(source: UploadSource, remotePath: string, options: UploadOptions = {}): Promise<TransferResult> {
     const { signal } = options;
+    checkPath(remotePath);
     if (hasTransferExtras(options)) return this.#run(signal, (s) => uploadFile(s, source, remotePath, options));
     const line = formatCommand('STOR', remotePath);
-    return this.#run(signal, async (s) => toResult(await runTransfer(s, line, { direction: 'upload', source: await openSource(source) }, signal)));
+    return this.#run(signal, async (s) => {
+      const started = performance.now();
+      return transferResult(await runTransfer(s, line, { direction: 'upload', source: await openSource(source) }, signal), started);
+    });
   }
 
   /**
    * Downloads `remotePath` (RETR) into a local file (path) or a Writable, which is ended when the
-   * transfer ends. On failure the promise rejects; a local file may then hold a partial download
-   * (`resume: true` continues it). Options: `resume`, `verify`, `onProgress` (docs/transfers.md).
+   * transfer succeeds and destroyed when it fails (as stream.pipeline does). On failure the promise
+   * rejects; a local file may then hold a partial download (`resume: true` continues it). Options: `resume`, `verify`, `onProgress` (docs/transfers.md).
    */
   async download(remotePath: string, destination: DownloadDestination, options: DownloadOptions = {}): Promise<TransferResult> {
     const { signal } = options;
+    checkPath(remotePath);
     if (hasTransferExtras(options)) return this.#run(signal, (s) => downloadFile(s, remotePath, destination, options));
     const line = formatCommand('RETR', remotePath);
-    return this.#run(signal, async (s) => toResult(await runTransfer(s, line, { direction: 'download', sink: await openDestination(destination) }, signal)));
+    return this.#run(signal, async (s) => {
+      const started = performance.now();
+      return transferResult(await runTransfer(s, line, { direction: 'download', sink: await openDestination(destination) }, signal), started);
+    });
   }
 
   /**
@@ -340,7 +325,7 @@ export class FtpsClient implements AsyncDisposable {
    * client stays usable). `result` resolves with the TransferResult.
    */
   createReadStream(remotePath: string, options: ReadStreamOptions = {}): Readable & { readonly result: Promise<TransferResult> } {
-    formatCommand('RETR', remotePath);
+    checkPath(remotePath);
     checkStreamOptions(options);
     const { stream, result } = downloadStream((sink, internal) => {
       const signal = options.signal === undefined ? internal : AbortSignal.any([options.signal, internal]);
@@ -355,7 +340,7 @@ export class FtpsClient implements AsyncDisposable {
    * destroy the stream. Destroying it aborts the upload. `result` resolves with the TransferResult.
    */
   createWriteStream(remotePath: string, options: WriteStreamOptions = {}): Writable & { readonly result: Promise<TransferResult> } {
-    formatCommand('STOR', remotePath);
+    checkPath(remotePath);
     checkStreamOptions(options);
     const { stream, result } = uploadStream((source, internal) => {
       const signal = options.signal === undefined ? internal : AbortSignal.any([options.signal, internal]);

@@ -22,6 +22,12 @@ export function formatCommand(verb: string, arg?: string): string {
   return `${upper} ${arg}`;
 }
 
+/** Checks a path argument before anything is queued or sent: a string without CR, LF or NUL. */
+export function checkPath(path: string, what = 'Path'): void {
+  if (typeof path !== 'string') throw new InvalidArgumentError(`${what} must be a string, got ${typeof path}`);
+  checkText(path, what);
+}
+
 /** For raw `send(line)`: the full line as given; throws InvalidArgumentError on CR/LF/NUL or an empty line. */
 export function formatRawCommand(line: string): string {
   if (line.trim() === '') throw new InvalidArgumentError('Command line is empty');

@@ -7,7 +7,7 @@
 // after they processed the command (vsftpd, proftpd) and those that want no bytes before it.
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { ConnectionError, DataTimeoutError, FtpReplyError, FtpsError, ReplyTimeoutError } from '../errors.js';
 import { logData } from '../log.js';
 import { redactCommand } from '../protocol/command.js';
@@ -96,6 +96,9 @@ export async function runTransfer(
     return await transferOn(session, raw, what, command, io, signal, extras, started, failures);
   } catch (err) {
     if (!local.destroyed) local.destroy();
+    // Our own file streams close their descriptor after destroy(): a caller that retries or
+    // resumes must find the file complete and closed.
+    await finished(local).catch(() => undefined);
     throw signal?.aborted === true ? signal.reason : err;
   } finally {
     // Late errors of a destroyed stream stay handled; a stream that ended cleanly is the caller's again.

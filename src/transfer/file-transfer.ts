@@ -36,12 +36,18 @@ export interface UploadOptions extends FileTransferOptions {
 
 export type DownloadOptions = FileTransferOptions;
 
-export interface FileTransferResult {
+/** What a transfer did; every transfer method resolves with one. */
+export interface TransferResult {
+  /** Payload bytes moved. */
   bytes: number;
   durationMs: number;
+  /** Offset the transfer started at (REST, or bytes already there when resuming); 0 for a whole file. */
   resumedFrom: number;
+  /** Which checks ran: `{ size: 'skipped' }` unless the `verify` option asked for them. See docs/transfers.md. */
   verified: VerifyReport;
+  /** Whether the data connection resumed the control connection's TLS session (undefined on plain FTP). */
   tlsSessionReused: boolean | undefined;
+  /** The server's final reply, e.g. `{ code: 226, text: 'Transfer complete.' }`. */
   reply: { code: number; text: string };
 }
 
@@ -69,7 +75,12 @@ function isRestRefusal(err: unknown): boolean {
   return err instanceof FtpReplyError && err.command?.startsWith('REST ') === true && err.replyCode >= 500;
 }
 
-function result(outcome: Pick<TransferOutcome, 'bytes' | 'tlsSessionReused'> & { reply: FtpReply }, started: number, resumedFrom: number, verified: VerifyReport): FileTransferResult {
+export function transferResult(
+  outcome: Pick<TransferOutcome, 'bytes' | 'tlsSessionReused'> & { reply: FtpReply },
+  started: number,
+  resumedFrom = 0,
+  verified: VerifyReport = NOT_VERIFIED,
+): TransferResult {
   return {
     bytes: outcome.bytes,
     durationMs: performance.now() - started,
@@ -99,7 +110,7 @@ async function openFrom(local: LocalSource, offset: number): Promise<Readable> {
   return local.stream;
 }
 
-export async function uploadFile(session: Session, source: UploadSource, remotePath: string, options: UploadOptions): Promise<FileTransferResult> {
+export async function uploadFile(session: Session, source: UploadSource, remotePath: string, options: UploadOptions): Promise<TransferResult> {
   const started = performance.now();
   const { signal } = options;
   const local = await describeSource(source);
@@ -160,7 +171,7 @@ export async function uploadFile(session: Session, source: UploadSource, remoteP
       removeTemp = false;
     }
     progress?.finish();
-    return result(outcome, started, offset, verified);
+    return transferResult(outcome, started, offset, verified);
   } catch (err) {
     if (removeTemp) await removeQuietly(session, uploadPath);
     throw err;
@@ -177,7 +188,7 @@ async function verifyOrDiscard(session: Session, path: string, size: number, pla
   }
 }
 
-export async function downloadFile(session: Session, remotePath: string, destination: DownloadDestination, options: DownloadOptions): Promise<FileTransferResult> {
+export async function downloadFile(session: Session, remotePath: string, destination: DownloadDestination, options: DownloadOptions): Promise<TransferResult> {
   const started = performance.now();
   const { signal } = options;
   if (options.resume === true && typeof destination !== 'string') {
@@ -233,7 +244,7 @@ export async function downloadFile(session: Session, remotePath: string, destina
   signal?.throwIfAborted();
   const verified = plan === undefined ? NOT_VERIFIED : await checkVerify(session, remotePath, offset + outcome.bytes, plan);
   progress?.finish();
-  return result(outcome, started, offset, verified);
+  return transferResult(outcome, started, offset, verified);
 }
 
 export interface ReadStreamOptions {
@@ -267,7 +278,7 @@ export function checkStreamOptions(options: ReadStreamOptions | WriteStreamOptio
 }
 
 /** The transfer behind createReadStream: RETR (after REST when `start`) into `sink`. */
-export async function streamDownload(session: Session, remotePath: string, sink: Writable, signal: AbortSignal, options: ReadStreamOptions): Promise<FileTransferResult> {
+export async function streamDownload(session: Session, remotePath: string, sink: Writable, signal: AbortSignal, options: ReadStreamOptions): Promise<TransferResult> {
   const started = performance.now();
   const start = checkStart(options.start);
   const line = formatCommand('RETR', remotePath);
@@ -281,11 +292,11 @@ export async function streamDownload(session: Session, remotePath: string, sink:
     ...(progress === undefined ? {} : { onChunk: progress.onChunk }),
   });
   progress?.finish();
-  return result(outcome, started, start, NOT_VERIFIED);
+  return transferResult(outcome, started, start, NOT_VERIFIED);
 }
 
 /** The transfer behind createWriteStream: STOR (after REST when `start`) or APPE from `source`. */
-export async function streamUpload(session: Session, remotePath: string, source: Readable, signal: AbortSignal, options: WriteStreamOptions): Promise<FileTransferResult> {
+export async function streamUpload(session: Session, remotePath: string, source: Readable, signal: AbortSignal, options: WriteStreamOptions): Promise<TransferResult> {
   const started = performance.now();
   const start = checkStart(options.start);
   const line = formatCommand(options.append === true ? 'APPE' : 'STOR', remotePath);
@@ -295,5 +306,5 @@ export async function streamUpload(session: Session, remotePath: string, source:
     ...(progress === undefined ? {} : { onChunk: progress.onChunk }),
   });
   progress?.finish();
-  return result(outcome, started, start, NOT_VERIFIED);
+  return transferResult(outcome, started, start, NOT_VERIFIED);
 }

@@ -2,7 +2,7 @@
 // over in batches (one per received chunk); the next chunk is read only when the consumer took the
 // batch, so a listing of any size holds at most one chunk's entries plus the socket buffers.
 import { Writable } from 'node:stream';
-import { formatCommand } from '../protocol/command.js';
+import { checkPath, formatCommand } from '../protocol/command.js';
 import { LineSplitter } from '../protocol/lines.js';
 import { ListParser, type FileInfo, type ListFormat } from '../protocol/listing/index.js';
 import { runTransfer } from '../session/data.js';
@@ -73,5 +73,5 @@ export async function listDirectory(session: Session, path: string | undefined, 
 
 /** Validates the path now (InvalidArgumentError before anything is queued). */
 export function checkListPath(path: string | undefined): void {
-  if (path !== undefined) formatCommand('LIST', path);
+  if (path !== undefined) checkPath(path);
 }
