@@ -44,7 +44,9 @@ export function localPathInside(root: string, segments: readonly string[]): stri
   const base = path.resolve(root);
   const joined = path.resolve(base, ...segments);
   const rel = path.relative(base, joined);
-  if (rel === '' ? segments.length > 0 : rel.startsWith('..') || path.isAbsolute(rel)) {
+  // `..foo` is a legal name inside root; only `..` itself or `../…` leads out.
+  const outside = rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
+  if (rel === '' ? segments.length > 0 : outside) {
     throw new UnsafePathError(segments.join('/'), `Refusing ${JSON.stringify(segments.join('/'))}: it resolves outside ${base}`);
   }
   return joined;

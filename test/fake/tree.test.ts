@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createPool, UnsafePathError, type FtpsPool, type TreeProgress, type TreeResult } from '../../src/index.js';
+import { localPathInside } from '../../src/transfer/safe-path.js';
+import { localNamesFoldCase, makePlan } from '../../src/transfer/tree-plan.js';
 import { faults, type FakeServerOptions } from '../helpers/fake-server.js';
 import { optionsFor, withServer, type Harness } from './support.js';
 
@@ -261,6 +263,112 @@ describe('tree failure semantics', () => {
       assert.deepEqual(result.items.filter((i) => i.type === 'symlink').map((i) => `${i.path}:${i.reason ?? ''}`), ['link.txt:symlink not followed', 'linkdir:symlink not followed']);
       await pool.uploadDir(local, '/t', { followSymlinks: true });
       assert.deepEqual([...h.server.fs.files.keys()].filter((k) => k.startsWith('/t/')).sort(), ['/t/link.txt', '/t/linkdir/secret.txt', '/t/real.txt']);
+    });
+  });
+
+  it('a local file that cannot be written fails as an entry before RETR is sent; the run goes on', async () => {
+    await withPool({}, async (h, pool) => {
+      h.server.fs.writeFile('/tree/a.txt', Buffer.from('aaa'));
+      h.server.fs.writeFile('/tree/b.txt', Buffer.from('bbb'));
+      const local = freshDir();
+      mkdirSync(join(local, 'a.txt')); // a folder where the remote has a file
+      const result = await pool.downloadDir('/tree', local);
+      assert.equal(result.ok, false);
+      const a = result.items.find((i) => i.path === 'a.txt');
+      assert.equal(a?.status, 'failed');
+      assert.equal((a?.error as NodeJS.ErrnoException | undefined)?.code, 'EISDIR');
+      assert.equal(a?.attempts, 1, 'a local error is not retried');
+      assert.equal(result.items.find((i) => i.path === 'b.txt')?.status, 'done');
+      assert.equal(readFileSync(join(local, 'b.txt'), 'utf8'), 'bbb');
+      assert.ok(!h.server.commands.some((c) => c === 'RETR /tree/a.txt'), 'no RETR for it');
+      // Opened before anything is sent: one data connection for the listing, one for b.txt.
+      assert.equal(h.server.commands.filter((c) => /^(EPSV|PASV)/.test(c)).length, 2, h.server.commands.join('\n'));
+    });
+  });
+
+  it('uploadDir: a file that vanished after the scan fails as an entry before STOR is sent', async () => {
+    await withPool({}, async (h, pool) => {
+      const local = freshDir();
+      writeFileSync(join(local, 'a.txt'), 'a');
+      writeFileSync(join(local, 'gone.txt'), 'b');
+      const result = await pool.uploadDir(local, '/dst', {
+        filter: (e) => {
+          if (e.name === 'gone.txt') rmSync(join(local, 'gone.txt'));
+          return true;
+        },
+      });
+      assert.equal(result.ok, false);
+      const gone = result.items.find((i) => i.path === 'gone.txt');
+      assert.equal(gone?.status, 'failed');
+      assert.equal((gone?.error as NodeJS.ErrnoException | undefined)?.code, 'ENOENT');
+      assert.equal(result.items.find((i) => i.path === 'a.txt')?.status, 'done');
+      assert.ok(!h.server.commands.some((c) => c.startsWith('STOR') && c.includes('gone.txt')), 'no STOR (which would truncate the remote copy)');
+    });
+  });
+
+  it('names that merely start with ".." are ordinary names', async () => {
+    await withPool({}, async (h, pool) => {
+      h.server.fs.writeFile('/dots/..foo', Buffer.from('foo'));
+      h.server.fs.writeFile('/dots/..bar/...baz', Buffer.from('baz'));
+      const local = freshDir();
+      const result = await pool.downloadDir('/dots', local);
+      assert.deepEqual(failures(result), []);
+      assert.deepEqual(listTree(local), ['..bar/', '..bar/...baz', '..foo']);
+      assert.equal(localPathInside(local, ['..foo']), join(local, '..foo'));
+      assert.throws(() => localPathInside(local, ['sub', '..', '..', 'x']), UnsafePathError);
+    });
+  });
+
+  it('case-insensitive local file systems: remote names differing only in case are refused, not overwritten', async () => {
+    await withPool({}, async (h, pool) => {
+      h.server.fs.writeFile('/case/Read.me', Buffer.from('first'));
+      h.server.fs.writeFile('/case/read.ME', Buffer.from('second'));
+      h.server.fs.writeFile('/case/Dir/x.txt', Buffer.from('x'));
+      h.server.fs.writeFile('/case/dir/y.txt', Buffer.from('y'));
+      h.server.fs.writeFile('/case/other.txt', Buffer.from('o'));
+      const platform = Object.getOwnPropertyDescriptor(process, 'platform') as PropertyDescriptor;
+      Object.defineProperty(process, 'platform', { ...platform, value: 'darwin' });
+      let result: TreeResult;
+      const local = freshDir();
+      writeFileSync(join(local, 'OTHER.TXT'), 'o'); // what the local file system calls other.txt
+      try {
+        result = await pool.mirror({ direction: 'download', remote: '/case', local, delete: true });
+      } finally {
+        Object.defineProperty(process, 'platform', platform);
+      }
+      assert.equal(result.ok, false);
+      const refused = result.items.filter((i) => i.status === 'failed');
+      assert.deepEqual(refused.map((i) => i.path), ['dir', 'read.ME']);
+      for (const r of refused) {
+        assert.ok(r.error instanceof UnsafePathError);
+        assert.match(r.reason ?? '', /case-insensitive/);
+      }
+      assert.deepEqual(listTree(local), ['Dir/', 'Dir/x.txt', 'OTHER.TXT', 'Read.me']);
+      assert.equal(readFileSync(join(local, 'Read.me'), 'utf8'), 'first');
+      assert.ok(!h.server.commands.some((c) => /^RETR .*(read\.ME|dir\/y)/.test(c)));
+      assert.deepEqual(result.plan.delete, [], 'OTHER.TXT is other.txt there: not extraneous');
+    });
+  });
+
+  it('the plan folds case only when asked (case-sensitive file systems keep both)', () => {
+    const node = (rel: string): [string, { rel: string; type: 'file'; size: number }] => [rel, { rel, type: 'file', size: 1 }];
+    const source = new Map([node('A.txt'), node('a.txt')]);
+    const sides = { direction: 'download' as const, local: '/l', remote: '/r', compare: false, delete: false };
+    const run = { runner: undefined as never, options: {}, retries: 0, signal: new AbortController().signal, items: [] };
+    assert.deepEqual(makePlan(run, sides, source, undefined).copy.map((n) => n.rel), ['A.txt', 'a.txt']);
+    assert.deepEqual(makePlan(run, sides, source, undefined, true).copy.map((n) => n.rel), ['A.txt']);
+    assert.deepEqual(makePlan(run, { ...sides, direction: 'upload' }, source, undefined, true).copy.map((n) => n.rel), ['A.txt', 'a.txt']);
+    assert.equal(localNamesFoldCase('darwin'), true);
+    assert.equal(localNamesFoldCase('win32'), true);
+    assert.equal(localNamesFoldCase('linux'), false);
+  });
+
+  it('rejects when the local root cannot be made', async () => {
+    await withPool({}, async (h, pool) => {
+      h.server.fs.writeFile('/r/x.txt', Buffer.from('x'));
+      const file = join(freshDir(), 'file');
+      writeFileSync(file, 'not a folder');
+      await assert.rejects(pool.downloadDir('/r', join(file, 'sub')), /ENOTDIR|EEXIST/);
     });
   });
 

@@ -1,0 +1,111 @@
+// The types of folder-tree runs (uploadDir, downloadDir, mirror): the public ones, and what the
+// scan, plan and run steps share.
+import type { FileInfo } from '../protocol/listing/index.js';
+import type { TreeRunner } from './runner.js';
+
+/** An entry of a tree, as the filter sees it. */
+export interface TreeEntry {
+  /** Path relative to the tree's root, '/'-separated, e.g. `docs/a.txt`. */
+  path: string;
+  name: string;
+  type: 'file' | 'directory';
+  /** Which side of the transfer the entry is on. */
+  side: 'local' | 'remote';
+  size?: number;
+  modifiedAt?: Date;
+}
+
+export interface TreeProgress {
+  /** Files copied (or failed) so far, of `filesTotal` to copy. */
+  filesDone: number;
+  filesTotal: number;
+  /** Bytes of finished files, of `bytesTotal` (sum of the sizes of the files to copy, as far as known). */
+  bytesDone: number;
+  bytesTotal: number;
+  /** The entry that just finished. */
+  path: string;
+}
+
+export interface TreeOptions {
+  /** Aborting it stops the run: running transfers are aborted and the run rejects with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Return false to leave an entry out (a folder: with everything in it). Left-out entries are never deleted either. */
+  filter?: (entry: TreeEntry) => boolean;
+  /** Follow symlinks (local) and symlink entries (remote) instead of skipping them. Default false. */
+  followSymlinks?: boolean;
+  /** Stop at the first failed entry: running transfers are aborted, the rest is reported as cancelled. Default false. */
+  stopOnError?: boolean;
+  /** Retries per file after a transient failure (4xx, lost connection). Default: the pool's `retries`. */
+  retries?: number;
+  /** Set the copy's modification time to the source's (MFMT/MDTM on the server, utimes locally). Default true. */
+  preserveTimes?: boolean;
+  /** Plan only: scan both sides and report what would be created, copied and deleted. Default false. */
+  dryRun?: boolean;
+  /** Called after every finished file (copied or failed) and deletion. */
+  onProgress?: (progress: TreeProgress) => void;
+}
+
+export interface MirrorOptions extends TreeOptions {
+  /** 'upload': local → remote; 'download': remote → local. */
+  direction: 'upload' | 'download';
+  local: string;
+  remote: string;
+  /** Delete destination entries the source does not have (and the filter does not exclude). Default false. */
+  delete?: boolean;
+}
+
+export type TreeAction = 'copy' | 'mkdir' | 'delete' | 'skip';
+export type TreeStatus = 'done' | 'planned' | 'skipped' | 'failed' | 'cancelled';
+
+/** One entry of a run and what happened to it. */
+export interface TreeItem {
+  /** Path relative to the tree's root, '/'-separated (for refused remote names: as listed, within its folder). */
+  path: string;
+  type: 'file' | 'directory' | 'symlink' | 'unknown';
+  action: TreeAction;
+  status: TreeStatus;
+  /** Why it was skipped ('up to date', 'symlink not followed', ...) or what went wrong. */
+  reason?: string;
+  /** Payload bytes moved (copies). */
+  bytes: number;
+  /** How often the copy was tried (1 = no retry). */
+  attempts: number;
+  error?: unknown;
+}
+
+export interface TreeResult {
+  /** True when no entry failed (refused names count as failures). */
+  ok: boolean;
+  dryRun: boolean;
+  /** Every file, folder and refused entry seen, with its outcome, sorted by path. */
+  items: TreeItem[];
+  plan: { mkdir: string[]; copy: string[]; delete: string[] };
+  files: { total: number; copied: number; upToDate: number; failed: number; deleted: number };
+  bytes: { total: number; done: number };
+  durationMs: number;
+}
+
+/** A file or folder found by a scan; `rel` is '/'-separated, relative to the tree's root. */
+export interface Node {
+  rel: string;
+  type: 'file' | 'directory';
+  size?: number | undefined;
+  modifiedAt?: Date | undefined;
+  modifiedPrecision?: FileInfo['modifiedPrecision'];
+}
+
+/** A scanned side, by `rel`. */
+export type Scan = Map<string, Node>;
+
+/** What every step of one run shares. */
+export interface Run {
+  runner: TreeRunner;
+  options: TreeOptions;
+  retries: number;
+  signal: AbortSignal;
+  items: TreeItem[];
+}
+
+export const relJoin = (dir: string, name: string): string => (dir === '' ? name : `${dir}/${name}`);
+export const depth = (rel: string): number => (rel === '' ? 0 : rel.split('/').length);
+export const parentOf = (rel: string): string => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
