@@ -10,8 +10,6 @@ import { TlsSessionStore } from '../transport/tls-session.js';
 import { ControlConnection, expectReply } from './control.js';
 import { Session } from './session.js';
 
-// Until the transfer modules import it from control.ts directly.
-export { expectReply };
 
 export async function openSession(options: ResolvedOptions, signal?: AbortSignal): Promise<Session> {
   const { host, port, secure } = options;

@@ -1,9 +1,9 @@
 // Metadata conversations on the control connection: MLST/SIZE/MDTM stat, MFMT, OPTS MLST.
-import { parseSizeReply } from '../protocol/size.js';
 import { FtpReplyError, ProtocolError } from '../errors.js';
 import { formatCommand } from '../protocol/command.js';
 import { parseMlstReply, type FileInfo } from '../protocol/listing/index.js';
 import { parsePwdReply } from '../protocol/paths.js';
+import { parseSizeReply } from '../protocol/size.js';
 import { formatMfmtTime, parseMdtmTime } from '../protocol/time.js';
 import { expectReply } from './control.js';
 import type { Session } from './session.js';

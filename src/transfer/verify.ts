@@ -3,8 +3,9 @@
 // streamed through the client (no second read of the data).
 import { createHash, type Hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { FtpReplyError, ProtocolError, VerifyError } from '../errors.js';
+import { FtpReplyError, VerifyError } from '../errors.js';
 import { formatCommand } from '../protocol/command.js';
+import { parseSizeReply } from '../protocol/size.js';
 import {
   chooseHashMethod,
   DEFAULT_HASH_ALGORITHMS,
@@ -101,9 +102,7 @@ export async function remoteSize(session: Session, path: string): Promise<{ size
   const line = formatCommand('SIZE', path);
   const reply = await session.control.request(line);
   if (reply.code === 213) {
-    const size = Number(reply.text.trim());
-    if (!Number.isSafeInteger(size) || size < 0) throw new ProtocolError(`Bad SIZE reply: ${reply.text}`);
-    return { size, reply };
+    return { size: parseSizeReply(reply.text), reply };
   }
   if (reply.code >= 500) return undefined;
   throw new FtpReplyError(reply.code, reply.text, line);
