@@ -11,12 +11,10 @@ import type { Session } from './session.js';
 /** The MLST facts we use; the server's FEAT says which of them it knows. */
 const WANTED_FACTS = ['type', 'size', 'modify', 'perm', 'unique', 'unix.mode', 'unix.owner', 'unix.group', 'unix.ownername', 'unix.groupname', 'unix.uid', 'unix.gid'];
 
-const mlstAsked = new WeakSet<Session>();
-
 /** Asks once per session for the facts we use (`OPTS MLST`), limited to those FEAT lists. Advisory. */
 export async function mlstFactsCommand(session: Session): Promise<void> {
-  if (mlstAsked.has(session)) return;
-  mlstAsked.add(session);
+  if (session.mlstFactsSent) return;
+  session.mlstFactsSent = true;
   const offered = (session.features.get('MLST') ?? '').split(';').map((f) => f.replace(/\*$/, '').trim()).filter((f) => f !== '');
   const facts = offered.filter((f) => WANTED_FACTS.includes(f.toLowerCase()));
   if (facts.length === 0) return;

@@ -8,6 +8,8 @@ import type { ControlConnection } from './control.js';
 export class Session {
   /** Which passive command works here; learnt on the first data connection. */
   passiveCommand: 'EPSV' | 'PASV' = 'EPSV';
+  /** Whether `OPTS MLST` was sent on this connection (once is enough). */
+  mlstFactsSent = false;
   /** The control connection's TLS, as negotiated; undefined on plain FTP. */
   readonly tlsInfo: TlsInfo | undefined;
   #closedBy: Error | undefined;
