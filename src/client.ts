@@ -134,26 +134,30 @@ export class FtpsClient implements AsyncDisposable {
     return this.#run(signal, async (s) => parsePwdReply((await this.#command(s, 'PWD', 257, 257)).text));
   }
 
-  /** Changes the remote directory. */
+  /** A one-command operation on a path that wants a 2xx. */
+  async #pathCommand(verb: 'CWD' | 'MKD' | 'RMD' | 'DELE', path: string, signal: AbortSignal | undefined): Promise<void> {
+    const line = formatCommand(verb, path);
+    return this.#run(signal, async (s) => void (await this.#command(s, line)));
+  }
+
+  /** Changes the remote directory (CWD). */
   async cd(path: string, { signal }: OperationOptions = {}): Promise<void> {
-    const line = formatCommand('CWD', path);
-    return this.#run(signal, async (s) => void (await this.#command(s, line)));
+    return this.#pathCommand('CWD', path, signal);
   }
 
+  /** Creates one folder (MKD); see ensureDir for mkdir -p. */
   async mkdir(path: string, { signal }: OperationOptions = {}): Promise<void> {
-    const line = formatCommand('MKD', path);
-    return this.#run(signal, async (s) => void (await this.#command(s, line)));
+    return this.#pathCommand('MKD', path, signal);
   }
 
+  /** Removes an empty folder (RMD); see removeDir for recursive removal. */
   async rmdir(path: string, { signal }: OperationOptions = {}): Promise<void> {
-    const line = formatCommand('RMD', path);
-    return this.#run(signal, async (s) => void (await this.#command(s, line)));
+    return this.#pathCommand('RMD', path, signal);
   }
 
-  /** Deletes a file. */
+  /** Deletes a file (DELE). */
   async remove(path: string, { signal }: OperationOptions = {}): Promise<void> {
-    const line = formatCommand('DELE', path);
-    return this.#run(signal, async (s) => void (await this.#command(s, line)));
+    return this.#pathCommand('DELE', path, signal);
   }
 
   async rename(from: string, to: string, { signal }: OperationOptions = {}): Promise<void> {
@@ -165,9 +169,7 @@ export class FtpsClient implements AsyncDisposable {
   /** Size in bytes (SIZE). */
   async size(path: string, { signal }: OperationOptions = {}): Promise<number> {
     const line = formatCommand('SIZE', path);
-    return this.#run(signal, async (s) => {
-      return parseSizeReply((await this.#command(s, line, 213, 213)).text);
-    });
+    return this.#run(signal, async (s) => parseSizeReply((await this.#command(s, line, 213, 213)).text));
   }
 
   /** Modification time (MDTM), in UTC as RFC 3659 specifies. */
