@@ -97,8 +97,10 @@ export async function runTransfer(
   } catch (err) {
     if (!local.destroyed) local.destroy();
     // Our own file streams close their descriptor after destroy(): a caller that retries or
-    // resumes must find the file complete and closed.
-    await finished(local).catch(() => undefined);
+    // resumes must find the file complete and closed. Bounded: a foreign stream may never close.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([finished(local).catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
+    clearTimeout(timer);
     throw signal?.aborted === true ? signal.reason : err;
   } finally {
     // Late errors of a destroyed stream stay handled; a stream that ended cleanly is the caller's again.
