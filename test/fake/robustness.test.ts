@@ -1,6 +1,6 @@
 // Faults on the caller's side (local files and streams), odd server replies, and secrets in errors.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -70,6 +70,44 @@ describe('local side failures', LIMIT, () => {
       await assert.rejects(client.upload(source, '/partial.bin'), (err: unknown) => err === broken);
       assert.equal(server.files.has('/partial.bin'), false, 'a truncated upload is not stored');
       assert.equal(await client.pwd(), '/');
+    });
+  });
+});
+
+describe('downloading into a local file', LIMIT, () => {
+  it('a refused download leaves an existing local file as it was, and leaves no new file behind', async () => {
+    await withServer({ mode: 'explicit' }, async ({ connect }) => {
+      const client = await connect();
+      const dir = local();
+      try {
+        writeFileSync(join(dir, 'precious.txt'), 'keep me');
+        await assert.rejects(client.download('/missing.txt', join(dir, 'precious.txt')), (err: unknown) => (err as FtpReplyError).replyCode === 550);
+        assert.equal(readFileSync(join(dir, 'precious.txt'), 'utf8'), 'keep me');
+        await assert.rejects(client.download('/missing.txt', join(dir, 'new.txt')), FtpReplyError);
+        assert.equal(existsSync(join(dir, 'new.txt')), false);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  it('a successful download replaces the whole file, whether the remote one is larger, smaller or empty', async () => {
+    const big = random(3 * 1024 * 1024 + 7);
+    await withServer({ mode: 'implicit', files: { '/big.bin': big, '/small.txt': 'small', '/empty': '' } }, async ({ connect }) => {
+      const client = await connect();
+      const dir = local();
+      const target = join(dir, 'target');
+      try {
+        writeFileSync(target, 'an older and longer local content');
+        await client.download('/small.txt', target);
+        assert.equal(readFileSync(target, 'utf8'), 'small');
+        await client.download('/big.bin', target);
+        assert.ok(readFileSync(target).equals(big));
+        await client.download('/empty', target);
+        assert.equal(readFileSync(target).length, 0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });
