@@ -84,6 +84,13 @@ export async function runTransfer(
     failures.kill?.(err instanceof Error ? err : new Error(String(err)));
   };
   local.on('error', listener);
+  // Destroyed without an error (the caller gave up on their stream): that is the local side too.
+  const onClose = (): void => {
+    const complete = io.direction === 'download' ? io.sink.writableFinished : io.source.readableEnded;
+    if (complete || first !== undefined) return;
+    listener(Object.assign(new Error(`The ${io.direction === 'download' ? 'destination' : 'source'} stream was destroyed before the transfer ended`), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+  };
+  local.once('close', onClose);
   try {
     signal?.throwIfAborted();
     const target = await enterPassive(session);
@@ -103,6 +110,7 @@ export async function runTransfer(
     clearTimeout(timer);
     throw signal?.aborted === true ? signal.reason : err;
   } finally {
+    local.off('close', onClose);
     // Late errors of a destroyed stream stay handled; a stream that ended cleanly is the caller's again.
     if (!local.destroyed) local.off('error', listener);
   }

@@ -3,7 +3,8 @@
 // refused symlink (O_NOFOLLOW) rejects the call while the connection is untouched, and a STOR
 // never truncates the remote copy for a local file that cannot be read.
 import { constants } from 'node:fs';
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { access, open, stat, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 
 /** An upload source: a local file path, the bytes themselves, or a readable stream. */
@@ -33,32 +34,44 @@ export async function openSource(source: UploadSource): Promise<Readable> {
 }
 
 /**
- * A local file to download into, replaced only once the download really starts: the file is
- * opened now (so EISDIR/ENOENT reject before RETR) but truncated at the first byte or at the end
- * of an empty download. A download the server refuses (550) leaves an existing file as it was, and
- * removes a file this call created.
+ * A local file to download into, replaced only once the download really starts. Problems show now
+ * (EISDIR, a missing folder, no permission, a symlink with `noFollow`), before RETR, but nothing is
+ * created or truncated until the first byte arrives (or an empty download ends): a download the
+ * server refuses (550) leaves an existing file as it was and creates none. Nothing is ever
+ * unlinked, so two downloads racing for one new path cannot delete each other's file.
  */
 class ReplacingFileSink extends Writable {
-  readonly #handle: FileHandle;
   readonly #path: string;
-  readonly #created: boolean;
-  #started: Promise<void> | undefined;
+  readonly #noFollow: number;
+  /** Open now when the file exists; opened at the first byte when it does not. */
+  #handle: FileHandle | undefined;
+  /** Regular files are truncated at the start; devices and FIFOs (/dev/null) cannot be. */
+  readonly #truncate: boolean;
+  #started: Promise<FileHandle> | undefined;
 
-  constructor(handle: FileHandle, path: string, created: boolean) {
+  constructor(path: string, handle: FileHandle | undefined, truncate: boolean, noFollow: number) {
     super({ highWaterMark: CHUNK });
-    this.#handle = handle;
     this.#path = path;
-    this.#created = created;
+    this.#handle = handle;
+    this.#truncate = truncate;
+    this.#noFollow = noFollow;
   }
 
-  #start(): Promise<void> {
-    this.#started ??= this.#handle.truncate(0);
+  #start(): Promise<FileHandle> {
+    this.#started ??= (async () => {
+      if (this.#handle === undefined) {
+        this.#handle = await open(this.#path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | this.#noFollow);
+      } else if (this.#truncate) {
+        await this.#handle.truncate(0);
+      }
+      return this.#handle;
+    })();
     return this.#started;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.#start()
-      .then(() => writeAll(this.#handle, chunk))
+      .then((handle) => writeAll(handle, chunk))
       .then(() => callback(), callback);
   }
 
@@ -66,7 +79,7 @@ class ReplacingFileSink extends Writable {
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     const buffers = chunks.map((c) => c.chunk);
     this.#start()
-      .then(() => writeAllv(this.#handle, buffers))
+      .then((handle) => writeAllv(handle, buffers))
       .then(() => callback(), callback);
   }
 
@@ -75,14 +88,12 @@ class ReplacingFileSink extends Writable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    const untouched = this.#started === undefined;
-    this.#handle
-      .close()
-      .then(() => (untouched && this.#created ? unlink(this.#path) : undefined))
-      .then(
-        () => callback(error),
-        () => callback(error),
-      );
+    const settle = (): void => callback(error);
+    // Wait for an open in flight, so its descriptor is closed too.
+    (this.#started ?? Promise.resolve(this.#handle)).then(
+      (handle) => (handle === undefined ? settle() : handle.close().then(settle, settle)),
+      settle,
+    );
   }
 }
 
@@ -98,17 +109,34 @@ async function writeAllv(handle: FileHandle, buffers: Buffer[]): Promise<void> {
   if (bytesWritten < total) await writeAll(handle, Buffer.concat(buffers).subarray(bytesWritten));
 }
 
-async function openReplacing(path: string): Promise<Writable> {
+/**
+ * Opens `path` as a download target (see ReplacingFileSink). `followSymlinks: false` refuses a
+ * symlink at the path, now and when the file is created (O_NOFOLLOW), for tree downloads.
+ */
+export async function openDownloadTarget(path: string, { followSymlinks = true }: { followSymlinks?: boolean } = {}): Promise<Writable> {
+  const noFollow = followSymlinks ? 0 : (constants.O_NOFOLLOW ?? 0);
+  let handle: FileHandle;
   try {
-    return new ReplacingFileSink(await open(path, 'wx'), path, true);
+    handle = await open(path, constants.O_WRONLY | noFollow);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    // No file yet: the folder must exist and be writable now; the file is created at the first byte.
+    await access(dirname(path), constants.W_OK);
+    if (!(await stat(dirname(path))).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, ${dirname(path)}`), { code: 'ENOTDIR' });
+    return new ReplacingFileSink(path, undefined, true, noFollow);
   }
-  return new ReplacingFileSink(await open(path, constants.O_WRONLY), path, false);
+  let regular: boolean;
+  try {
+    regular = (await handle.stat()).isFile();
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  return new ReplacingFileSink(path, handle, regular, noFollow);
 }
 
 export async function openDestination(destination: DownloadDestination): Promise<Writable> {
-  if (typeof destination === 'string') return openReplacing(destination);
+  if (typeof destination === 'string') return openDownloadTarget(destination);
   if (destination !== null && typeof destination === 'object' && typeof (destination as Writable).write === 'function') return destination;
   throw new TypeError('Download destination must be a local path or a Writable stream');
 }

@@ -1,12 +1,11 @@
 // Steps 3 and 4 of a tree run: scan, plan, then (unless dryRun) replace entries of the wrong type,
 // create folders level by level, copy files in parallel on the runner with bounded retries, delete
 // extraneous entries (mirror with `delete`), and report every entry with its outcome.
-import { constants as fsConstants } from 'node:fs';
 import { lstat, mkdir, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { FtpReplyError } from '../errors.js';
 import { joinRemotePath } from '../protocol/paths.js';
-import { openLocalWrite } from './endpoints.js';
+import { openDownloadTarget } from './endpoints.js';
 import type { TreeConnection, TreeRunner } from './runner.js';
 import { assertNoSymlinkBelow, localPathInside } from './safe-path.js';
 import { localNamesFoldCase, makePlan, type Sides } from './tree-plan.js';
@@ -199,12 +198,11 @@ export async function runTree(runner: TreeRunner, sides: Sides, options: TreeOpt
         return;
       }
       const remote = remotePathOf(n.rel);
-      // O_NOFOLLOW: a symlink planted at the destination after the check is not followed either.
-      const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | (follow ? 0 : (fsConstants.O_NOFOLLOW ?? 0));
       const ok = await onRunner(item, async (c, s) => {
-        // Opened (and truncated) before RETR goes out, on every attempt: a folder in the way (EISDIR),
-        // a vanished parent (ENOENT) or a planted symlink (ELOOP) fails this entry, not the run.
-        const sink = await openLocalWrite(local, flags);
+        // Checked before RETR goes out, on every attempt: a folder in the way (EISDIR), a vanished
+        // parent (ENOENT) or a planted symlink (ELOOP, O_NOFOLLOW) fails this entry, not the run. The
+        // local copy is replaced only once data arrives: a refused download leaves it as it was.
+        const sink = await openDownloadTarget(local, { followSymlinks: follow });
         try {
           const r = await c.download(remote, sink, { signal: s });
           item.bytes = r.bytes;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { ConnectionError, FtpReplyError, FtpsClient, ProtocolError } from '../../src/index.js';
+import { ConnectionError, createPool, FtpReplyError, FtpsClient, ProtocolError } from '../../src/index.js';
 import { LIMIT, optionsFor, random, verbs, withServer } from './support.js';
 
 const local = (): string => mkdtempSync(join(tmpdir(), 'ftps-robust-'));
@@ -91,6 +91,30 @@ describe('downloading into a local file', LIMIT, () => {
     });
   });
 
+  it('downloads into /dev/null (a device cannot be truncated, and need not be)', async () => {
+    await withServer({ mode: 'explicit', files: { '/a.bin': random(100_000) } }, async ({ connect }) => {
+      const client = await connect();
+      assert.equal((await client.download('/a.bin', '/dev/null')).bytes, 100_000);
+    });
+  });
+
+  it('two downloads racing for one new path: the refused one cannot delete what the other wrote', async () => {
+    const data = random(100_000);
+    await withServer({ mode: 'explicit', files: { '/ok.bin': data } }, async ({ connect }) => {
+      const [a, b] = await Promise.all([connect(), connect()]);
+      const dir = local();
+      const target = join(dir, 'same.bin');
+      try {
+        const [refused, ok] = await Promise.allSettled([a.download('/missing.bin', target), b.download('/ok.bin', target)]);
+        assert.equal(refused.status, 'rejected');
+        assert.equal(ok.status, 'fulfilled');
+        assert.ok(readFileSync(target).equals(data));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
   it('a successful download replaces the whole file, whether the remote one is larger, smaller or empty', async () => {
     const big = random(3 * 1024 * 1024 + 7);
     await withServer({ mode: 'implicit', files: { '/big.bin': big, '/small.txt': 'small', '/empty': '' } }, async ({ connect }) => {
@@ -108,6 +132,52 @@ describe('downloading into a local file', LIMIT, () => {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+  });
+});
+
+describe('tree downloads keep local copies the server refuses to send', LIMIT, () => {
+  it('a 550 on one file leaves the local copy of that file intact; the rest is copied', async () => {
+    await withServer({ mode: 'explicit', files: { '/t/locked.txt': 'new remote content', '/t/open.txt': 'fresh' } }, async ({ server }) => {
+      server.hook('RETR', (ctx) => (ctx.arg.endsWith('locked.txt') ? void ctx.reply('550 Permission denied.') : 'default'));
+      const dir = local();
+      const pool = createPool(optionsFor(server), { size: 2, retries: 0 });
+      try {
+        writeFileSync(join(dir, 'locked.txt'), 'my local copy');
+        const result = await pool.downloadDir('/t', dir);
+        assert.equal(readFileSync(join(dir, 'locked.txt'), 'utf8'), 'my local copy');
+        assert.equal(readFileSync(join(dir, 'open.txt'), 'utf8'), 'fresh');
+        assert.equal(result.items.find((i) => i.path === 'locked.txt')?.status, 'failed');
+      } finally {
+        await pool.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+});
+
+describe('the caller gives up on its own stream', LIMIT, () => {
+  it('an upload source destroyed without an error is reported as the source, not as the network', async () => {
+    await withServer({ mode: 'explicit' }, async ({ connect, server }) => {
+      const client = await connect();
+      // The server acknowledges whatever arrived: only the client can know the source was cut short.
+      server.hook('STOR', async (ctx) => {
+        await ctx.next({ transfer: { finalReply: '226 Got it.' } });
+      });
+      let sent = 0;
+      const source = new Readable({
+        read() {
+          sent += 64 * 1024;
+          if (sent > 512 * 1024) this.destroy();
+          else this.push(Buffer.alloc(64 * 1024, 2));
+        },
+      });
+      await assert.rejects(client.upload(source, '/cut.bin'), (err: NodeJS.ErrnoException) => {
+        assert.equal(err.code, 'ERR_STREAM_PREMATURE_CLOSE');
+        assert.match(err.message, /source stream was destroyed/);
+        return true;
+      });
+      assert.equal(await client.pwd(), '/');
     });
   });
 });
