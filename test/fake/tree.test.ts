@@ -11,6 +11,7 @@ import { localPathInside } from '../../src/transfer/safe-path.js';
 import { localNamesFoldCase, makePlan } from '../../src/transfer/tree-plan.js';
 import { faults, type FakeServerOptions } from '../helpers/fake-server.js';
 import { optionsFor, withServer, type Harness } from './support.js';
+import { listTree } from '../helpers/local-tree.js';
 
 const LIST_ONLY = ['EPSV', 'PASV', 'SIZE', 'MDTM', 'REST STREAM', 'UTF8', 'AUTH TLS', 'PBSZ', 'PROT'];
 
@@ -61,17 +62,6 @@ function copied(result: TreeResult): string[] {
 
 function failures(result: TreeResult): string[] {
   return result.items.filter((i) => i.status === 'failed').map((i) => `${i.path}: ${i.reason ?? ''}`);
-}
-
-/** Every path below `dir` (folders end with '/'). */
-function listTree(dir: string, prefix = ''): string[] {
-  const out: string[] = [];
-  for (const d of readdirSync(dir, { withFileTypes: true })) {
-    const rel = `${prefix}${d.name}`;
-    if (d.isDirectory()) out.push(`${rel}/`, ...listTree(join(dir, d.name), `${rel}/`));
-    else out.push(rel);
-  }
-  return out.sort();
 }
 
 for (const features of [undefined, LIST_ONLY]) {

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { createPool, type FtpsPool, type TreeResult } from '../../src/index.js';
 import { startRealServer, type RealServer, type ServerKind } from '../servers/real.js';
 import { clientOptions, skipReason } from './support.js';
+import { listTree } from '../helpers/local-tree.js';
 
 const KINDS: ServerKind[] = ['vsftpd', 'proftpd', 'pureftpd'];
 
@@ -34,17 +35,6 @@ function writeTree(root: string): void {
     writeFileSync(join(root, rel), data);
   }
   for (const d of EMPTY_DIRS) mkdirSync(join(root, d), { recursive: true });
-}
-
-/** Every path below `dir`, folders with a trailing '/'. */
-function listTree(dir: string, prefix = ''): string[] {
-  const out: string[] = [];
-  for (const d of readdirSync(dir, { withFileTypes: true })) {
-    const rel = `${prefix}${d.name}`;
-    if (d.isDirectory()) out.push(`${rel}/`, ...listTree(join(dir, d.name), `${rel}/`));
-    else out.push(rel);
-  }
-  return out.sort();
 }
 
 function assertSameTree(actual: string, expected: string): void {
