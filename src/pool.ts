@@ -179,7 +179,8 @@ export class FtpsPool implements AsyncDisposable {
    */
   run<T>(fn: (client: FtpsClient, signal: AbortSignal) => Promise<T>, { signal, retries = 0 }: PoolRunOptions = {}): Promise<T> {
     if (this.#closing !== undefined) return Promise.reject(new ClientClosedError('Pool is closed'));
-    if (!Number.isInteger(retries) || retries < 0) throw new RangeError('Option "retries" must be an integer >= 0');
+    // Rejected, not thrown: every pool operation reports through its promise, as the client's do.
+    if (!Number.isInteger(retries) || retries < 0) return Promise.reject(new RangeError('Option "retries" must be an integer >= 0'));
     const combined = signal === undefined ? this.#cancel.signal : AbortSignal.any([signal, this.#cancel.signal]);
     this.#maybeGrow();
     const task = this.#queue.add(() => this.#attempt(fn, combined, retries));
