@@ -3,7 +3,6 @@
 // RNFR/RNTO after. Without options the client calls runTransfer directly and none of this runs.
 import { stat } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { FtpReplyError, VerifyError } from '../errors.js';
 import { formatCommand } from '../protocol/command.js';
 import type { FtpReply } from '../protocol/reply.js';
@@ -146,12 +145,8 @@ export async function uploadFile(session: Session, source: UploadSource, remoteP
       const send = async (cmd: 'STOR' | 'APPE', rest: number): Promise<TransferOutcome> => {
         const io: DataIo = { direction: 'upload', source: await openFrom(local, offset) };
         const onChunk = chunkHooks(plan, progress);
-        const run = runTransfer(session, formatCommand(cmd, uploadPath), io, signal, { restOffset: rest, ...(onChunk === undefined ? {} : { onChunk }) });
-        // A source that never got piped (refused before the data moved) must not keep a file open.
-        return run.catch((err: unknown) => {
-          if (!io.source.readableEnded) io.source.destroy();
-          throw err;
-        });
+        // runTransfer destroys the source on any failure, so no file stays open.
+        return runTransfer(session, formatCommand(cmd, uploadPath), io, signal, { restOffset: rest, ...(onChunk === undefined ? {} : { onChunk }) });
       };
       try {
         outcome = await send(command, command === 'STOR' ? offset : 0);
@@ -217,19 +212,11 @@ export async function downloadFile(session: Session, remotePath: string, destina
   } else {
     const receive = async (from: number): Promise<TransferOutcome> => {
       progress = options.onProgress === undefined ? undefined : new ProgressTracker(options.onProgress, { name: remotePath, direction: 'download', offset: from, total });
-      const ownSink = typeof destination === 'string';
       const sink: Writable = from > 0 && typeof destination === 'string' ? await openLocalWrite(destination, 'a') : await openDestination(destination);
       const onChunk = chunkHooks(plan, progress);
-      try {
-        return await runTransfer(session, line, { direction: 'download', sink }, signal, { restOffset: from, ...(onChunk === undefined ? {} : { onChunk }) });
-      } catch (err) {
-        // Our own file stream: close it before anyone (a retry, the caller) touches the file.
-        if (ownSink && !sink.destroyed) {
-          sink.destroy();
-          await finished(sink).catch(() => undefined);
-        }
-        throw err;
-      }
+      // On failure runTransfer destroys the sink and waits for it to close, so a retry or the
+      // caller finds the file complete and closed.
+      return runTransfer(session, line, { direction: 'download', sink }, signal, { restOffset: from, ...(onChunk === undefined ? {} : { onChunk }) });
     };
     try {
       outcome = await receive(offset);
