@@ -10,6 +10,8 @@ export class Session {
   passiveCommand: 'EPSV' | 'PASV' = 'EPSV';
   /** Whether `OPTS MLST` was sent on this connection (once is enough). */
   mlstFactsSent = false;
+  /** Whether LIST takes `-a` here (shows dotfiles); undefined until the first LIST tells. */
+  listAll: boolean | undefined;
   /** The control connection's TLS, as negotiated; undefined on plain FTP. */
   readonly tlsInfo: TlsInfo | undefined;
   #closedBy: Error | undefined;

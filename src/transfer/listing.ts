@@ -2,12 +2,11 @@
 // over in batches (one per received chunk); the next chunk is read only when the consumer took the
 // batch, so a listing of any size holds at most one chunk's entries plus the socket buffers.
 import { Writable } from 'node:stream';
-import { checkPath, formatCommand } from '../protocol/command.js';
+import { checkPath } from '../protocol/command.js';
 import { LineSplitter } from '../protocol/lines.js';
 import { ListParser, type FileInfo, type ListFormat } from '../protocol/listing/index.js';
-import { runTransfer } from '../session/data.js';
+import { listFolder } from '../session/list.js';
 import type { Session } from '../session/session.js';
-import { mlstFactsCommand } from '../session/metadata.js';
 
 type BatchHandler = (entries: FileInfo[], done: (err?: Error | null) => void) => void;
 
@@ -15,6 +14,8 @@ class ListingSink extends Writable {
   readonly #lines: LineSplitter;
   readonly #parser: ListParser;
   readonly #onBatch: BatchHandler;
+  /** Entries handed to the consumer so far. */
+  delivered = 0;
 
   constructor(options: { format: ListFormat | 'auto'; encoding: 'utf8' | 'latin1'; onBatch: BatchHandler }) {
     super();
@@ -40,6 +41,7 @@ class ListingSink extends Writable {
       callback(err as Error);
       return;
     }
+    this.delivered += entries.length;
     if (entries.length === 0) callback();
     else this.#onBatch(entries, callback);
   }
@@ -53,22 +55,10 @@ class ListingSink extends Writable {
   }
 }
 
-/**
- * The listing command for a path: MLSD when the server has MLST, else LIST. A relative path that
- * starts with '-' is sent as './-…' so LIST does not take it for ls options.
- */
-function listCommand(session: Session, path: string | undefined): { line: string; format: ListFormat | 'auto' } {
-  const mlsd = session.features.has('MLST');
-  const safePath = path !== undefined && path.startsWith('-') ? `./${path}` : path;
-  return mlsd ? { line: formatCommand('MLSD', safePath), format: 'mlsd' } : { line: formatCommand('LIST', safePath), format: 'auto' };
-}
-
 /** Runs one listing, calling `onBatch` for each batch of entries; see ListingSink for the memory bound. */
 export async function listDirectory(session: Session, path: string | undefined, onBatch: BatchHandler, signal?: AbortSignal): Promise<void> {
-  const { line, format } = listCommand(session, path);
-  if (format === 'mlsd') await mlstFactsCommand(session);
-  const sink = new ListingSink({ format, encoding: session.options.encoding, onBatch });
-  await runTransfer(session, line, { direction: 'download', sink }, signal);
+  const { encoding } = session.options;
+  await listFolder(session, path, (format) => new ListingSink({ format, encoding, onBatch }), signal);
 }
 
 /** Validates the path now (InvalidArgumentError before anything is queued). */

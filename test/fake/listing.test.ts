@@ -91,7 +91,7 @@ describe('LIST fallback', () => {
         const client = await connect();
         const entries = (await client.list('/d')).map((e) => `${e.type}:${e.name}:${e.type === 'file' ? e.size : '-'}`).sort();
         assert.deepEqual(entries, ['directory:sub:-', 'file:-dash:1', 'file:one.txt:5']);
-        assert.ok(server.commands.includes('LIST /d'));
+        assert.ok(server.commands.includes('LIST -a /d'));
         assert.ok(!server.commands.some((c) => c.startsWith('MLSD')));
         const info = await client.stat('/d/one.txt');
         assert.equal(info.size, 5);
@@ -99,5 +99,47 @@ describe('LIST fallback', () => {
         assert.equal(await client.pwd(), '/', 'the CWD probe returned to the working folder');
       },
     );
+  });
+});
+
+describe('LIST -a (dotfiles)', () => {
+  const NO_MLST = ['EPSV', 'PASV', 'SIZE', 'MDTM', 'UTF8', 'AUTH TLS', 'PBSZ', 'PROT'];
+  const files = { '/d/.env': 'secret', '/d/.hidden/x': 'x', '/d/plain.txt': 'p' };
+
+  it('sends LIST -a when MLSD is absent and sees dotfiles; keeps using it', async () => {
+    await withServer({ mode: 'explicit', features: NO_MLST, files }, async ({ connect, server }) => {
+      const client = await connect();
+      assert.deepEqual((await client.list('/d')).map((e) => e.name).sort(), ['.env', '.hidden', 'plain.txt']);
+      assert.deepEqual((await client.list('/d/.hidden')).map((e) => e.name), ['x']);
+      assert.deepEqual(server.commands.filter((c) => c.startsWith('LIST')), ['LIST -a /d', 'LIST -a /d/.hidden']);
+    });
+  });
+
+  it('falls back to a bare LIST once when the server reads -a as a path, and never sends -a again', async () => {
+    await withServer({ mode: 'explicit', features: NO_MLST, files }, async ({ connect, server }) => {
+      server.hook('LIST', (ctx) => (ctx.arg.startsWith('-') ? ctx.reply('550 "-a /d": no such file or directory.') : 'default'));
+      const client = await connect();
+      assert.deepEqual((await client.list('/d')).map((e) => e.name).sort(), ['.env', '.hidden', 'plain.txt']);
+      assert.deepEqual((await client.list('/d')).length, 3);
+      assert.deepEqual(server.commands.filter((c) => c.startsWith('LIST')), ['LIST -a /d', 'LIST /d', 'LIST /d']);
+      assert.equal(await client.pwd(), '/');
+    });
+  });
+
+  it('a missing folder fails with the bare LIST error and teaches nothing', async () => {
+    await withServer({ mode: 'explicit', features: NO_MLST, files }, async ({ connect, server }) => {
+      const client = await connect();
+      await assert.rejects(client.list('/missing'), (err: unknown) => (err as { code?: string; replyCode?: number }).code === 'ERR_FTPS_REPLY' && (err as { replyCode?: number }).replyCode === 550);
+      assert.equal((await client.list('/d')).length, 3);
+      assert.deepEqual(server.commands.filter((c) => c.startsWith('LIST')), ['LIST -a /missing', 'LIST /missing', 'LIST -a /d']);
+    });
+  });
+
+  it('MLSD stays first when the server has MLST', async () => {
+    await withServer({ mode: 'explicit', files }, async ({ connect, server }) => {
+      const client = await connect();
+      assert.deepEqual((await client.list('/d')).map((e) => e.name).sort(), ['.env', '.hidden', 'plain.txt']);
+      assert.ok(!server.commands.some((c) => c.startsWith('LIST')));
+    });
   });
 });
