@@ -1,23 +1,26 @@
-// Passive data connections and the transfer choreography around them.
+// One transfer over a data connection, and the choreography around it.
 //
 // Order of events, chosen to work with every server we know:
-//   EPSV (PASV fallback) -> TCP connect -> transfer command -> 1xx -> TLS handshake (resuming the
-//   control session) -> bytes -> both the final reply and the end of the data stream.
+//   prepare the data connection (data-channel.ts strategy: EPSV/PASV + TCP connect) -> transfer
+//   command -> 1xx -> TLS handshake (data-protect.ts, resuming the control session) -> bytes
+//   (data-pump.ts) -> both the final reply and the end of the data stream (data-settlement.ts).
 // Starting TLS only after the 1xx (as curl does) suits servers that accept TLS on the data socket
 // after they processed the command (vsftpd, proftpd) and those that want no bytes before it.
 import type { Socket } from 'node:net';
-import type { Readable, Writable } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
-import { ConnectionError, DataTimeoutError, FtpReplyError, FtpsError, ReplyTimeoutError } from '../errors.js';
+import { FtpReplyError, ReplyTimeoutError } from '../errors.js';
 import { logData } from '../log.js';
 import { redactCommand } from '../protocol/command.js';
-import { parseEpsvReply, parsePasvReply } from '../protocol/passive.js';
 import type { FtpReply } from '../protocol/reply.js';
-import { connectTcp, connectTls } from '../transport/connect.js';
 import { expectReply } from './control.js';
+import { dataChannelFor, type PendingDataConnection } from './data-channel.js';
+import { LocalSide, type DataIo } from './data-local.js';
+import { protectData } from './data-protect.js';
+import { pumpData } from './data-pump.js';
+import { TransferSettlement } from './data-settlement.js';
 import type { Session } from './session.js';
 
-export type DataIo = { direction: 'download'; sink: Writable } | { direction: 'upload'; source: Readable };
+export type { DataIo } from './data-local.js';
+export { enterPassive } from './data-passive.js';
 
 /** Optional extras of one transfer; nothing here costs anything when unset. */
 export interface TransferExtras {
@@ -37,229 +40,133 @@ export interface TransferOutcome {
   durationMs: number;
 }
 
-/** Asks for a passive port: EPSV first, PASV when the server does not know EPSV (remembered). */
-export async function enterPassive(session: Session): Promise<{ host: string; port: number }> {
-  const { control, options } = session;
-  if (session.passiveCommand === 'EPSV') {
-    const reply = await control.request('EPSV');
-    if (reply.code === 229) return { host: session.remoteAddress, port: parseEpsvReply(reply.text) };
-    if (reply.code < 500) throw new FtpReplyError(reply.code, reply.text, 'EPSV');
-    session.passiveCommand = 'PASV';
-  }
-  const reply = expectReply(await control.request('PASV'), 'PASV', 227, 227);
-  const offered = parsePasvReply(reply.text);
-  // The control host, not the address in 227, unless the caller trusts the server (design: NAT, bounce).
-  return { host: options.trustPasvAddress ? offered.host : session.remoteAddress, port: offered.port };
-}
-
 /**
- * Runs one transfer command over a fresh passive data connection. Resolves only when both the
- * final reply and the end of the data stream have happened. On any failure the data socket is
+ * Runs one transfer command over a fresh data connection. Resolves only when both the final
+ * reply and the end of the data stream have happened. On any failure the data socket is
  * destroyed and the final reply is still awaited (bounded by the reply timeout), so the control
  * connection stays in step and the client stays usable; if that fails, the control connection is
  * destroyed. The local stream (`io`) is ended on success and destroyed on failure, as pipeline()
  * does. Errors: the local stream's own error as it is (disk full, file gone), a failing data
  * connection as ConnectionError, an abort as `signal.reason`, else the server's reply.
  */
-export async function runTransfer(
-  session: Session,
-  command: string,
-  io: DataIo,
-  signal?: AbortSignal,
-  extras: TransferExtras = {},
-): Promise<TransferOutcome> {
-  const started = performance.now();
-  const { options } = session;
-  const local = io.direction === 'download' ? io.sink : io.source;
-  // The local stream may fail before pipeline() is attached (a file that vanished): never unhandled.
-  let first: 'local' | 'network' | undefined;
-  let localError: unknown;
-  const failures: Failures = {
-    network: () => void (first ??= 'network'),
-    local: () => (first === 'local' ? localError : undefined),
+export function runTransfer(session: Session, command: string, io: DataIo, signal?: AbortSignal, extras: TransferExtras = {}): Promise<TransferOutcome> {
+  return new DataTransfer(session, command, io, signal, extras).run();
+}
+
+/** The state of one running transfer; see runTransfer. */
+class DataTransfer {
+  readonly #started = performance.now();
+  readonly #settlement = new TransferSettlement((err) => this.#destroyData(err));
+  readonly #local: LocalSide;
+  #pending: PendingDataConnection | undefined;
+  #socket: Socket | undefined;
+  readonly #onAbort = (): void => {
+    const reason: unknown = this.signal?.reason;
+    this.#settlement.stop(reason instanceof Error ? reason : new Error(String(reason)));
   };
-  const listener = (err: unknown): void => {
-    first ??= 'local';
-    localError ??= err;
-    failures.kill?.(err instanceof Error ? err : new Error(String(err)));
-  };
-  local.on('error', listener);
-  // Destroyed without an error (the caller gave up on their stream): that is the local side too.
-  const onClose = (): void => {
-    const complete = io.direction === 'download' ? io.sink.writableFinished : io.source.readableEnded;
-    if (complete || first !== undefined) return;
-    listener(Object.assign(new Error(`The ${io.direction === 'download' ? 'destination' : 'source'} stream was destroyed before the transfer ended`), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
-  };
-  local.once('close', onClose);
-  try {
-    signal?.throwIfAborted();
-    const target = await enterPassive(session);
-    const what = `data connection to ${target.host}:${target.port}`;
-    const raw = await connectTcp(target.host, target.port, { timeoutMs: options.timeouts.connect, signal, what });
-    if (localError !== undefined) {
-      raw.destroy();
-      throw localError; // nothing sent yet: the control connection is in step
-    }
-    return await transferOn(session, raw, what, command, io, signal, extras, started, failures);
-  } catch (err) {
-    if (!local.destroyed) local.destroy();
-    // Our own file streams close their descriptor after destroy(): a caller that retries or
-    // resumes must find the file complete and closed. Bounded: a foreign stream may never close.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([finished(local).catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
-    clearTimeout(timer);
-    throw signal?.aborted === true ? signal.reason : err;
-  } finally {
-    local.off('close', onClose);
-    // Late errors of a destroyed stream stay handled; a stream that ended cleanly is the caller's again.
-    if (!local.destroyed) local.off('error', listener);
+
+  constructor(
+    readonly session: Session,
+    readonly command: string,
+    readonly io: DataIo,
+    readonly signal: AbortSignal | undefined,
+    readonly extras: TransferExtras,
+  ) {
+    this.#local = new LocalSide(io, (err) => this.#settlement.localFailed(err));
   }
-}
 
-/** Which side failed first: the data connection (`network()` marks it) or the local stream. */
-interface Failures {
-  network(): void;
-  /** The local stream's error, if the local side failed first. */
-  local(): unknown;
-  /** Set once the data connection is open: a local failure tears it down. */
-  kill?: (err: Error) => void;
-}
-
-/** The part of runTransfer that owns an open data connection. */
-async function transferOn(
-  session: Session,
-  raw: Socket,
-  what: string,
-  command: string,
-  io: DataIo,
-  signal: AbortSignal | undefined,
-  extras: TransferExtras,
-  started: number,
-  failures: Failures,
-): Promise<TransferOutcome> {
-  const { control, options } = session;
-  logData('%s open for %s', what, command.split(' ', 1)[0]);
-  // The server may reset the data connection at any moment (e.g. right after a 550): such errors
-  // must not go unhandled; pipeline() and the final reply report what happened.
-  // The first failure decides whose it is: pipeline() passes a socket's error on to the local
-  // stream and the local stream's error on to the socket, so later errors say nothing.
-  raw.on('error', () => failures.network());
-  let dataSocket: Socket = raw;
-  let dataFailed = false;
-  const killData = (err: Error): void => {
-    failures.network();
-    dataFailed = true;
-    dataSocket.destroy(err);
-    raw.destroy();
-  };
-  const onAbort = (): void => killData(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason)));
-  signal?.addEventListener('abort', onAbort, { once: true });
-  failures.kill = killData;
-
-  try {
-    let first: FtpReply;
+  async run(): Promise<TransferOutcome> {
     try {
-      // REST after the data connection is up: it must be the last command before the transfer command.
-      if (extras.restOffset !== undefined && extras.restOffset > 0) {
-        const rest = `REST ${extras.restOffset}`;
-        expectReply(await control.request(rest), rest, 350, 350);
-      }
-      control.write(command);
-      first = await control.read();
+      this.signal?.throwIfAborted();
+      this.#pending = await dataChannelFor(this.session).prepare(this.session, {
+        signal: this.signal,
+        onSocketError: () => this.#settlement.socketFailed(),
+      });
+      const localError = this.#settlement.localError;
+      if (localError !== undefined) throw localError; // nothing sent yet: the control connection is in step
+      this.signal?.addEventListener('abort', this.#onAbort, { once: true });
+      return await this.#transfer(this.#pending);
     } catch (err) {
-      raw.destroy();
-      throw err;
+      await this.#local.discard();
+      throw this.signal?.aborted === true ? this.signal.reason : err;
+    } finally {
+      this.signal?.removeEventListener('abort', this.#onAbort);
+      this.#destroyData();
+      this.#local.detach();
     }
-    if (first.code >= 300) {
-      raw.destroy();
-      throw new FtpReplyError(first.code, first.text, command);
-    }
-    // Usually 1xx now and the final reply later; a server may also answer 2xx straight away.
-    // Once the data side has failed, a further 1xx ends the wait too: pure-ftpd reports a broken
-    // transfer with a bare "150 … seconds" line and nothing after it.
-    const readFinal = async (): Promise<FtpReply> => {
-      for (;;) {
-        const reply = await control.read(0);
-        if (reply.code >= 200 || dataFailed) return reply;
-      }
-    };
-    const finalReply = first.code < 200 ? readFinal() : Promise.resolve(first);
-    finalReply.then(
-      (reply) => {
-        if (reply.code >= 300) killData(new FtpReplyError(reply.code, reply.text, command));
-      },
-      (err: Error) => killData(err),
-    );
+  }
 
+  #destroyData(err?: Error): void {
+    // Before the handshake the raw socket carries the error, as the one stream there is.
+    if (this.#socket === undefined) this.#pending?.destroy(err);
+    else {
+      this.#socket.destroy(err);
+      this.#pending?.destroy();
+    }
+  }
+
+  /** The part that owns an open data connection: command, data, final reply. */
+  async #transfer(pending: PendingDataConnection): Promise<TransferOutcome> {
+    logData('%s open for %s', pending.what, this.command.split(' ', 1)[0]);
+    const first = await this.#sendCommand();
+    const finalReply = first.code < 200 ? this.#readFinalReply() : Promise.resolve(first);
+    finalReply.then(
+      (reply) => this.#settlement.replyArrived(reply, this.command),
+      (err: Error) => this.#settlement.stop(err),
+    );
     let bytes = 0;
     let reused: boolean | undefined;
-    const moveData = async (): Promise<void> => {
-      if (session.tlsSessions !== undefined) {
-        const tlsSocket = await connectTls(
-          { ...session.tlsOptions, socket: raw, session: session.tlsSessions.take() },
-          { timeoutMs: options.timeouts.connect, signal, what },
-          session.tlsSessions,
-        );
-        tlsSocket.on('error', () => failures.network());
-        dataSocket = tlsSocket;
-        reused = tlsSocket.isSessionReused();
-      }
-      const socket = dataSocket;
-      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-      socket.setTimeout(options.timeouts.data, () =>
-        socket.destroy(new DataTimeoutError(`No data moved on the ${what} for ${options.timeouts.data} ms`)),
-      );
-      if (io.direction === 'download') {
-        socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
-        if (extras.onChunk !== undefined) socket.on('data', extras.onChunk);
-        await pipeline(socket, io.sink);
-      } else {
-        io.source.on('data', (chunk: Buffer) => (bytes += chunk.length));
-        if (extras.onChunk !== undefined) io.source.on('data', extras.onChunk);
-        // Keep reading: TLS 1.3 tickets arrive here, and unread bytes would turn our close into a reset.
-        socket.resume();
-        // pipeline ends the socket: close_notify + FIN. The server's close means it has read it all.
-        await pipeline(io.source, socket);
-      }
-      await closed;
-    };
-
-    let dataError: unknown;
-    await moveData().catch((err: unknown) => {
-      dataError = err;
-      killData(err instanceof Error ? err : new Error(String(err)));
-    });
-    const reply = await withReplyTimeout(session, finalReply, command, dataError);
-    const ownError = failures.local();
-    if (ownError !== undefined) throw ownError;
-    if (reply.code < 200 || reply.code >= 300) {
-      throw new FtpReplyError(reply.code, reply.text, command, dataError === undefined ? undefined : { cause: dataError });
+    try {
+      const raw = await pending.connected();
+      const data = await protectData(this.session, raw, pending.what, this.signal);
+      this.#socket = data.socket;
+      if (data.socket !== raw) data.socket.on('error', () => this.#settlement.socketFailed());
+      reused = data.tlsSessionReused;
+      bytes = await pumpData(data.socket, this.io, { timeoutMs: this.session.options.timeouts.data, what: pending.what, onChunk: this.extras.onChunk });
+    } catch (err) {
+      this.#settlement.dataFailed(err);
     }
-    if (dataError !== undefined) throw asDataError(dataError, what);
-    signal?.throwIfAborted();
-    const durationMs = performance.now() - started;
-    logData('%s done: %d bytes in %d ms, TLS session reused: %s', command.split(' ', 1)[0], bytes, Math.round(durationMs), reused);
+    const reply = this.#settlement.verdict(await this.#awaitFinalReply(finalReply), this.command, pending.what);
+    this.signal?.throwIfAborted();
+    const durationMs = performance.now() - this.#started;
+    logData('%s done: %d bytes in %d ms, TLS session reused: %s', this.command.split(' ', 1)[0], bytes, Math.round(durationMs), reused);
     return { bytes, reply, tlsSessionReused: reused, durationMs };
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    dataSocket.destroy();
-    raw.destroy();
   }
-}
 
-/** A data-connection failure the server did not report: our typed errors as they are, socket errors as ConnectionError. */
-function asDataError(err: unknown, what: string): unknown {
-  if (err instanceof FtpsError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new ConnectionError(`The ${what} failed: ${message}`, { cause: err });
-}
+  /** REST (if any) and the transfer command; returns the first reply, which must be 1xx or 2xx. */
+  async #sendCommand(): Promise<FtpReply> {
+    const { control } = this.session;
+    const offset = this.extras.restOffset;
+    // REST after the data connection is up: it must be the last command before the transfer command.
+    if (offset !== undefined && offset > 0) {
+      const rest = `REST ${offset}`;
+      expectReply(await control.request(rest), rest, 350, 350);
+    }
+    control.write(this.command);
+    const first = await control.read();
+    if (first.code >= 300) throw new FtpReplyError(first.code, first.text, this.command);
+    return first;
+  }
 
-/** Waits for the final reply once the data side is over; gives up the connection after the reply timeout. */
-function withReplyTimeout(session: Session, finalReply: Promise<FtpReply>, command: string, dataError: unknown): Promise<FtpReply> {
-  const { control, options } = session;
-  const ms = options.timeouts.reply;
-  const message = `No final reply to "${redactCommand(command)}" within ${ms} ms after the data connection ended`;
-  // The data side's failure, if any, is what the caller needs to see as the cause.
-  const timer = setTimeout(() => control.destroy(new ReplyTimeoutError(message, dataError === undefined ? undefined : { cause: dataError })), ms);
-  return finalReply.finally(() => clearTimeout(timer));
+  /**
+   * Usually 1xx came first and the final reply follows. Once the data side has failed, a further
+   * 1xx ends the wait too: pure-ftpd reports a broken transfer with a bare "150 … seconds" line.
+   */
+  async #readFinalReply(): Promise<FtpReply> {
+    for (;;) {
+      const reply = await this.session.control.read(0);
+      if (reply.code >= 200 || this.#settlement.dataStopped) return reply;
+    }
+  }
+
+  /** Waits for the final reply once the data side is over; gives up the connection after the reply timeout. */
+  #awaitFinalReply(finalReply: Promise<FtpReply>): Promise<FtpReply> {
+    const { control, options } = this.session;
+    const ms = options.timeouts.reply;
+    const message = `No final reply to "${redactCommand(this.command)}" within ${ms} ms after the data connection ended`;
+    // The data side's failure, if any, is what the caller needs to see as the cause.
+    const dataError = this.#settlement.dataError;
+    const timer = setTimeout(() => control.destroy(new ReplyTimeoutError(message, dataError === undefined ? undefined : { cause: dataError })), ms);
+    return finalReply.finally(() => clearTimeout(timer));
+  }
 }

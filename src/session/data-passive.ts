@@ -1,0 +1,49 @@
+// Passive data connections: EPSV first, PASV when the server does not know EPSV (remembered per
+// session). The TCP connection is opened before the transfer command goes out.
+import type { Socket } from 'node:net';
+import { FtpReplyError } from '../errors.js';
+import { parseEpsvReply, parsePasvReply } from '../protocol/passive.js';
+import { connectTcp } from '../transport/connect.js';
+import { expectReply } from './control.js';
+import type { DataChannel, DataChannelLimits, PendingDataConnection } from './data-channel.js';
+import type { Session } from './session.js';
+
+/** Asks for a passive port: EPSV first, PASV when the server does not know EPSV (remembered). */
+export async function enterPassive(session: Session): Promise<{ host: string; port: number }> {
+  const { control, options } = session;
+  if (session.passiveCommand === 'EPSV') {
+    const reply = await control.request('EPSV');
+    if (reply.code === 229) return { host: session.remoteAddress, port: parseEpsvReply(reply.text) };
+    if (reply.code < 500) throw new FtpReplyError(reply.code, reply.text, 'EPSV');
+    session.passiveCommand = 'PASV';
+  }
+  const reply = expectReply(await control.request('PASV'), 'PASV', 227, 227);
+  const offered = parsePasvReply(reply.text);
+  // The control host, not the address in 227, unless the caller trusts the server (design: NAT, bounce).
+  return { host: options.trustPasvAddress ? offered.host : session.remoteAddress, port: offered.port };
+}
+
+class PassiveConnection implements PendingDataConnection {
+  constructor(
+    readonly what: string,
+    readonly socket: Socket,
+  ) {}
+
+  connected(): Promise<Socket> {
+    return Promise.resolve(this.socket);
+  }
+
+  destroy(err?: Error): void {
+    this.socket.destroy(err);
+  }
+}
+
+export const passiveChannel: DataChannel = {
+  async prepare(session: Session, limits: DataChannelLimits): Promise<PendingDataConnection> {
+    const target = await enterPassive(session);
+    const what = `data connection to ${target.host}:${target.port}`;
+    const socket = await connectTcp(target.host, target.port, { timeoutMs: session.options.timeouts.connect, signal: limits.signal, what });
+    socket.on('error', limits.onSocketError);
+    return new PassiveConnection(what, socket);
+  },
+};

@@ -1,0 +1,23 @@
+// Protection of a data connection, in one place for every data-channel strategy: on a secure
+// session the client is always the TLS client (RFC 4217, also on accepted active connections) and
+// offers the newest unused TLS session of the control connection, which many servers require.
+import type { Socket } from 'node:net';
+import { connectTls } from '../transport/connect.js';
+import type { Session } from './session.js';
+
+export interface ProtectedData {
+  socket: Socket;
+  /** Whether the TLS session was resumed; undefined on plain FTP. */
+  tlsSessionReused: boolean | undefined;
+}
+
+/** Runs the TLS handshake on `raw` when the session is secure; on plain FTP returns `raw` as it is. */
+export async function protectData(session: Session, raw: Socket, what: string, signal: AbortSignal | undefined): Promise<ProtectedData> {
+  if (session.tlsSessions === undefined) return { socket: raw, tlsSessionReused: undefined };
+  const tlsSocket = await connectTls(
+    { ...session.tlsOptions, socket: raw, session: session.tlsSessions.take() },
+    { timeoutMs: session.options.timeouts.connect, signal, what },
+    session.tlsSessions,
+  );
+  return { socket: tlsSocket, tlsSessionReused: tlsSocket.isSessionReused() };
+}
