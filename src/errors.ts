@@ -59,6 +59,22 @@ export class TlsError extends FtpsError {
   }
 }
 
+/**
+ * The server's public key is not one of `tls.pin`. `expected` are the configured pins, `actual` the
+ * pin of the certificate the server presented ('sha256/BASE64', or 'none').
+ */
+export class TlsPinError extends TlsError {
+  override readonly code: string = 'ERR_FTPS_TLS_PIN';
+  readonly expected: readonly string[];
+  readonly actual: string;
+
+  constructor(what: string, expected: readonly string[], actual: string, options?: FtpsErrorOptions) {
+    super(`Certificate of ${what} does not match tls.pin: the server's key is ${actual}, expected ${expected.join(' or ')}`, options);
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
 /** The network connection failed or was closed unexpectedly. */
 export class ConnectionError extends FtpsError {
   constructor(message: string, options?: FtpsErrorOptions) {

@@ -11,6 +11,7 @@ export {
   ProtocolError,
   ReplyTimeoutError,
   TlsError,
+  TlsPinError,
   UnsafePathError,
   VerifyError,
 } from './errors.js';
@@ -25,6 +26,7 @@ export type { ProgressEvent, ProgressListener } from './transfer/progress.js';
 export type { VerifyOptions, VerifyReport } from './transfer/verify.js';
 export type { HashAlgorithm, HashCommandFamily } from './protocol/hash.js';
 export type { TlsInfo } from './transport/tls-info.js';
+export { spkiPin } from './transport/pin.js';
 
 import { FtpsClient, type OperationOptions } from './client.js';
 import type { FtpsClientOptions } from './options.js';

@@ -1,6 +1,7 @@
 // Option types, defaults and validation. Validation throws TypeError/RangeError naming the option,
 // so a mistake in the caller's code is told apart from a fault of the server or the network.
 import { createSecureContext, type ConnectionOptions, type PeerCertificate, type SecureVersion } from 'node:tls';
+import { PIN_PATTERN } from './transport/pin.js';
 
 /** `'explicit'` (AUTH TLS on port 21), `'implicit'` (TLS from the first byte, port 990) or `false` (plain FTP). */
 export type SecureMode = 'explicit' | 'implicit' | false;
@@ -21,6 +22,14 @@ export interface FtpsTlsOptions {
   /** SNI name and the name the certificate must match. Default: the host, when it is a name (not an IP). */
   servername?: string;
   checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
+  /**
+   * Public-key pins, curl `--pinnedpubkey` format: `'sha256/'` + base64 of the SHA-256 of the
+   * certificate's SubjectPublicKeyInfo (see `spkiPin`). Checked on the control and every data
+   * connection. When set, the pin alone authenticates the server: a self-signed or private-CA
+   * certificate is accepted without `ca`, and neither the chain nor the host name is checked
+   * (`checkServerIdentity`, if given, still runs). A key not listed fails with `ERR_FTPS_TLS_PIN`.
+   */
+  pin?: readonly string[] | string;
 }
 
 export interface TimeoutOptions {
@@ -113,9 +122,19 @@ function checkString(name: string, value: unknown): string | undefined {
   return value;
 }
 
+function checkPins(pin: unknown): void {
+  if (pin === undefined) return;
+  const pins: unknown[] = typeof pin === 'string' ? [pin] : Array.isArray(pin) ? pin : [pin];
+  for (const p of pins) {
+    if (typeof p !== 'string' || !PIN_PATTERN.test(p)) {
+      throw new TypeError(`Option "tls.pin" must hold pins like 'sha256/' + 44 base64 characters (curl --pinnedpubkey format), got ${String(p)}`);
+    }
+  }
+}
+
 /** Bad certificates, keys or CA data fail here, naming the option, rather than at the handshake. */
 function checkTlsMaterial(settings: FtpsTlsOptions): void {
-  const { servername: _s, rejectUnauthorized: _r, checkServerIdentity: _c, ...contextOptions } = settings;
+  const { servername: _s, rejectUnauthorized: _r, checkServerIdentity: _c, pin: _p, ...contextOptions } = settings;
   try {
     createSecureContext(contextOptions);
   } catch (err) {
@@ -146,6 +165,7 @@ export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
   if (tls.maxVersion !== undefined && SECURE_VERSIONS.indexOf(tls.maxVersion) < SECURE_VERSIONS.indexOf(tls.minVersion)) {
     throw new RangeError(`Option "tls.maxVersion" (${tls.maxVersion}) is below "tls.minVersion" (${tls.minVersion})`);
   }
+  checkPins(tls.pin);
   checkTlsMaterial(tls);
   const t = input.timeouts ?? {};
   return {

@@ -1,11 +1,11 @@
 // Opening a session: connect (implicit | explicit | plain), greeting, AUTH TLS, login, PBSZ/PROT,
 // FEAT, OPTS UTF8, TYPE I. Everything after the connect step sees one socket, TLS or not.
 import type { Socket } from 'node:net';
-import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { ConnectTimeoutError, FtpReplyError, TlsError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { parseFeatReply } from '../protocol/feat.js';
-import { connectTcp, connectTls, tlsConnectOptions } from '../transport/connect.js';
+import { connectTcp, connectTls, tlsConnectOptions, type TlsDialOptions } from '../transport/connect.js';
 import { TlsSessionStore } from '../transport/tls-session.js';
 import { ControlConnection, expectReply } from './control.js';
 import { Session } from './session.js';
@@ -80,7 +80,7 @@ async function readGreeting(control: ControlConnection): Promise<void> {
 async function upgradeToTls(
   control: ControlConnection,
   options: ResolvedOptions,
-  tlsOptions: ConnectionOptions,
+  tlsOptions: TlsDialOptions,
   tlsSessions: TlsSessionStore | undefined,
   limits: (what: string) => { timeoutMs: number; signal: AbortSignal | undefined; what: string },
 ): Promise<void> {

@@ -1,6 +1,7 @@
 // One logged-in control connection and what was learnt about the server on it.
-import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { ResolvedOptions } from '../options.js';
+import type { TlsDialOptions } from '../transport/connect.js';
 import { describeTls, type TlsInfo } from '../transport/tls-info.js';
 import type { TlsSessionStore } from '../transport/tls-session.js';
 import type { ControlConnection } from './control.js';
@@ -22,7 +23,7 @@ export class Session {
     readonly features: Map<string, string>,
     readonly tlsSessions: TlsSessionStore | undefined,
     /** tls.connect options (with the session's one SecureContext) for every data connection. */
-    readonly tlsOptions: ConnectionOptions | undefined,
+    readonly tlsOptions: TlsDialOptions | undefined,
   ) {
     this.tlsInfo = tlsSessions === undefined ? undefined : describeTls(control.socket as TLSSocket);
   }

@@ -2,9 +2,10 @@
 // (explicit AUTH TLS upgrade, and every protected data connection).
 import net from 'node:net';
 import tls from 'node:tls';
-import { ConnectionError, ConnectTimeoutError, TlsError } from '../errors.js';
+import { ConnectionError, ConnectTimeoutError, TlsError, TlsPinError } from '../errors.js';
 import type { FtpsTlsOptions } from '../options.js';
 import { logTls } from '../log.js';
+import { spkiPin } from './pin.js';
 import type { TlsSessionStore } from './tls-session.js';
 
 export interface ConnectLimits {
@@ -14,25 +15,57 @@ export interface ConnectLimits {
   what: string;
 }
 
+/** tls.connect options plus what connectTls checks itself after the handshake. */
+export interface TlsDialOptions extends tls.ConnectionOptions {
+  /**
+   * Accepted public-key pins ('sha256/BASE64'). When set, the pin replaces the chain and host-name
+   * checks (Node's own verification is off), and `identityCheck` runs after the pin matched.
+   */
+  pin?: readonly string[];
+  identityCheck?: { hostname: string; check: (hostname: string, cert: tls.PeerCertificate) => Error | undefined };
+}
+
 /**
  * Options for tls.connect from the user's TLS settings, with one SecureContext built up front: a
  * session opens a TLS connection per transfer, and building a context (parsing the CA bundle) for
  * each costs more CPU than the resumed handshake itself. SNI only for names (RFC 6066 forbids IPs).
  */
-export function tlsConnectOptions(host: string, settings: FtpsTlsOptions): tls.ConnectionOptions {
-  const { servername, rejectUnauthorized, checkServerIdentity, ...contextOptions } = settings;
+export function tlsConnectOptions(host: string, settings: FtpsTlsOptions): TlsDialOptions {
+  const { servername, rejectUnauthorized, checkServerIdentity, pin, ...contextOptions } = settings;
   let secureContext: tls.SecureContext;
   try {
     secureContext = tls.createSecureContext(contextOptions);
   } catch (err) {
     throw new TlsError(`Invalid TLS options: ${(err as Error).message}`, { cause: err });
   }
-  const options: tls.ConnectionOptions = { host, secureContext };
-  if (rejectUnauthorized !== undefined) options.rejectUnauthorized = rejectUnauthorized;
-  if (checkServerIdentity !== undefined) options.checkServerIdentity = checkServerIdentity;
+  const options: TlsDialOptions = { host, secureContext };
   const sni = servername ?? (net.isIP(host) === 0 ? host : undefined);
   if (sni !== undefined) options.servername = sni;
+  if (pin !== undefined && pin.length > 0) {
+    // Node checks the host name only when the chain verified, and a self-signed chain never does:
+    // with a pin, connectTls does all the checking itself, on every connection.
+    options.pin = typeof pin === 'string' ? [pin] : [...pin];
+    options.rejectUnauthorized = false;
+    options.checkServerIdentity = () => undefined;
+    if (checkServerIdentity !== undefined) options.identityCheck = { hostname: servername ?? host, check: checkServerIdentity };
+    return options;
+  }
+  if (rejectUnauthorized !== undefined) options.rejectUnauthorized = rejectUnauthorized;
+  if (checkServerIdentity !== undefined) options.checkServerIdentity = checkServerIdentity;
   return options;
+}
+
+/** The pin (and the caller's own identity check, if any) on a finished handshake; throws a TlsError. */
+function checkPin(socket: tls.TLSSocket, options: TlsDialOptions, what: string): void {
+  if (options.pin === undefined) return;
+  // A resumed handshake carries no certificate; it proves the peer holds a session that only a
+  // connection which passed this check can have stored (TlsSessionStore keeps no other).
+  if (socket.isSessionReused()) return;
+  const cert = socket.getPeerCertificate(true);
+  const actual = (cert.raw as Buffer | undefined) === undefined ? 'none' : spkiPin(cert);
+  if (!options.pin.includes(actual)) throw new TlsPinError(what, options.pin, actual);
+  const failure = options.identityCheck?.check(options.identityCheck.hostname, cert);
+  if (failure !== undefined) throw new TlsError(`Certificate of ${what} refused by checkServerIdentity: ${failure.message}`, { cause: failure });
 }
 
 /**
@@ -80,10 +113,11 @@ export function connectTcp(host: string, port: number, limits: ConnectLimits): P
  * (explicit upgrade, data connections). Certificate problems and handshake failures are TlsErrors;
  * a refused or unreachable TCP connection is a ConnectionError.
  */
-export function connectTls(options: tls.ConnectionOptions, limits: ConnectLimits, sessions?: TlsSessionStore): Promise<tls.TLSSocket> {
-  const socket = tls.connect(options);
+export function connectTls(options: TlsDialOptions, limits: ConnectLimits, sessions?: TlsSessionStore): Promise<tls.TLSSocket> {
+  const { pin: _pin, identityCheck: _identity, ...connectOptions } = options;
+  const socket = tls.connect(connectOptions);
   // Track before the handshake completes: TLS 1.3 tickets may arrive right after it.
-  sessions?.track(socket);
+  const sessionGate = sessions?.track(socket);
   let tcpUp = options.socket !== undefined;
   if (!tcpUp) socket.once('connect', () => (tcpUp = true));
   socket.setNoDelay(true);
@@ -92,6 +126,13 @@ export function connectTls(options: tls.ConnectionOptions, limits: ConnectLimits
       ? new TlsError(`TLS handshake on ${limits.what} failed: ${err.message}`, { cause: err })
       : new ConnectionError(`${limits.what} failed: ${err.message}`, { cause: err });
   return settleOpen(socket, 'secureConnect', limits, wrap).then((s) => {
+    try {
+      checkPin(s, options, limits.what);
+      sessionGate?.trust();
+    } catch (err) {
+      s.destroy();
+      throw err;
+    }
     logTls('%s: %s %s, session reused: %s', limits.what, s.getProtocol(), s.getCipher().name, s.isSessionReused());
     return s;
   });
