@@ -18,7 +18,7 @@ export {
 export { createPool, FtpsPool, isTooManyConnections, isTransientError, type PoolCloseOptions, type PoolOptions, type PoolRunOptions, type PoolStats } from './pool.js';
 export type { MirrorOptions, TreeAction, TreeEntry, TreeItem, TreeOptions, TreeProgress, TreeResult, TreeStatus } from './transfer/tree.js';
 export type { FtpsClientOptions, FtpsTlsOptions, SecureMode, TimeoutOptions } from './options.js';
-export type { FileInfo, FileType } from './protocol/listing/index.js';
+export type { FileInfo, FileType, ListLineParser } from './protocol/listing/index.js';
 export type { FtpReply } from './protocol/reply.js';
 export type { DownloadDestination, UploadSource } from './transfer/endpoints.js';
 export type { DownloadOptions, ReadStreamOptions, UploadOptions, WriteStreamOptions } from './transfer/file-transfer.js';

@@ -1,5 +1,6 @@
 // Option types, defaults and validation. Validation throws TypeError/RangeError naming the option,
 // so a mistake in the caller's code is told apart from a fault of the server or the network.
+import type { ListLineParser } from './protocol/listing/index.js';
 import { createSecureContext, type ConnectionOptions, type PeerCertificate, type SecureVersion } from 'node:tls';
 import { PIN_PATTERN } from './transport/pin.js';
 
@@ -65,6 +66,11 @@ export interface FtpsClientOptions {
   encoding?: 'utf8' | 'latin1';
   /** Cap on the bytes of one server reply. Default 64 KiB. */
   maxReplyBytes?: number;
+  /**
+   * A parser for LIST lines the built-in Unix and DOS parsers do not read (VMS, z/OS, …); see
+   * docs/listings.md. Tried first on every LIST line; MLSD listings never use it.
+   */
+  parseList?: ListLineParser;
 }
 
 export interface ResolvedOptions {
@@ -79,6 +85,7 @@ export interface ResolvedOptions {
   trustPasvAddress: boolean;
   encoding: 'utf8' | 'latin1';
   maxReplyBytes: number;
+  parseList: ListLineParser | undefined;
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<Required<TimeoutOptions>> = { connect: 15_000, reply: 30_000, data: 30_000 };
@@ -156,6 +163,7 @@ export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
   if (encoding !== 'utf8' && encoding !== 'latin1') throw new TypeError(`Option "encoding" must be 'utf8' or 'latin1'`);
   const maxReplyBytes = input.maxReplyBytes ?? 64 * 1024;
   if (!Number.isInteger(maxReplyBytes) || maxReplyBytes < 512) throw new RangeError('Option "maxReplyBytes" must be an integer >= 512');
+  if (input.parseList !== undefined && typeof input.parseList !== 'function') throw new TypeError('Option "parseList" must be a function');
   const tls = { ...(input.tls ?? {}) };
   for (const key of ['minVersion', 'maxVersion'] as const) {
     const v = tls[key];
@@ -184,5 +192,6 @@ export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
     trustPasvAddress: input.trustPasvAddress ?? false,
     encoding,
     maxReplyBytes,
+    parseList: input.parseList,
   };
 }

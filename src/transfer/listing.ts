@@ -4,7 +4,7 @@
 import { Writable } from 'node:stream';
 import { checkPath } from '../protocol/command.js';
 import { LineSplitter } from '../protocol/lines.js';
-import { ListParser, type FileInfo, type ListFormat } from '../protocol/listing/index.js';
+import { ListParser, type FileInfo, type ListFormat, type ListLineParser } from '../protocol/listing/index.js';
 import { listFolder } from '../session/list.js';
 import type { Session } from '../session/session.js';
 
@@ -17,10 +17,10 @@ class ListingSink extends Writable {
   /** Entries handed to the consumer so far. */
   delivered = 0;
 
-  constructor(options: { format: ListFormat | 'auto'; encoding: 'utf8' | 'latin1'; onBatch: BatchHandler }) {
+  constructor(options: { format: ListFormat | 'auto'; encoding: 'utf8' | 'latin1'; custom: ListLineParser | undefined; onBatch: BatchHandler }) {
     super();
     this.#lines = new LineSplitter({ encoding: options.encoding });
-    this.#parser = new ListParser({ format: options.format });
+    this.#parser = new ListParser({ format: options.format, ...(options.custom === undefined ? {} : { custom: options.custom }) });
     this.#onBatch = options.onBatch;
   }
 
@@ -57,8 +57,8 @@ class ListingSink extends Writable {
 
 /** Runs one listing, calling `onBatch` for each batch of entries; see ListingSink for the memory bound. */
 export async function listDirectory(session: Session, path: string | undefined, onBatch: BatchHandler, signal?: AbortSignal): Promise<void> {
-  const { encoding } = session.options;
-  await listFolder(session, path, (format) => new ListingSink({ format, encoding, onBatch }), signal);
+  const { encoding, parseList: custom } = session.options;
+  await listFolder(session, path, (format) => new ListingSink({ format, encoding, custom, onBatch }), signal);
 }
 
 /** Validates the path now (InvalidArgumentError before anything is queued). */

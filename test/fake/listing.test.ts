@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { InvalidArgumentError } from '../../src/index.js';
+import { InvalidArgumentError, type ListLineParser } from '../../src/index.js';
 import { sleep, withServer } from './support.js';
 
 const MANY = 200_000;
@@ -140,6 +140,89 @@ describe('LIST -a (dotfiles)', () => {
       const client = await connect();
       assert.deepEqual((await client.list('/d')).map((e) => e.name).sort(), ['.env', '.hidden', 'plain.txt']);
       assert.ok(!server.commands.some((c) => c.startsWith('LIST')));
+    });
+  });
+});
+
+describe('parseList option (a parser for an exotic server)', () => {
+  const NO_MLST = ['EPSV', 'PASV', 'SIZE', 'MDTM', 'UTF8', 'AUTH TLS', 'PBSZ', 'PROT'];
+  // The VMS example of docs/listings.md.
+  const VMS_MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+  const VMS_LINE = /^([^\s;]+);\d+\s+(\d+)\/\d+\s+(\d{1,2})-([A-Z]{3})-(\d{4})\s+(\d{2}):(\d{2}):(\d{2})\s/;
+  const parseVms: ListLineParser = (line) => {
+    const m = VMS_LINE.exec(line);
+    if (m === null) return line.trim() === '' || /^(Directory|Total of) /.test(line) ? null : undefined;
+    const [, file = '', blocks, day, month = '', year, hh, mm, ss] = m;
+    const isDir = file.endsWith('.DIR');
+    return {
+      name: isDir ? file.slice(0, -4) : file,
+      type: isDir ? 'directory' : 'file',
+      size: Number(blocks) * 512,
+      modifiedAt: new Date(Date.UTC(Number(year), VMS_MONTHS.indexOf(month), Number(day), Number(hh), Number(mm), Number(ss))),
+      modifiedPrecision: 'second',
+    };
+  };
+  const VMS = [
+    'Directory DISK$USER:[ANONYMOUS]',
+    '',
+    'README.TXT;1              2/4    21-OCT-2003 10:27:41  [SYSTEM]   (RWED,RWED,RE,RE)',
+    'SUBDIR.DIR;1              1/3    03-JAN-2004 08:00:00  [SYSTEM]   (RWED,RWED,RE,)',
+    '',
+    'Total of 2 files, 3/7 blocks.',
+  ];
+
+  it('reads a VMS listing with the caller\'s parser', async () => {
+    await withServer({ mode: 'explicit', features: NO_MLST, files: { '/vms/x': 'x' } }, async ({ connect, server }) => {
+      server.listings.set('/vms', VMS);
+      const client = await connect({ parseList: parseVms });
+      const entries = await client.list('/vms');
+      assert.deepEqual(
+        entries.map((e) => [e.name, e.type, e.size, e.modifiedAt?.toISOString(), e.raw.slice(0, 12)]),
+        [
+          ['README.TXT', 'file', 1024, '2003-10-21T10:27:41.000Z', 'README.TXT;1'],
+          ['SUBDIR', 'directory', 512, '2004-01-03T08:00:00.000Z', 'SUBDIR.DIR;1'],
+        ],
+      );
+      // Without it the same lines are not understood: unknown entries, never guessed ones.
+      const plain = await connect();
+      assert.ok((await plain.list('/vms')).every((e) => e.type === 'unknown' && e.name === ''));
+    });
+  });
+
+  it('lines it leaves (undefined) go to the built-in parsers; unsafe names become unknown; MLSD never uses it', async () => {
+    await withServer({ mode: 'explicit', features: NO_MLST, files: { '/d/x': 'x' } }, async ({ connect, server }) => {
+      server.listings.set('/d', ['-rw-r--r-- 1 u g 3 Jan  5  2023 unix.txt', 'CUSTOM ../../etc/passwd', 'CUSTOM ok']);
+      const seen: string[] = [];
+      const client = await connect({
+        parseList: (line) => {
+          seen.push(line);
+          return line.startsWith('CUSTOM ') ? { name: line.slice(7), type: 'file' } : undefined;
+        },
+      });
+      const entries = await client.list('/d');
+      assert.deepEqual(entries.map((e) => `${e.type}:${e.name}`), ['file:unix.txt', 'unknown:', 'file:ok']);
+      assert.equal(seen.length, 3);
+    });
+    await withServer({ mode: 'explicit', files: { '/m/a': 'a' } }, async ({ connect }) => {
+      let calls = 0;
+      const client = await connect({ parseList: () => (calls++, null) });
+      assert.deepEqual((await client.list('/m')).map((e) => e.name), ['a']);
+      assert.equal(calls, 0);
+    });
+  });
+
+  it('a parser that throws fails the listing with its error; the client stays usable', async () => {
+    await withServer({ mode: 'explicit', features: NO_MLST, files: { '/d/a': 'a' } }, async ({ connect }) => {
+      const boom = new Error('cannot read this');
+      const client = await connect({ parseList: () => { throw boom; } });
+      await assert.rejects(client.list('/d'), (err) => err === boom);
+      assert.equal(await client.pwd(), '/');
+    });
+  });
+
+  it('rejects a parseList that is not a function', async () => {
+    await withServer({ mode: 'explicit' }, async ({ connect }) => {
+      await assert.rejects(connect({ parseList: 'vms' as unknown as ListLineParser }), TypeError);
     });
   });
 });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type FileInfo, parseUnixLine } from '../../src/protocol/listing/index.js';
+import { type FileInfo, ListParser, parseUnixLine } from '../../src/protocol/listing/index.js';
+import { LineSplitter } from '../../src/protocol/lines.js';
+import { chunkings, feedAll } from './support/feed.js';
 
 const NOW = new Date('2024-06-15T12:00:00Z');
 const d = (iso: string): Date => new Date(iso);
@@ -196,5 +198,127 @@ describe('parseUnixLine skips and rejects', () => {
     ]) {
       assert.deepEqual(parseUnixLine(line, NOW), { name: '', type: 'unknown', raw: line }, JSON.stringify(line));
     }
+  });
+});
+
+// Real GNU ls output (coreutils 9.1, Debian 12) in other locales and time styles, generated with
+// `LOCPATH=… LC_ALL=<locale>.UTF-8 TZ=UTC ls -l --time-style=locale` (and long-iso, full-iso, iso)
+// for files dated 2026-11-05 10:00, 2026-10-07 09:30, 2026-08-03 09:30 (recent) and 2023-05-12 (old).
+const LS_NOW = new Date('2026-12-01T12:00:00Z');
+const RECENT = { recent: '2026-11-05T10:00:00Z', 'two  spaces': '2026-10-07T09:30:00Z', aout: '2026-08-03T09:30:00Z' } as const;
+const OLD = '2023-05-12T00:00:00Z';
+const dialects: Record<string, string[]> = {
+  de_DE: [' 3. Aug 09:30 aout', '12. Mai 2023  old', ' 5. Nov 10:00 recent', ' 7. Okt 09:30 two  spaces'],
+  fr_FR: [' 3 août  09:30 aout', '12 mai    2023 old', ' 5 nov.  10:00 recent', ' 7 oct.  09:30 two  spaces'],
+  es_ES: ['ago  3 09:30 aout', 'may 12  2023 old', 'nov  5 10:00 recent', 'oct  7 09:30 two  spaces'],
+  it_IT: [' 3 ago 09.30 aout', '12 mag  2023 old', ' 5 nov 10.00 recent', ' 7 ott 09.30 two  spaces'],
+  pt_BR: ['ago  3 09:30 aout', 'mai 12  2023 old', 'nov  5 10:00 recent', 'out  7 09:30 two  spaces'],
+  nl_NL: [' 3 aug 09:30 aout', '12 mei  2023 old', ' 5 nov 10:00 recent', ' 7 okt 09:30 two  spaces'],
+  sv_SE: [' 3 aug 09.30 aout', '12 maj  2023 old', ' 5 nov 10.00 recent', ' 7 okt 09.30 two  spaces'],
+  pl_PL: ['08-03 09:30 aout', '2023-05-12  old', '11-05 10:00 recent', '10-07 09:30 two  spaces'],
+  ru_RU: ['авг  3 09:30 aout', 'мая 12  2023 old', 'ноя  5 10:00 recent', 'окт  7 09:30 two  spaces'],
+  tr_TR: ['Ağu  3 09:30 aout', 'May 12  2023 old', 'Kas  5 10:00 recent', 'Eki  7 09:30 two  spaces'],
+  ja_JP: [' 8月  3 09:30 aout', ' 5月 12  2023 old', '11月  5 10:00 recent', '10月  7 09:30 two  spaces'],
+  zh_CN: [' 8月 3日 09:30 aout', '2023年 5月12日 old', '11月 5日 10:00 recent', '10月 7日 09:30 two  spaces'],
+  ko_KR: [' 8월  3일  09:30 aout', '2023년  5월 12일 old', '11월  5일  10:00 recent', '10월  7일  09:30 two  spaces'],
+  zh_TW: [' 8月  3 09:30 aout', ' 5月 12  2023 old', '11月  5 10:00 recent', '10月  7 09:30 two  spaces'],
+  'long-iso': ['2026-08-03 09:30 aout', '2023-05-12 08:00 old', '2026-11-05 10:00 recent', '2026-10-07 09:30 two  spaces'],
+  iso: ['08-03 09:30 aout', '2023-05-12  old', '11-05 10:00 recent', '10-07 09:30 two  spaces'],
+};
+
+describe('parseUnixLine: GNU ls in other locales and time styles', () => {
+  for (const [dialect, tails] of Object.entries(dialects)) {
+    it(dialect, () => {
+      for (const tail of tails) {
+        const line = `-rw-r--r-- 1 root root 0 ${tail}`;
+        const entry = parseUnixLine(line, LS_NOW);
+        const name = tail.endsWith('two  spaces') ? 'two  spaces' : tail.slice(tail.lastIndexOf(' ') + 1);
+        assert.equal(entry?.name, name, line);
+        assert.equal(entry?.type, 'file', line);
+        assert.equal(entry?.size, 0, line);
+        const old = name === 'old';
+        const expected = old ? (dialect === 'long-iso' ? '2023-05-12T08:00:00Z' : OLD) : RECENT[name as keyof typeof RECENT];
+        assert.equal(entry?.modifiedAt?.toISOString(), new Date(expected).toISOString(), line);
+        assert.equal(entry?.modifiedPrecision, old && dialect !== 'long-iso' ? 'day' : 'minute', line);
+      }
+    });
+  }
+
+  it('full-iso: seconds, fraction and the zone offset', () => {
+    const cases: [string, string, string][] = [
+      ['2026-11-05 10:00:00.000000000 +0000 recent', '2026-11-05T10:00:00.000Z', 'millisecond'],
+      ['2026-11-05 11:00:00.000000000 +0100 recent', '2026-11-05T10:00:00.000Z', 'millisecond'],
+      ['2026-10-07 11:30:00.000000000 +0200 recent', '2026-10-07T09:30:00.000Z', 'millisecond'],
+      ['2024-02-29 23:59:58.123456789 -0130 recent', '2024-03-01T01:29:58.123Z', 'millisecond'],
+      ['2024-01-05 10:00:07 recent', '2024-01-05T10:00:07.000Z', 'second'],
+    ];
+    for (const [tail, iso, precision] of cases) {
+      const entry = parseUnixLine(`-rw-r--r-- 1 root root 5 ${tail}`, LS_NOW);
+      assert.equal(entry?.name, 'recent', tail);
+      assert.equal(entry?.modifiedAt?.toISOString(), iso, tail);
+      assert.equal(entry?.modifiedPrecision, precision, tail);
+    }
+  });
+
+  it('other spellings of the same months: Mär, févr., janv., déc., ene, sept., Chromium\'s Russian fixtures', () => {
+    const cases: [string, string][] = [
+      ['Mär  5 10:00', '2026-03-05T10:00:00Z'],
+      ['5. Mär 2023 ', '2023-03-05T00:00:00Z'],
+      ['févr. 12 10:00', '2026-02-12T10:00:00Z'],
+      [' 5 janv.  2024', '2024-01-05T00:00:00Z'],
+      ['24 déc.  2020', '2020-12-24T00:00:00Z'],
+      ['ene  5 10:00', '2026-01-05T10:00:00Z'],
+      ['05 Jan 10:00', '2026-01-05T10:00:00Z'],
+      ['05 Jan  2021', '2021-01-05T00:00:00Z'],
+      ['sept. 30  2022', '2022-09-30T00:00:00Z'],
+      ['23 мая 2011', '2011-05-23T00:00:00Z'],
+      ['19 окт 2011', '2011-10-19T00:00:00Z'],
+      ['1月 5日 10:00', '2026-01-05T10:00:00Z'],
+      ['5月 12 2023', '2023-05-12T00:00:00Z'],
+    ];
+    for (const [date, iso] of cases) {
+      const line = `-rw-r--r-- 1 u g 7 ${date} file.txt`;
+      const entry = parseUnixLine(line, LS_NOW);
+      assert.equal(entry?.name, 'file.txt', line);
+      assert.equal(entry?.modifiedAt?.toISOString(), new Date(iso).toISOString(), line);
+    }
+  });
+
+  it('rejects what it cannot read instead of inventing a date or a name', () => {
+    for (const line of [
+      '-rw-r--r-- 1 u g 7 Foo  5 10:00 unknown-month',
+      '-rw-r--r-- 1 u g 7 13月 5日 10:00 month-13',
+      '-rw-r--r-- 1 u g 7 5 Xyz 2023 unknown-day-first',
+      '-rw-r--r-- 1 u g 7 2024/01/05 10:00 slashes',
+      '-rw-r--r-- 1 u g 7 Jan',
+      '-rw-r--r-- 1 u g 7 Jan 5',
+    ]) {
+      assert.deepEqual(parseUnixLine(line, LS_NOW), { name: '', type: 'unknown', raw: line }, line);
+    }
+    // A well-formed line with an impossible calendar date keeps the entry, without a date.
+    const entry = parseUnixLine('-rw-r--r-- 1 u g 7 2024-13-05 10:00 bad-iso-month', LS_NOW);
+    assert.equal(entry?.name, 'bad-iso-month');
+    assert.equal(entry?.modifiedAt, undefined);
+  });
+});
+
+describe('localized listings through the line splitter, fed whole, at every offset and bytewise', () => {
+  it('gives the same entries however the bytes arrive (multi-byte month names and names)', () => {
+    const tails = [...(dialects.zh_CN ?? []), ...(dialects.de_DE ?? []), ...(dialects.ru_RU ?? []), ...(dialects.ko_KR ?? [])];
+    const text = ['total 16', ...tails.map((t) => `-rw-r--r-- 1 root root 0 ${t}`)].join('\r\n') + '\r\n';
+    const bytes = Buffer.from(text, 'utf8');
+    const parse = (chunks: Buffer[]): string[] => {
+      const splitter = new LineSplitter();
+      const parser = new ListParser({ now: LS_NOW });
+      const lines = [...feedAll(chunks, (c) => splitter.push(c)), ...splitter.end()];
+      return lines.flatMap((l) => {
+        const e = parser.parseLine(l);
+        return e === undefined ? [] : [`${e.name}|${e.modifiedAt?.toISOString() ?? '-'}`];
+      });
+    };
+    const expected = parse([bytes]);
+    assert.equal(expected.length, tails.length);
+    assert.ok(expected.every((e) => !e.endsWith('|-')), 'every entry has a date');
+    for (const { label, chunks } of chunkings(bytes)) assert.deepEqual(parse(chunks), expected, label);
   });
 });

@@ -1,12 +1,24 @@
 import { dosEntry } from './dos.js';
 import { mlsdEntry } from './mlsd.js';
-import { type EntryResult, type FileInfo, type ListFormat, SKIP, unknownEntry } from './types.js';
+import { type EntryResult, type FileInfo, type ListFormat, isDotName, isSafeName, SKIP, unknownEntry } from './types.js';
 import { unixEntry } from './unix.js';
+
+/**
+ * A parser for listing lines of a server the built-in parsers do not read (VMS, z/OS, …), given as
+ * the `parseList` client option. Called for every LIST line (not for MLSD, which is standard).
+ * Return the entry (`raw` may be left out), `null` for a line that is no entry (a header, a total),
+ * or `undefined` to let the built-in parsers try the line. The name must be one path segment: a
+ * name with '/' or NUL becomes an 'unknown' entry, and '.' and '..' are skipped. A parser that
+ * throws fails the listing with its error.
+ */
+export type ListLineParser = (line: string, context: { readonly now: Date }) => (Omit<FileInfo, 'raw'> & { raw?: string }) | null | undefined;
 
 export interface ListParserOptions {
   /** Reference time for Unix "Mon DD HH:MM" dates (default: when the parser is created). */
   now?: Date;
   format?: ListFormat | 'auto';
+  /** Tried before the built-in parsers on every line unless the format is 'mlsd'. */
+  custom?: ListLineParser;
 }
 
 // Unix first: it is the most common, and its lines cannot look like DOS or MLSD lines.
@@ -21,10 +33,12 @@ const DETECTION_ORDER: ListFormat[] = ['unix', 'dos', 'mlsd'];
 export class ListParser {
   #format: ListFormat | undefined;
   readonly #now: Date;
+  readonly #custom: ListLineParser | undefined;
 
   constructor(options: ListParserOptions = {}) {
     this.#format = options.format === 'auto' ? undefined : options.format;
     this.#now = options.now ?? new Date();
+    this.#custom = options.format === 'mlsd' ? undefined : options.custom;
   }
 
   /** The format in use: fixed by the options or detected so far. */
@@ -32,8 +46,13 @@ export class ListParser {
     return this.#format;
   }
 
-  /** Undefined for lines to skip (total, ".", "..", empty). */
+  /** Undefined for lines to skip (total, ".", "..", empty). Throws only what a custom parser throws. */
   parseLine(line: string): FileInfo | undefined {
+    if (this.#custom !== undefined) {
+      const custom = this.#custom(line, { now: this.#now });
+      if (custom === null) return undefined;
+      if (custom !== undefined) return checkedCustom(custom, line);
+    }
     if (this.#format !== undefined) return settle(this.#entry(this.#format, line), line);
     if (line.trim() === '') return undefined;
     for (const format of DETECTION_ORDER) {
@@ -58,6 +77,16 @@ export class ListParser {
         return mlsdEntry(line);
     }
   }
+}
+
+const TYPES: readonly string[] = ['file', 'directory', 'symlink', 'unknown'];
+
+/** A custom parser's entry, held to the same rules as the built-in ones' (one safe path segment). */
+function checkedCustom(entry: Omit<FileInfo, 'raw'> & { raw?: string }, line: string): FileInfo | undefined {
+  if (typeof entry !== 'object' || typeof entry.name !== 'string' || !TYPES.includes(entry.type)) return unknownEntry(line);
+  if (isDotName(entry.name)) return undefined;
+  if (!isSafeName(entry.name)) return unknownEntry(line);
+  return { ...entry, raw: typeof entry.raw === 'string' ? entry.raw : line };
 }
 
 function settle(r: EntryResult, line: string): FileInfo | undefined {

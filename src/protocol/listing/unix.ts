@@ -1,43 +1,112 @@
 import { utcDate } from '../time.js';
 import { type EntryResult, type FileInfo, type FileType, isDotName, isSafeName, parseSize, SKIP, unknownEntry } from './types.js';
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+/**
+ * Abbreviated month names as `ls -l` prints them in common locales (glibc's `abmon`), lower-case,
+ * without a trailing '.': en, de, fr, es, it, pt, nl, sv/da/no, pl, tr, ru. No two languages use
+ * one abbreviation for different months, so one table serves every locale.
+ */
+const MONTH_NAMES: readonly (readonly string[])[] = [
+  ['jan', 'janv', 'ene', 'gen', 'sty', 'oca', 'янв'],
+  ['feb', 'févr', 'fév', 'fevr', 'fev', 'lut', 'şub', 'фев'],
+  ['mar', 'mär', 'mrz', 'mars', 'mrt', 'мар'],
+  ['apr', 'avr', 'avril', 'abr', 'kwi', 'nis', 'апр'],
+  ['may', 'mai', 'mag', 'mei', 'maj', 'май', 'мая'],
+  ['jun', 'juin', 'juni', 'giu', 'cze', 'haz', 'июн'],
+  ['jul', 'juil', 'juli', 'lug', 'lip', 'tem', 'июл'],
+  ['aug', 'août', 'aout', 'ago', 'sie', 'ağu', 'авг'],
+  ['sep', 'sept', 'set', 'wrz', 'eyl', 'сен'],
+  ['oct', 'okt', 'ott', 'out', 'paź', 'eki', 'окт'],
+  ['nov', 'lis', 'kas', 'ноя'],
+  ['dec', 'déc', 'dez', 'dic', 'des', 'gru', 'ara', 'дек'],
+];
+const MONTHS = new Map<string, number>(MONTH_NAMES.flatMap((names, i) => names.map((n) => [n, i + 1] as const)));
+
+/** 1–12 for a month token ('Mär', 'févr.', 'ene', '5月', '5월'), 0 when it is none. */
+function monthNumber(token: string): number {
+  const cjk = /^(\d{1,2})[月월]$/.exec(token);
+  if (cjk !== null) return Number(cjk[1]) <= 12 ? Number(cjk[1]) : 0;
+  return MONTHS.get(token.normalize('NFC').toLowerCase().replace(/\.$/, '')) ?? 0;
+}
 
 /*
  * type, 9 permission chars, optional ACL/xattr/SELinux marker (+ @ .), links, owner, optional group,
- * size or "major, minor", month, day, "HH:MM" or year, exactly one space, then the name as is.
- * Owner and group cannot contain ',' so "root 8, 0" is read as a device without a group column.
+ * size or "major, minor", then the date in one of the forms below, exactly one space, then the name
+ * as is. Owner and group cannot contain ',' so "root 8, 0" is read as a device without a group column.
+ * Date forms, as GNU ls prints them (each alternative has its own group names):
+ *   month first  "Jan  5 10:00", "Jan  5  2023", "ene  5 10:00" (es), "мая 12  2023" (ru),
+ *                " 5月 12  2023" (ja), "11月 5日 10:00" (zh_CN), "11월  5일  10:00" (ko)
+ *   day first    "05 Jan 10:00", " 5. Nov 10:00" (de), "12. Mai 2023 " (de pads after the year),
+ *                " 5 nov.  10:00" (fr), " 3 ago 09.30" (it, sv: '.' in the time)
+ *   year first   "2023年 5月12日" (zh_CN), "2023년  5월 12일" (ko), older files
+ *   ISO          "2024-01-05 10:00" (long-iso), "2024-01-05 10:00:00.123456789 +0100" (full-iso),
+ *                "2023-05-12 " (iso, older files: its padding space is part of the date)
+ *   ISO recent   "11-05 10:00" (iso, and pl's locale format)
  */
-const LINE = new RegExp(
-  String.raw`^([-dlbcpsD])([-r][-w][-xsS][-r][-w][-xsSlL][-r][-w][-xtT])[+@.]?\s+(\d+)\s+([^\s,]+)\s+(?:([^\s,]+)\s+)?` +
-    String.raw`(?:(\d+)|\d+,\s*\d+)\s+([A-Za-z]{3})\s+(\d{1,2})\s+(?:(\d{1,2}):(\d{2})|(\d{4})) (.*)$`,
-  's',
-);
+const PREFIX = String.raw`^([-dlbcpsD])([-r][-w][-xsS][-r][-w][-xsSlL][-r][-w][-xtT])[+@.]?\s+(\d+)\s+([^\s,]+)\s+(?:([^\s,]+)\s+)?(?:(\d+)|\d+,\s*\d+)\s+`;
+const DATE = [
+  String.raw`(?<m1>[^\s\d]{2,6}|\d{1,2}[月월])\s*(?<d1>\d{1,2})[日일]?\s+(?:(?<h1>\d{1,2})[:.](?<i1>\d{2})|(?<y1>\d{4}))`,
+  String.raw`(?<d2>\d{1,2})\.?\s+(?<m2>[^\s\d]{2,6})\s+(?:(?<h2>\d{1,2})[:.](?<i2>\d{2})|(?<y2>\d{4}) ?)`,
+  String.raw`(?<y5>\d{4})[年년]\s*(?<m5>\d{1,2})[月월]\s*(?<d5>\d{1,2})[日일]`,
+  String.raw`(?<y3>\d{4})-(?<m3>\d{2})-(?<d3>\d{2})(?:\s+(?<h3>\d{2}):(?<i3>\d{2})(?::(?<s3>\d{2})(?:\.(?<f3>\d{1,9}))?(?:\s+(?<z3>[+-]\d{4}))?)?| ?)`,
+  String.raw`(?<m4>\d{2})-(?<d4>\d{2})\s+(?<h4>\d{2}):(?<i4>\d{2})`,
+].join('|');
+const LINE = new RegExp(`${PREFIX}(?:${DATE}) (?<name>.*)$`, 's');
 
 const TYPES: Record<string, FileType> = { '-': 'file', d: 'directory', l: 'symlink' };
 
 /**
- * One `ls -l` line (vsftpd, proftpd, pure-ftpd, busybox, …). Undefined for "total N", "." and "..".
- * The name is everything after the single space that follows the time or year, so leading,
- * trailing and repeated spaces survive. "HH:MM" dates get the year that puts them no later than
- * one day after `now`. Servers send no time zone: dates are read as UTC, which is only right if
- * the server's clock is; precision is 'minute' with a time, 'day' with a year.
+ * One `ls -l` line (vsftpd, proftpd, pure-ftpd, busybox, GNU ls in other locales and time styles).
+ * Undefined for "total N", "." and "..". The name is everything after the single space that
+ * follows the date, so leading, trailing and repeated spaces survive. Dates without a year get the
+ * year that puts them no later than one day after `now`. Servers send no time zone (except
+ * full-iso): dates are read as UTC, which is only right if the server's clock is; precision is
+ * 'minute' with a time, 'day' without, 'second'/'millisecond' for full-iso. A month name that is in
+ * no table makes the line unparseable (never a guessed date).
  */
 export function parseUnixLine(line: string, now: Date): FileInfo | undefined {
   const r = unixEntry(line, now);
   return r === SKIP ? undefined : (r ?? unknownEntry(line));
 }
 
+interface DateParts {
+  date: Date | undefined;
+  precision: NonNullable<FileInfo['modifiedPrecision']>;
+}
+
+/** The date from the matched groups; undefined when the month is no month (not a Unix line then). */
+function dateOf(g: Record<string, string | undefined>, now: Date): DateParts | undefined {
+  const n = (v: string | undefined): number => Number(v);
+  if (g.y3 !== undefined) {
+    if (g.h3 === undefined) return { date: utcDate(n(g.y3), n(g.m3), n(g.d3)), precision: 'day' };
+    const ms = g.f3 === undefined ? 0 : Number(g.f3.padEnd(3, '0').slice(0, 3));
+    let date = utcDate(n(g.y3), n(g.m3), n(g.d3), n(g.h3), n(g.i3), g.s3 === undefined ? 0 : n(g.s3), ms);
+    if (date !== undefined && g.z3 !== undefined) {
+      const sign = g.z3.startsWith('-') ? -1 : 1;
+      const offset = sign * (Number(g.z3.slice(1, 3)) * 60 + Number(g.z3.slice(3, 5)));
+      date = new Date(date.getTime() - offset * 60_000);
+    }
+    return { date, precision: g.s3 === undefined ? 'minute' : g.f3 === undefined ? 'second' : 'millisecond' };
+  }
+  if (g.y5 !== undefined) return { date: utcDate(n(g.y5), n(g.m5), n(g.d5)), precision: 'day' };
+  if (g.m4 !== undefined) return { date: recentDate(n(g.m4), n(g.d4), n(g.h4), n(g.i4), now), precision: 'minute' };
+  const [monthToken, day, hour, minute, year] = g.m1 !== undefined ? [g.m1, g.d1, g.h1, g.i1, g.y1] : [g.m2, g.d2, g.h2, g.i2, g.y2];
+  const month = monthNumber(monthToken ?? '');
+  if (month === 0) return undefined;
+  if (year !== undefined) return { date: utcDate(n(year), month, n(day)), precision: 'day' };
+  return { date: recentDate(month, n(day), n(hour), n(minute), now), precision: 'minute' };
+}
+
 /** Internal for ListParser: undefined when the line is not an `ls -l` line. */
 export function unixEntry(line: string, now: Date): EntryResult {
   const m = LINE.exec(line);
   if (m === null) return line.trim() === '' || /^total\s+\d+\s*$/i.test(line) ? SKIP : undefined;
-  const [, typeChar = '', perms = '', , owner = '', group, size, monthName = '', day = '', hh, mm, year] = m;
-  const month = MONTHS.indexOf(monthName.toLowerCase()) + 1;
-  if (month === 0) return undefined;
+  const [, typeChar = '', perms = '', , owner = '', group, size] = m;
+  const when = dateOf(m.groups ?? {}, now);
+  if (when === undefined) return undefined;
   const type = TYPES[typeChar] ?? 'unknown';
 
-  let name = m[12] ?? '';
+  let name = m.groups?.name ?? '';
   let target: string | undefined;
   if (type === 'symlink') {
     const arrow = name.indexOf(' -> ');
@@ -53,13 +122,9 @@ export function unixEntry(line: string, now: Date): EntryResult {
   if (group !== undefined) info.group = group;
   const bytes = size === undefined ? undefined : parseSize(size);
   if (bytes !== undefined) info.size = bytes;
-  const date =
-    year !== undefined
-      ? utcDate(Number(year), month, Number(day))
-      : recentDate(month, Number(day), Number(hh), Number(mm), now);
-  if (date !== undefined) {
-    info.modifiedAt = date;
-    info.modifiedPrecision = year !== undefined ? 'day' : 'minute';
+  if (when.date !== undefined) {
+    info.modifiedAt = when.date;
+    info.modifiedPrecision = when.precision;
   }
   if (target !== undefined) info.target = target;
   return info;
