@@ -33,10 +33,14 @@ export interface FtpsTlsOptions {
   pin?: readonly string[] | string;
 }
 
+/**
+ * Timeouts in milliseconds: each from 1 to 2^31-1 (Node's timer limit, about 24.8 days), or
+ * `Infinity` for no timeout. Anything else is a RangeError naming the option.
+ */
 export interface TimeoutOptions {
   /** Opening a session (TCP, TLS, greeting, AUTH, login, PBSZ/PROT, FEAT, TYPE), and each of the TCP and TLS setups of a data connection. Default 15 000 ms. */
   connect?: number;
-  /** Waiting for a reply to a command. Default 30 000 ms. */
+  /** Waiting for the final reply to a command, from sending it: 1xx replies do not extend it. Default 30 000 ms. */
   reply?: number;
   /** A data connection without any bytes moving. Default 30 000 ms. */
   data?: number;
@@ -114,10 +118,17 @@ export function optionsFromUrl(url: string | URL): FtpsClientOptions {
   return options;
 }
 
+/** The longest delay Node's timers support (about 24.8 days); longer ones overflow and fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A timeout in ms: 1 to 2^31-1, or `Infinity` for none (kept as MAX_TIMER_MS, so sums and minimums stay finite). */
 function checkTimeout(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`Option "timeouts.${name}" must be a positive number of milliseconds, got ${String(value)}`);
+  if (value === Number.POSITIVE_INFINITY) return MAX_TIMER_MS;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+    throw new RangeError(
+      `Option "timeouts.${name}" must be a number of milliseconds from 1 to ${MAX_TIMER_MS}, or Infinity for no timeout; got ${String(value)}`,
+    );
   }
   return value;
 }

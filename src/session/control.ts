@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import { ClientClosedError, ConnectionError, FtpReplyError, ProtocolError, ReplyTimeoutError } from '../errors.js';
 import { logControl } from '../log.js';
+import { MAX_TIMER_MS } from '../options.js';
 import { encodeCommand, redactCommand } from '../protocol/command.js';
 import { endAndWaitClose } from '../transport/close.js';
 import { ReplyParser, type FtpReply } from '../protocol/reply.js';
@@ -132,16 +133,14 @@ export class ControlConnection {
    * runs out the connection is destroyed, since the reply may still come and would be taken as the
    * answer to the next command.
    */
-  read(timeoutMs: number = this.#options.replyTimeoutMs): Promise<FtpReply> {
+  read(timeoutMs: number = this.#options.replyTimeoutMs, onTimeout = (): Error => new ReplyTimeoutError(`No reply from the server within ${timeoutMs} ms`)): Promise<FtpReply> {
     const queued = this.#queue.shift();
     if (queued !== undefined) return Promise.resolve(queued);
     if (this.#error !== undefined) return Promise.reject(this.#error);
     if (this.#waiter !== undefined) return Promise.reject(new Error('BUG: two readers on one control connection'));
     return new Promise<FtpReply>((resolve, reject) => {
-      const timer =
-        timeoutMs > 0
-          ? setTimeout(() => this.destroy(new ReplyTimeoutError(`No reply from the server within ${timeoutMs} ms`)), timeoutMs)
-          : undefined;
+      // 0, or the longest timer (timeouts set to Infinity): no timer. Longer sums would overflow Node's timer.
+      const timer = timeoutMs > 0 && timeoutMs < MAX_TIMER_MS ? setTimeout(() => this.destroy(onTimeout()), timeoutMs) : undefined;
       this.#waiter = {
         resolve: (reply) => {
           clearTimeout(timer);
@@ -155,11 +154,17 @@ export class ControlConnection {
     });
   }
 
-  /** Sends a command and returns its final (non-1xx) reply; `timeoutMs` as for read(). */
-  async request(line: string, timeoutMs?: number): Promise<FtpReply> {
+  /**
+   * Sends a command and returns its final (non-1xx) reply. `timeoutMs` (default: the reply
+   * timeout) bounds the whole command, preliminary replies included: a server that keeps sending
+   * 1xx cannot hold the connection forever.
+   */
+  async request(line: string, timeoutMs: number = this.#options.replyTimeoutMs): Promise<FtpReply> {
     this.write(line);
+    const deadline = performance.now() + timeoutMs;
+    const onTimeout = (): Error => new ReplyTimeoutError(`No final reply to "${redactCommand(line)}" within ${timeoutMs} ms`);
     for (;;) {
-      const reply = await this.read(timeoutMs);
+      const reply = await this.read(Math.max(1, deadline - performance.now()), onTimeout);
       if (reply.code >= 200) return reply;
     }
   }

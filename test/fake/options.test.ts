@@ -20,7 +20,11 @@ const CASES: Case[] = [
   ['timeouts.reply -1', { timeouts: { reply: -1 } }, RangeError, /"timeouts\.reply"/],
   ['timeouts.connect 0', { timeouts: { connect: 0 } }, RangeError, /"timeouts\.connect"/],
   ['timeouts.data NaN', { timeouts: { data: Number.NaN } }, RangeError, /"timeouts\.data"/],
-  ['timeouts.data Infinity', { timeouts: { data: Number.POSITIVE_INFINITY } }, RangeError, /"timeouts\.data"/],
+  ['timeouts.data -Infinity', { timeouts: { data: Number.NEGATIVE_INFINITY } }, RangeError, /"timeouts\.data"/],
+  // Node's timers overflow above 2^31-1 ms and fire at once: such values are refused, not shortened.
+  ['timeouts.reply 2**31', { timeouts: { reply: 2 ** 31 } }, RangeError, /"timeouts\.reply"/],
+  ['timeouts.connect 1e10', { timeouts: { connect: 1e10 } }, RangeError, /"timeouts\.connect"/],
+  ['timeouts.data 2**31', { timeouts: { data: 2 ** 31 } }, RangeError, /"timeouts\.data"/],
   ['timeouts.reply as string', { timeouts: { reply: '1000' } }, RangeError, /"timeouts\.reply"/],
   ['host empty', { host: '' }, TypeError, /"host"/],
   ['user with CRLF', { user: 'u\r\nDELE x' }, TypeError, /"user"/],
