@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClientClosedError, ReplyTimeoutError } from '../../src/index.js';
-import type { Hook } from '../helpers/fake-server.js';
+import type { Hook, HookResult } from '../helpers/fake-server.js';
 import { assertFtpsError, LIMIT, rejection, sleep, withServer } from './support.js';
 
 /** Answers with `100 still working` every 300 ms until the connection closes; never a final reply. */
@@ -47,7 +47,7 @@ test('endless 1xx replies after an abort: the next call settles (client clearly 
 test('a few 1xx replies before the final one are fine (pwd resolves)', LIMIT, async () => {
   await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
     const client = await connect();
-    server.hook('PWD', async (ctx) => {
+    server.hook('PWD', async (ctx): Promise<HookResult> => {
       await ctx.reply('100 still working');
       await ctx.reply('100 still working');
       return 'default';
@@ -61,7 +61,7 @@ for (const reply of [2 ** 31 - 1, Number.POSITIVE_INFINITY]) {
   test(`timeouts.reply ${reply}: a slow reply is still awaited (no overflowing timer firing at once)`, LIMIT, async () => {
     await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
       const client = await connect({ timeouts: { connect: Number.POSITIVE_INFINITY, reply, data: reply } });
-      server.hook('PWD', async (ctx) => {
+      server.hook('PWD', async (ctx): Promise<HookResult> => {
         await sleep(200);
         return 'default';
       });
