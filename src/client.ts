@@ -32,7 +32,7 @@ import {
   type UploadOptions,
   type WriteStreamOptions,
 } from './transfer/file-transfer.js';
-import { checkListPath, listDirectory } from './transfer/listing.js';
+import { listDirectory } from './transfer/listing.js';
 import { downloadStream, uploadStream } from './transfer/streams.js';
 import type { TlsInfo } from './transport/tls-info.js';
 
@@ -136,6 +136,7 @@ export class FtpsClient implements AsyncDisposable {
 
   /** A one-command operation on a path that wants a 2xx. */
   async #pathCommand(verb: 'CWD' | 'MKD' | 'RMD' | 'DELE', path: string, signal: AbortSignal | undefined): Promise<void> {
+    checkPath(path, 'path');
     const line = formatCommand(verb, path);
     return this.#run(signal, async (s) => void (await this.#command(s, line)));
   }
@@ -161,19 +162,21 @@ export class FtpsClient implements AsyncDisposable {
   }
 
   async rename(from: string, to: string, { signal }: OperationOptions = {}): Promise<void> {
-    checkPath(from);
-    checkPath(to);
+    checkPath(from, 'from');
+    checkPath(to, 'to');
     return this.#run(signal, (s) => rename(s, from, to));
   }
 
   /** Size in bytes (SIZE). */
   async size(path: string, { signal }: OperationOptions = {}): Promise<number> {
+    checkPath(path, 'path');
     const line = formatCommand('SIZE', path);
     return this.#run(signal, async (s) => parseSizeReply((await this.#command(s, line, 213, 213)).text));
   }
 
   /** Modification time (MDTM), in UTC as RFC 3659 specifies. */
   async lastModified(path: string, { signal }: OperationOptions = {}): Promise<Date> {
+    checkPath(path, 'path');
     const line = formatCommand('MDTM', path);
     return this.#run(signal, async (s) => {
       const reply = await this.#command(s, line, 213, 213);
@@ -189,7 +192,7 @@ export class FtpsClient implements AsyncDisposable {
    * as type 'unknown' with an empty name and the raw line. For huge folders use `listIter`.
    */
   async list(path?: string, { signal }: OperationOptions = {}): Promise<FileInfo[]> {
-    checkListPath(path);
+    checkPath(path, 'path', { optional: true });
     return this.#run(signal, async (s) => {
       const entries: FileInfo[] = [];
       await listDirectory(s, path, (batch, done) => (entries.push(...batch), done()), signal);
@@ -206,7 +209,7 @@ export class FtpsClient implements AsyncDisposable {
    * to cut it off instead. The connection is busy until the listing has ended.
    */
   listIter(path?: string, { signal }: OperationOptions = {}): AsyncGenerator<FileInfo, void, undefined> {
-    checkListPath(path); // now, not at the first next()
+    checkPath(path, 'path', { optional: true }); // now, not at the first next()
     return this.#iterate(path, signal);
   }
 
@@ -250,13 +253,13 @@ export class FtpsClient implements AsyncDisposable {
 
   /** Facts about one file or folder: MLST when offered, else SIZE + MDTM (files) or a CWD probe (folders). */
   async stat(path: string, { signal }: OperationOptions = {}): Promise<FileInfo> {
-    checkPath(path);
+    checkPath(path, 'path');
     return this.#run(signal, (s) => stat(s, path));
   }
 
   /** Whether a file or folder exists (a 550/450 answer to the stat means no). */
   async exists(path: string, { signal }: OperationOptions = {}): Promise<boolean> {
-    checkPath(path);
+    checkPath(path, 'path');
     return this.#run(signal, (s) =>
       stat(s, path).then(
         () => true,
@@ -270,20 +273,20 @@ export class FtpsClient implements AsyncDisposable {
 
   /** Sets a file's modification time (MFMT, or `MDTM time path` where MFMT is missing, as on vsftpd). */
   async setLastModified(path: string, date: Date, { signal }: OperationOptions = {}): Promise<void> {
-    checkPath(path);
+    checkPath(path, 'path');
     if (!(date instanceof Date) || Number.isNaN(date.getTime())) throw new TypeError('date must be a valid Date');
     return this.#run(signal, (s) => setLastModified(s, path, date));
   }
 
   /** Creates the folder and every missing parent (mkdir -p); fine if they already exist. */
   async ensureDir(path: string, { signal }: OperationOptions = {}): Promise<void> {
-    checkPath(path);
+    checkPath(path, 'path');
     return this.#run(signal, (s) => ensureDir(s, path));
   }
 
   /** Removes a folder; with `recursive: true` its content first (symlinks are deleted, not followed). */
   async removeDir(path: string, { signal, recursive = false }: OperationOptions & { recursive?: boolean } = {}): Promise<void> {
-    checkPath(path);
+    checkPath(path, 'path');
     return this.#run(signal, (s) => removeDir(s, path, recursive, signal));
   }
 
@@ -295,7 +298,7 @@ export class FtpsClient implements AsyncDisposable {
    */
   async upload(source: UploadSource, remotePath: string, options: UploadOptions = {}): Promise<TransferResult> {
     const { signal } = options;
-    checkPath(remotePath);
+    checkPath(remotePath, 'remotePath');
     if (hasTransferExtras(options)) return this.#run(signal, (s) => uploadFile(s, source, remotePath, options));
     const line = formatCommand('STOR', remotePath);
     return this.#run(signal, async (s) => {
@@ -311,7 +314,7 @@ export class FtpsClient implements AsyncDisposable {
    */
   async download(remotePath: string, destination: DownloadDestination, options: DownloadOptions = {}): Promise<TransferResult> {
     const { signal } = options;
-    checkPath(remotePath);
+    checkPath(remotePath, 'remotePath');
     if (hasTransferExtras(options)) return this.#run(signal, (s) => downloadFile(s, remotePath, destination, options));
     const line = formatCommand('RETR', remotePath);
     return this.#run(signal, async (s) => {
@@ -327,7 +330,7 @@ export class FtpsClient implements AsyncDisposable {
    * client stays usable). `result` resolves with the TransferResult.
    */
   createReadStream(remotePath: string, options: ReadStreamOptions = {}): Readable & { readonly result: Promise<TransferResult> } {
-    checkPath(remotePath);
+    checkPath(remotePath, 'remotePath');
     checkStreamOptions(options);
     const { stream, result } = downloadStream((sink, internal) => {
       const signal = options.signal === undefined ? internal : AbortSignal.any([options.signal, internal]);
@@ -342,7 +345,7 @@ export class FtpsClient implements AsyncDisposable {
    * destroy the stream. Destroying it aborts the upload. `result` resolves with the TransferResult.
    */
   createWriteStream(remotePath: string, options: WriteStreamOptions = {}): Writable & { readonly result: Promise<TransferResult> } {
-    checkPath(remotePath);
+    checkPath(remotePath, 'remotePath');
     checkStreamOptions(options);
     const { stream, result } = uploadStream((source, internal) => {
       const signal = options.signal === undefined ? internal : AbortSignal.any([options.signal, internal]);

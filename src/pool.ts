@@ -12,6 +12,7 @@ import { FtpsClient, type OperationOptions, type TransferResult } from './client
 import { ClientClosedError, ConnectionError, DataTimeoutError, FtpReplyError } from './errors.js';
 import { optionsFromUrl, resolveOptions, type FtpsClientOptions } from './options.js';
 import type { FileInfo } from './protocol/listing/index.js';
+import { checkPath } from './protocol/command.js';
 import type { FtpReply } from './protocol/reply.js';
 import type { DownloadDestination, UploadSource } from './transfer/endpoints.js';
 import { downloadDir, mirror, uploadDir, type MirrorOptions, type TreeOptions, type TreeResult } from './transfer/tree.js';
@@ -315,53 +316,66 @@ export class FtpsPool implements AsyncDisposable {
     return this.#op(options, (c, signal) => c.send(line, { signal }), false);
   }
 
-  list(path?: string, options?: PoolRunOptions): Promise<FileInfo[]> {
+  async list(path?: string, options?: PoolRunOptions): Promise<FileInfo[]> {
+    checkPath(path, 'path', { optional: true });
     return this.#op(options, (c, signal) => c.list(path, { signal }));
   }
 
-  stat(path: string, options?: PoolRunOptions): Promise<FileInfo> {
+  async stat(path: string, options?: PoolRunOptions): Promise<FileInfo> {
+    checkPath(path, 'path');
     return this.#op(options, (c, signal) => c.stat(path, { signal }));
   }
 
-  exists(path: string, options?: PoolRunOptions): Promise<boolean> {
+  async exists(path: string, options?: PoolRunOptions): Promise<boolean> {
+    checkPath(path, 'path');
     return this.#op(options, (c, signal) => c.exists(path, { signal }));
   }
 
-  size(path: string, options?: PoolRunOptions): Promise<number> {
+  async size(path: string, options?: PoolRunOptions): Promise<number> {
+    checkPath(path, 'path');
     return this.#op(options, (c, signal) => c.size(path, { signal }));
   }
 
-  lastModified(path: string, options?: PoolRunOptions): Promise<Date> {
+  async lastModified(path: string, options?: PoolRunOptions): Promise<Date> {
+    checkPath(path, 'path');
     return this.#op(options, (c, signal) => c.lastModified(path, { signal }));
   }
 
-  setLastModified(path: string, date: Date, options?: PoolRunOptions): Promise<void> {
+  async setLastModified(path: string, date: Date, options?: PoolRunOptions): Promise<void> {
+    checkPath(path, 'path');
     return this.#op(options, (c, signal) => c.setLastModified(path, date, { signal }));
   }
 
-  mkdir(path: string, options?: PoolRunOptions): Promise<void> {
+  async mkdir(path: string, options?: PoolRunOptions): Promise<void> {
+    checkPath(path, 'path');
     // Not retried: a retry after a lost reply would fail with "already exists".
     return this.#op(options, (c, signal) => c.mkdir(path, { signal }), false);
   }
 
-  ensureDir(path: string, options?: PoolRunOptions): Promise<void> {
+  async ensureDir(path: string, options?: PoolRunOptions): Promise<void> {
+    checkPath(path, 'path');
     return this.#op(options, (c, signal) => c.ensureDir(path, { signal }));
   }
 
-  rmdir(path: string, options?: PoolRunOptions): Promise<void> {
+  async rmdir(path: string, options?: PoolRunOptions): Promise<void> {
+    checkPath(path, 'path');
     return this.#op(options, (c, signal) => c.rmdir(path, { signal }), false);
   }
 
-  removeDir(path: string, options?: PoolRunOptions & { recursive?: boolean }): Promise<void> {
+  async removeDir(path: string, options?: PoolRunOptions & { recursive?: boolean }): Promise<void> {
+    checkPath(path, 'path');
     const recursive = options?.recursive ?? false;
     return this.#op(options, (c, signal) => c.removeDir(path, { signal, recursive }), false);
   }
 
-  remove(path: string, options?: PoolRunOptions): Promise<void> {
+  async remove(path: string, options?: PoolRunOptions): Promise<void> {
+    checkPath(path, 'path');
     return this.#op(options, (c, signal) => c.remove(path, { signal }), false);
   }
 
-  rename(from: string, to: string, options?: PoolRunOptions): Promise<void> {
+  async rename(from: string, to: string, options?: PoolRunOptions): Promise<void> {
+    checkPath(from, 'from');
+    checkPath(to, 'to');
     return this.#op(options, (c, signal) => c.rename(from, to, { signal }), false);
   }
 
@@ -369,7 +383,8 @@ export class FtpsPool implements AsyncDisposable {
    * Uploads on a pooled connection; `options` are the client's upload options. Retried after a
    * transient failure when the source can be read again (a path or bytes, not a stream).
    */
-  upload(source: UploadSource, remotePath: string, options?: Parameters<FtpsClient['upload']>[2] & { retries?: number }): Promise<TransferResult> {
+  async upload(source: UploadSource, remotePath: string, options?: Parameters<FtpsClient['upload']>[2] & { retries?: number }): Promise<TransferResult> {
+    checkPath(remotePath, 'remotePath');
     const repeatable = typeof source === 'string' || source instanceof Uint8Array;
     return this.#op(options, (c, signal) => c.upload(source, remotePath, { ...options, signal }), repeatable);
   }
@@ -378,19 +393,22 @@ export class FtpsPool implements AsyncDisposable {
    * Downloads on a pooled connection; `options` are the client's download options. Retried after
    * a transient failure when the destination is a local path (a stream may hold partial data).
    */
-  download(remotePath: string, destination: DownloadDestination, options?: Parameters<FtpsClient['download']>[2] & { retries?: number }): Promise<TransferResult> {
+  async download(remotePath: string, destination: DownloadDestination, options?: Parameters<FtpsClient['download']>[2] & { retries?: number }): Promise<TransferResult> {
+    checkPath(remotePath, 'remotePath');
     return this.#op(options, (c, signal) => c.download(remotePath, destination, { ...options, signal }), typeof destination === 'string');
   }
 
   // ---- folder trees ----
 
   /** Uploads the local folder tree `localDir` into `remoteDir` (created as needed), files in parallel. See docs/pool-and-trees.md. */
-  uploadDir(localDir: string, remoteDir: string, options?: TreeOptions): Promise<TreeResult> {
+  async uploadDir(localDir: string, remoteDir: string, options?: TreeOptions): Promise<TreeResult> {
+    checkPath(remoteDir, 'remoteDir');
     return uploadDir(this, localDir, remoteDir, options);
   }
 
   /** Downloads the remote folder tree `remoteDir` into `localDir` (created as needed), files in parallel. */
-  downloadDir(remoteDir: string, localDir: string, options?: TreeOptions): Promise<TreeResult> {
+  async downloadDir(remoteDir: string, localDir: string, options?: TreeOptions): Promise<TreeResult> {
+    checkPath(remoteDir, 'remoteDir');
     return downloadDir(this, remoteDir, localDir, options);
   }
 
@@ -398,7 +416,8 @@ export class FtpsPool implements AsyncDisposable {
    * One-way sync: makes the destination side look like the source side, copying only files whose
    * size or modification time differ (and deleting extraneous entries with `delete: true`).
    */
-  mirror(options: MirrorOptions): Promise<TreeResult> {
+  async mirror(options: MirrorOptions): Promise<TreeResult> {
+    checkPath(options?.remote, 'options.remote');
     return mirror(this, options);
   }
 

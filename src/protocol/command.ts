@@ -18,14 +18,26 @@ export function formatCommand(verb: string, arg?: string): string {
   }
   const upper = verb.toUpperCase();
   if (arg === undefined || arg === '') return upper;
+  // Callers check their arguments with checkPath; a non-string here would be sent as "null" or "42".
+  if (typeof arg !== 'string') throw new InvalidArgumentError(`Argument of ${upper} must be a string, got ${typeof arg}`);
   checkText(arg, `Argument of ${upper}`);
   return `${upper} ${arg}`;
 }
 
-/** Checks a path argument before anything is queued or sent: a string without CR, LF or NUL. */
-export function checkPath(path: string, what = 'Path'): void {
-  if (typeof path !== 'string') throw new InvalidArgumentError(`${what} must be a string, got ${typeof path}`);
-  checkText(path, what);
+/**
+ * The one check of a path argument of a public method, run before anything is queued or sent: a
+ * non-empty string without CR, LF, NUL or an unpaired surrogate. `name` names the argument in the
+ * message (e.g. `remotePath`); with `optional`, `undefined` passes (list() without a path).
+ * Throws InvalidArgumentError: `remove(null)` must not become `DELE null`, nor `remove('')` a bare `DELE`.
+ */
+export function checkPath(value: unknown, name = 'path', { optional = false }: { optional?: boolean } = {}): asserts value is string {
+  if (optional && value === undefined) return;
+  if (typeof value !== 'string') {
+    const got = value === null ? 'null' : typeof value;
+    throw new InvalidArgumentError(`Argument "${name}" must be ${optional ? 'a path string or undefined' : 'a path string'}, got ${got}`);
+  }
+  if (value === '') throw new InvalidArgumentError(`Argument "${name}" must not be an empty path`);
+  checkText(value, `Argument "${name}"`);
 }
 
 /** For raw `send(line)`: the full line as given; throws InvalidArgumentError on CR/LF/NUL or an empty line. */

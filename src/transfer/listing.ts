@@ -63,5 +63,5 @@ export async function listDirectory(session: Session, path: string | undefined, 
 
 /** Validates the path now (InvalidArgumentError before anything is queued). */
 export function checkListPath(path: string | undefined): void {
-  if (path !== undefined) checkPath(path);
+  checkPath(path, 'path', { optional: true });
 }
