@@ -401,13 +401,13 @@ export class FtpsPool implements AsyncDisposable {
   // ---- folder trees ----
 
   /** Uploads the local folder tree `localDir` into `remoteDir` (created as needed), files in parallel. See docs/pool-and-trees.md. */
-  async uploadDir(localDir: string, remoteDir: string, options?: TreeOptions): Promise<TreeResult> {
+  uploadDir(localDir: string, remoteDir: string, options?: TreeOptions): Promise<TreeResult> {
     checkPath(remoteDir, 'remoteDir');
     return uploadDir(this, localDir, remoteDir, options);
   }
 
   /** Downloads the remote folder tree `remoteDir` into `localDir` (created as needed), files in parallel. */
-  async downloadDir(remoteDir: string, localDir: string, options?: TreeOptions): Promise<TreeResult> {
+  downloadDir(remoteDir: string, localDir: string, options?: TreeOptions): Promise<TreeResult> {
     checkPath(remoteDir, 'remoteDir');
     return downloadDir(this, remoteDir, localDir, options);
   }
@@ -416,7 +416,7 @@ export class FtpsPool implements AsyncDisposable {
    * One-way sync: makes the destination side look like the source side, copying only files whose
    * size or modification time differ (and deleting extraneous entries with `delete: true`).
    */
-  async mirror(options: MirrorOptions): Promise<TreeResult> {
+  mirror(options: MirrorOptions): Promise<TreeResult> {
     checkPath(options?.remote, 'options.remote');
     return mirror(this, options);
   }

@@ -99,10 +99,11 @@ const CLIENT_ONLY: PathCall[] = [
   ['createReadStream', async (c, v) => (c as FtpsClient).createReadStream(asStr(v)), 'remotePath'],
   ['createWriteStream', async (c, v) => (c as FtpsClient).createWriteStream(asStr(v)), 'remotePath'],
 ];
+// Tree methods throw their argument errors synchronously, like their option errors.
 const POOL_ONLY: PathCall[] = [
-  ['uploadDir', (c, v) => (c as FtpsPool).uploadDir('.', asStr(v)), 'remoteDir'],
-  ['downloadDir', (c, v) => (c as FtpsPool).downloadDir(asStr(v), '/nonexistent-local'), 'remoteDir'],
-  ['mirror', (c, v) => (c as FtpsPool).mirror({ direction: 'download', local: '/nonexistent-local', remote: asStr(v) }), 'options.remote'],
+  ['uploadDir', async (c, v) => (c as FtpsPool).uploadDir('.', asStr(v)), 'remoteDir'],
+  ['downloadDir', async (c, v) => (c as FtpsPool).downloadDir(asStr(v), '/nonexistent-local'), 'remoteDir'],
+  ['mirror', async (c, v) => (c as FtpsPool).mirror({ direction: 'download', local: '/nonexistent-local', remote: asStr(v) }), 'options.remote'],
 ];
 const BAD_VALUES: [string, unknown, RegExp][] = [
   ['null', null, /got null/],
