@@ -33,6 +33,8 @@ export interface RealServer {
   root: string;
   /** CA certificate that signed the server certificate. */
   caFile: string;
+  /** The passive port range the server listens on (for test/helpers/forward-proxy.ts). */
+  passive: { min: number; max: number };
   /** Kill the server (whole process group), wait for exit, remove temp files; idempotent. */
   stop(): Promise<void>;
 }
@@ -717,6 +719,7 @@ async function startOnce(
       password: FTP_PASSWORD,
       root,
       caFile: CA_FILE,
+      passive: { min: pasv.min, max: pasv.max },
       stop,
     };
     return { server };
