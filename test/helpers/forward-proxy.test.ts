@@ -248,10 +248,14 @@ test('times: a fault hits only that many connections, the next ones are forwarde
     const first = new Client(proxy.host, proxy.port); // reset at once: 'connect' may not come
     await until(() => first.error !== undefined, 'first connection reset');
     const second = await dial();
+    proxy.setFault('control', { type: 'half-close', newOnly: true });
     second.socket.write('ok');
     await until(() => target.bytes(target.sockets.length - 1).toString() === 'ok', 'second forwarded');
     assert.equal(second.error, undefined);
-    assert.equal(proxy.stats('control').accepted, 2);
+    assert.equal(second.ended, false, 'newOnly: the open connection is left alone');
+    const third = new Client(proxy.host, proxy.port);
+    await until(() => third.ended, 'a new connection is hit');
+    assert.equal(proxy.stats('control').accepted, 3);
   });
 });
 

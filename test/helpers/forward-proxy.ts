@@ -67,6 +67,8 @@ interface FaultBase {
   afterBytes?: number;
   /** Hit at most this many connections (the open ones first), then disarm. Default: every one. */
   times?: number;
+  /** Leave the connections open when the fault is set alone: only later ones are hit. Default false. */
+  newOnly?: boolean;
 }
 
 /**
@@ -498,6 +500,7 @@ export class ForwardProxy {
     }
     const armed = { fault, left: fault.times ?? Infinity };
     this.faults[kind] = armed;
+    if (fault.newOnly === true) return;
     for (const conn of this.connections) {
       if (conn.kind !== kind || conn.done || this.faults[kind] === undefined) continue;
       this.hit(kind, conn, armed);
