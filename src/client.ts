@@ -8,13 +8,12 @@ import { checkPath, formatCommand, formatRawCommand } from './protocol/command.j
 import type { FileInfo } from './protocol/listing/index.js';
 import { parsePwdReply } from './protocol/paths.js';
 import type { FtpReply } from './protocol/reply.js';
-import { parseSizeReply } from './protocol/size.js';
 import { parseMdtmTime } from './protocol/time.js';
 import { expectReply } from './session/control.js';
 import { runTransfer } from './session/data.js';
 import { rename } from './session/files.js';
 import { openSession } from './session/handshake.js';
-import { isNotFound, setLastModified, stat } from './session/metadata.js';
+import { fileSize, isNotFound, setLastModified, stat } from './session/metadata.js';
 import type { Session } from './session/session.js';
 import { removeDir, ensureDir } from './transfer/dirs.js';
 import { openDestination, openSource, type DownloadDestination, type UploadSource } from './transfer/endpoints.js';
@@ -32,7 +31,7 @@ import {
   type UploadOptions,
   type WriteStreamOptions,
 } from './transfer/file-transfer.js';
-import { listDirectory } from './transfer/listing.js';
+import { listAll, listDirectory } from './transfer/listing.js';
 import { downloadStream, uploadStream } from './transfer/streams.js';
 import type { TlsInfo } from './transport/tls-info.js';
 
@@ -170,8 +169,7 @@ export class FtpsClient implements AsyncDisposable {
   /** Size in bytes (SIZE). */
   async size(path: string, { signal }: OperationOptions = {}): Promise<number> {
     checkPath(path, 'path');
-    const line = formatCommand('SIZE', path);
-    return this.#run(signal, async (s) => parseSizeReply((await this.#command(s, line, 213, 213)).text));
+    return this.#run(signal, (s) => fileSize(s, path));
   }
 
   /** Modification time (MDTM), in UTC as RFC 3659 specifies. */
@@ -189,15 +187,11 @@ export class FtpsClient implements AsyncDisposable {
   /**
    * Lists a directory (default: the current one) into an array. Uses MLSD when the server
    * advertises MLST, else LIST with the Unix/DOS parsers; entries no parser understands come back
-   * as type 'unknown' with an empty name and the raw line. For huge folders use `listIter`.
+   * as type 'unknown' with an empty name and the raw line. At most `maxListEntries` entries (default 100 000; more reject with ListingTooLargeError): for huge folders use `listIter`.
    */
   async list(path?: string, { signal }: OperationOptions = {}): Promise<FileInfo[]> {
     checkPath(path, 'path', { optional: true });
-    return this.#run(signal, async (s) => {
-      const entries: FileInfo[] = [];
-      await listDirectory(s, path, (batch, done) => (entries.push(...batch), done()), signal);
-      return entries;
-    });
+    return this.#run(signal, (s) => listAll(s, path, signal));
   }
 
   /**

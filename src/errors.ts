@@ -154,3 +154,37 @@ export class UnsafePathError extends FtpsError {
     this.path = path;
   }
 }
+
+/**
+ * A listing or a tree scan grew past a cap (`maxListEntries` for one `list()`, the tree option
+ * `maxEntries` for a whole remote scan). Nothing was acted on: no entry of that listing was
+ * returned, no file of that run was copied or deleted. For folders this large use `listIter`,
+ * which keeps only one received chunk's entries in memory, or raise the cap.
+ */
+export class ListingTooLargeError extends FtpsError {
+  /** The folder (or tree root) being listed. */
+  readonly path: string;
+  /** The cap that was exceeded. */
+  readonly limit: number;
+
+  constructor(path: string, limit: number, message: string, options?: FtpsErrorOptions) {
+    super('ERR_FTPS_LISTING_TOO_LARGE', message, options);
+    this.path = path;
+    this.limit = limit;
+  }
+}
+
+/**
+ * A recursive remote operation (`removeDir` with `recursive`) went deeper than its depth cap, or
+ * found a folder inside itself (the same MLSD `unique` fact as one of its parents). Nothing below
+ * that point was touched.
+ */
+export class TreeTooDeepError extends FtpsError {
+  /** The folder where the walk stopped. */
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: FtpsErrorOptions) {
+    super('ERR_FTPS_TREE_TOO_DEEP', message, options);
+    this.path = path;
+  }
+}

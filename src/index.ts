@@ -8,10 +8,12 @@ export {
   FtpReplyError,
   FtpsError,
   InvalidArgumentError,
+  ListingTooLargeError,
   ProtocolError,
   ReplyTimeoutError,
   TlsError,
   TlsPinError,
+  TreeTooDeepError,
   UnsafePathError,
   VerifyError,
 } from './errors.js';

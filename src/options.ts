@@ -75,6 +75,12 @@ export interface FtpsClientOptions {
    * docs/listings.md. Tried first on every LIST line; MLSD listings never use it.
    */
   parseList?: ListLineParser;
+  /**
+   * Cap on the entries one `list()` collects (trees and `removeDir` list through it too). Beyond it
+   * the call rejects with ListingTooLargeError; `listIter` has no cap (it holds one chunk's
+   * entries). Default 100 000.
+   */
+  maxListEntries?: number;
 }
 
 export interface ResolvedOptions {
@@ -90,9 +96,13 @@ export interface ResolvedOptions {
   encoding: 'utf8' | 'latin1';
   maxReplyBytes: number;
   parseList: ListLineParser | undefined;
+  maxListEntries: number;
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<Required<TimeoutOptions>> = { connect: 15_000, reply: 30_000, data: 30_000 };
+
+/** Default cap on the entries of one `list()` (≈ 40 MB of FileInfo objects at most). */
+export const DEFAULT_MAX_LIST_ENTRIES = 100_000;
 
 const SECURE_VERSIONS: readonly string[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
@@ -175,6 +185,8 @@ export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
   const maxReplyBytes = input.maxReplyBytes ?? 64 * 1024;
   if (!Number.isInteger(maxReplyBytes) || maxReplyBytes < 512) throw new RangeError('Option "maxReplyBytes" must be an integer >= 512');
   if (input.parseList !== undefined && typeof input.parseList !== 'function') throw new TypeError('Option "parseList" must be a function');
+  const maxListEntries = input.maxListEntries ?? DEFAULT_MAX_LIST_ENTRIES;
+  if (!Number.isSafeInteger(maxListEntries) || maxListEntries < 1) throw new RangeError('Option "maxListEntries" must be an integer >= 1');
   const tls = { ...(input.tls ?? {}) };
   for (const key of ['minVersion', 'maxVersion'] as const) {
     const v = tls[key];
@@ -204,5 +216,6 @@ export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
     encoding,
     maxReplyBytes,
     parseList: input.parseList,
+    maxListEntries,
   };
 }

@@ -1,7 +1,16 @@
-// File commands that take more than one exchange on the control connection.
+// Named file and folder operations on the control connection. Code above session calls these
+// instead of writing command lines or checking reply codes itself.
+import { FtpReplyError } from '../errors.js';
 import { formatCommand } from '../protocol/command.js';
 import { expectReply } from './control.js';
+import { stat } from './metadata.js';
 import type { Session } from './session.js';
+
+/** One command that must get a 2xx; FtpReplyError (with the command) otherwise. */
+async function command(session: Session, verb: string, path: string): Promise<void> {
+  const line = formatCommand(verb, path);
+  expectReply(await session.control.request(line), line);
+}
 
 /**
  * Renames `from` to `to`: RNFR (must answer 350), then RNTO (2xx). Rejects with FtpReplyError whose
@@ -12,4 +21,45 @@ export async function rename(session: Session, from: string, to: string): Promis
   expectReply(await session.control.request(rnfr), rnfr, 350, 350);
   const rnto = formatCommand('RNTO', to);
   expectReply(await session.control.request(rnto), rnto);
+}
+
+/** Deletes a file (DELE). */
+export function removeFile(session: Session, path: string): Promise<void> {
+  return command(session, 'DELE', path);
+}
+
+/** Removes an empty folder (RMD). */
+export function removeFolder(session: Session, path: string): Promise<void> {
+  return command(session, 'RMD', path);
+}
+
+/** Creates one folder (MKD). */
+export function makeFolder(session: Session, path: string): Promise<void> {
+  return command(session, 'MKD', path);
+}
+
+/** DELE, ignoring any failure (the connection may be gone, the file may not exist): for cleanup. */
+export async function removeFileQuietly(session: Session, path: string): Promise<void> {
+  if (session.closedBy !== undefined || session.control.error !== undefined) return;
+  await removeFile(session, path).catch(() => undefined);
+}
+
+/**
+ * mkdir -p: creates every missing folder on the path. An MKD that fails because the folder is
+ * already there (made earlier, or by another client just now) is fine; anything else is an error.
+ */
+export async function ensureDir(session: Session, path: string): Promise<void> {
+  const absolute = path.startsWith('/');
+  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+  let current = absolute ? '' : '.';
+  for (const part of parts) {
+    current = current === '.' ? part : `${current}/${part}`;
+    try {
+      await makeFolder(session, current);
+    } catch (err) {
+      if (!(err instanceof FtpReplyError)) throw err;
+      const existing = await stat(session, current).catch(() => undefined);
+      if (existing?.type !== 'directory') throw err;
+    }
+  }
 }

@@ -41,21 +41,38 @@ export async function stat(session: Session, path: string): Promise<FileInfo> {
     if (entry === undefined || (entry.type === 'unknown' && entry.name === '')) throw new ProtocolError(`Unparseable MLST reply: ${reply.text}`);
     return entry;
   }
-  const sizeLine = formatCommand('SIZE', path);
-  const size = await control.request(sizeLine);
-  if (size.code === 213) {
-    const bytes = parseSizeReply(size.text);
-    const info: FileInfo = { name: baseName(path), type: 'file', size: bytes, raw: size.text };
-    const mdtm = await control.request(formatCommand('MDTM', path));
-    const time = mdtm.code === 213 ? parseMdtmTime(mdtm.text) : undefined;
-    if (time !== undefined) {
-      info.modifiedAt = time.date;
-      info.modifiedPrecision = time.precision;
-    }
-    return info;
+  let bytes: number;
+  try {
+    bytes = await fileSize(session, path);
+  } catch (err) {
+    if (!(err instanceof FtpReplyError)) throw err;
+    if (await isDirectory(session, path)) return { name: baseName(path), type: 'directory', raw: '' };
+    throw err;
   }
-  if (await isDirectory(session, path)) return { name: baseName(path), type: 'directory', raw: '' };
-  throw new FtpReplyError(size.code, size.text, sizeLine);
+  const info: FileInfo = { name: baseName(path), type: 'file', size: bytes, raw: String(bytes) };
+  const mdtm = await control.request(formatCommand('MDTM', path));
+  const time = mdtm.code === 213 ? parseMdtmTime(mdtm.text) : undefined;
+  if (time !== undefined) {
+    info.modifiedAt = time.date;
+    info.modifiedPrecision = time.precision;
+  }
+  return info;
+}
+
+/** SIZE (RFC 3659): the file's size in bytes. FtpReplyError unless the server answers 213. */
+export async function fileSize(session: Session, path: string): Promise<number> {
+  const line = formatCommand('SIZE', path);
+  return parseSizeReply(expectReply(await session.control.request(line), line, 213, 213).text);
+}
+
+/** SIZE, or undefined when the server cannot tell (5xx: no such file, or SIZE not offered). A 4xx still rejects. */
+export async function fileSizeIfKnown(session: Session, path: string): Promise<number | undefined> {
+  try {
+    return await fileSize(session, path);
+  } catch (err) {
+    if (err instanceof FtpReplyError && err.replyCode >= 500) return undefined;
+    throw err;
+  }
 }
 
 /** CWD into the path and back: the one portable way to ask "is this a folder?" without MLST. */

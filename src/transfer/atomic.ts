@@ -3,8 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { FtpReplyError } from '../errors.js';
-import { formatCommand } from '../protocol/command.js';
-import { rename } from '../session/files.js';
+import { removeFile, removeFileQuietly, rename } from '../session/files.js';
 import type { Session } from '../session/session.js';
 
 /**
@@ -31,18 +30,12 @@ export async function renameIntoPlace(session: Session, temp: string, target: st
   } catch (first) {
     const refusedOnto = first instanceof FtpReplyError && first.command?.startsWith('RNTO') === true && first.replyCode >= 500;
     if (!refusedOnto) throw first;
-    const deleted = await session.control.request(formatCommand('DELE', target));
-    if (deleted.code < 200 || deleted.code > 299) throw first;
+    await removeFile(session, target).catch(() => {
+      throw first;
+    });
   }
   await rename(session, temp, target);
 }
 
 /** DELE, ignoring any failure (the connection may be gone, the file may not exist). */
-export async function removeQuietly(session: Session, path: string): Promise<void> {
-  if (session.closedBy !== undefined || session.control.error !== undefined) return;
-  try {
-    await session.control.request(formatCommand('DELE', path));
-  } catch {
-    /* best effort */
-  }
-}
+export const removeQuietly = removeFileQuietly;

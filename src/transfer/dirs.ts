@@ -1,56 +1,47 @@
-// Folder operations built from several commands: mkdir -p and recursive removal.
-import { FtpReplyError } from '../errors.js';
-import { formatCommand } from '../protocol/command.js';
-import type { FileInfo } from '../protocol/listing/index.js';
+// Folder operations built from several commands: mkdir -p (session/files.ts) and recursive removal.
+import { TreeTooDeepError } from '../errors.js';
 import { joinRemotePath } from '../protocol/paths.js';
-import { expectReply } from '../session/control.js';
-import { stat } from '../session/metadata.js';
+import { removeFile, removeFolder } from '../session/files.js';
 import type { Session } from '../session/session.js';
-import { listDirectory } from './listing.js';
+import { listAll } from './listing.js';
 import { unsafeNameReason } from './safe-path.js';
 
-/**
- * mkdir -p: creates every missing folder on the path. An MKD that fails because the folder is
- * already there (made earlier, or by another client just now) is fine; anything else is an error.
- */
-export async function ensureDir(session: Session, path: string): Promise<void> {
-  const absolute = path.startsWith('/');
-  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
-  let current = absolute ? '' : '.';
-  for (const part of parts) {
-    current = current === '.' ? part : `${current}/${part}`;
-    const line = formatCommand('MKD', current);
-    const reply = await session.control.request(line);
-    if (reply.code >= 200 && reply.code < 300) continue;
-    const existing = await stat(session, current).catch(() => undefined);
-    if (existing?.type !== 'directory') throw new FtpReplyError(reply.code, reply.text, line);
-  }
-}
+export { ensureDir } from '../session/files.js';
 
-async function listAll(session: Session, path: string, signal?: AbortSignal): Promise<FileInfo[]> {
-  const entries: FileInfo[] = [];
-  await listDirectory(session, path, (batch, done) => (entries.push(...batch), done()), signal);
-  return entries;
-}
+/** How deep recursive remote walks go (downloadDir's scan, removeDir): deeper is a loop or a hostile server. */
+export const MAX_TREE_DEPTH = 64;
 
 /**
  * Removes a folder; with `recursive`, everything in it first. Symlinks are deleted, never followed.
  * The listing is read completely before any delete, since one connection cannot list and delete at once.
  * Listed names are untrusted: one that is not a plain name (`..`, `/`, `\`, a drive letter… see
- * unsafeNameReason) is left alone, so the final RMD reports the folder as not empty.
+ * unsafeNameReason) is left alone, so the final RMD reports the folder as not empty. A server whose
+ * folders go on forever (every folder lists a subfolder) stops the walk at MAX_TREE_DEPTH levels,
+ * or sooner where MLSD `unique` facts show a folder inside itself: TreeTooDeepError, and nothing
+ * below that point is touched. Each listing is capped by `maxListEntries`.
  */
 export async function removeDir(session: Session, path: string, recursive: boolean, signal?: AbortSignal): Promise<void> {
-  if (recursive) {
-    for (const entry of await listAll(session, path, signal)) {
-      // No trustworthy name (e.g. `a\..\..\x`, which a Windows-backed server would resolve outside
-      // the folder): not touched; RMD below reports the folder not empty. The checks that hold on
-      // every platform ('linux'): the name goes to the server, not to the local file system.
-      if (entry.type === 'unknown' || unsafeNameReason(entry.name, 'linux') !== undefined) continue;
-      const child = joinRemotePath(path, entry.name);
-      if (entry.type === 'directory') await removeDir(session, child, true, signal);
-      else expectReply(await session.control.request(formatCommand('DELE', child)), `DELE ${child}`);
+  if (recursive) await removeContent(session, path, 0, new Set(), signal);
+  await removeFolder(session, path);
+}
+
+async function removeContent(session: Session, path: string, level: number, ancestors: ReadonlySet<string>, signal: AbortSignal | undefined): Promise<void> {
+  if (level >= MAX_TREE_DEPTH) throw new TreeTooDeepError(path, `Refusing to remove ${JSON.stringify(path)}: deeper than ${MAX_TREE_DEPTH} levels (a loop on the server?)`);
+  for (const entry of await listAll(session, path, signal)) {
+    // No trustworthy name (e.g. `a\..\..\x`, which a Windows-backed server would resolve outside
+    // the folder): not touched; RMD below reports the folder not empty. The checks that hold on
+    // every platform ('linux'): the name goes to the server, not to the local file system.
+    if (entry.type === 'unknown' || unsafeNameReason(entry.name, 'linux') !== undefined) continue;
+    const child = joinRemotePath(path, entry.name);
+    if (entry.type !== 'directory') {
+      await removeFile(session, child);
+      continue;
     }
+    if (entry.unique !== undefined && ancestors.has(entry.unique)) {
+      throw new TreeTooDeepError(child, `Refusing to remove ${JSON.stringify(child)}: the server lists it as one of its own parent folders (MLSD unique ${JSON.stringify(entry.unique)})`);
+    }
+    const inner = entry.unique === undefined ? ancestors : new Set([...ancestors, entry.unique]);
+    await removeContent(session, child, level + 1, inner, signal);
+    await removeFolder(session, child);
   }
-  const line = formatCommand('RMD', path);
-  expectReply(await session.control.request(line), line);
 }

@@ -7,12 +7,13 @@ import { FtpReplyError, VerifyError } from '../errors.js';
 import { formatCommand } from '../protocol/command.js';
 import type { FtpReply } from '../protocol/reply.js';
 import { runTransfer, type DataIo, type TransferOutcome } from '../session/data.js';
+import { fileSizeIfKnown } from '../session/metadata.js';
 import type { Session } from '../session/session.js';
 import { removeQuietly, renameIntoPlace, temporaryName } from './atomic.js';
 import { openDestination, openLocalRead, openLocalWrite, openSource, type DownloadDestination, type UploadSource } from './endpoints.js';
 import { ProgressTracker, type ProgressListener } from './progress.js';
 import { planDownloadResume, planUploadResume, readLocalPrefix } from './resume.js';
-import { checkVerify, NOT_VERIFIED, planVerify, remoteSize, StreamHasher, type VerifyOptions, type VerifyPlan, type VerifyReport } from './verify.js';
+import { checkVerify, NOT_VERIFIED, planVerify, StreamHasher, type VerifyOptions, type VerifyPlan, type VerifyReport } from './verify.js';
 
 export interface FileTransferOptions {
   /** Aborting rejects the call with `signal.reason`. */
@@ -199,7 +200,7 @@ export async function downloadFile(session: Session, remotePath: string, destina
     offset = resume.offset;
     total = resume.remoteSize;
   } else if (options.onProgress !== undefined) {
-    total = (await remoteSize(session, remotePath))?.size;
+    total = (await fileSizeIfKnown(session, remotePath));
   }
   if (plan?.hasher !== undefined && offset > 0 && typeof destination === 'string') await readLocalPrefix(destination, offset, plan.hasher.update);
 
@@ -271,7 +272,7 @@ export async function streamDownload(session: Session, remotePath: string, sink:
   const line = formatCommand('RETR', remotePath);
   let progress: ProgressTracker | undefined;
   if (options.onProgress !== undefined) {
-    const total = (await remoteSize(session, remotePath))?.size;
+    const total = (await fileSizeIfKnown(session, remotePath));
     progress = new ProgressTracker(options.onProgress, { name: remotePath, direction: 'download', offset: start, total });
   }
   const outcome = await runTransfer(session, line, { direction: 'download', sink }, signal, {

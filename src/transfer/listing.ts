@@ -2,6 +2,7 @@
 // over in batches (one per received chunk); the next chunk is read only when the consumer took the
 // batch, so a listing of any size holds at most one chunk's entries plus the socket buffers.
 import { Writable } from 'node:stream';
+import { ListingTooLargeError } from '../errors.js';
 import { checkPath } from '../protocol/command.js';
 import { LineSplitter } from '../protocol/lines.js';
 import { ListParser, type FileInfo, type ListFormat, type ListLineParser } from '../protocol/listing/index.js';
@@ -59,6 +60,31 @@ class ListingSink extends Writable {
 export async function listDirectory(session: Session, path: string | undefined, onBatch: BatchHandler, signal?: AbortSignal): Promise<void> {
   const { encoding, parseList: custom } = session.options;
   await listFolder(session, path, (format) => new ListingSink({ format, encoding, custom, onBatch }), signal);
+}
+
+/**
+ * The whole listing as an array, at most `maxListEntries` entries: one more fails the listing with
+ * ListingTooLargeError (the data connection is cut and the final reply read, so the client stays
+ * usable) and nothing collected is returned.
+ */
+export async function listAll(session: Session, path: string | undefined, signal?: AbortSignal): Promise<FileInfo[]> {
+  const limit = session.options.maxListEntries;
+  const entries: FileInfo[] = [];
+  await listDirectory(
+    session,
+    path,
+    (batch, done) => {
+      if (entries.length + batch.length > limit) {
+        const where = path ?? '.';
+        done(new ListingTooLargeError(where, limit, `The listing of ${JSON.stringify(where)} has more than ${limit} entries (option "maxListEntries"); use listIter() for folders this large`));
+        return;
+      }
+      for (const e of batch) entries.push(e);
+      done();
+    },
+    signal,
+  );
+  return entries;
 }
 
 /** Validates the path now (InvalidArgumentError before anything is queued). */

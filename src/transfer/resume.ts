@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Session } from '../session/session.js';
-import { remoteSize } from './verify.js';
+import { fileSizeIfKnown } from '../session/metadata.js';
 
 /** Size of a local file, 0 when it does not exist. */
 export async function localFileSize(path: string): Promise<number> {
@@ -33,7 +33,7 @@ export interface DownloadResumePlan {
 /** Download: resume from the local file's size when it is a possible prefix of the remote file. */
 export async function planDownloadResume(session: Session, remotePath: string, localPath: string): Promise<DownloadResumePlan> {
   const local = await localFileSize(localPath);
-  const remote = (await remoteSize(session, remotePath))?.size;
+  const remote = (await fileSizeIfKnown(session, remotePath));
   // Larger than the remote file: not a prefix of it, start over.
   const offset = remote !== undefined && local > remote ? 0 : local;
   return { offset, remoteSize: remote };
@@ -52,7 +52,7 @@ export function supportsRestStream(session: Session): boolean {
 
 /** Upload: resume after the remote part when it is no larger than the local data. */
 export async function planUploadResume(session: Session, remotePath: string, localSize: number): Promise<UploadResumePlan> {
-  const remote = (await remoteSize(session, remotePath))?.size ?? 0;
+  const remote = (await fileSizeIfKnown(session, remotePath)) ?? 0;
   const offset = remote <= localSize ? remote : 0;
   return { offset, command: offset > 0 && !supportsRestStream(session) ? 'APPE' : 'STOR' };
 }

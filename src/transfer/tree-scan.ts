@@ -3,11 +3,12 @@
 // parallel on the runner.
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { FtpReplyError, UnsafePathError } from '../errors.js';
+import { FtpReplyError, ListingTooLargeError, TreeTooDeepError, UnsafePathError } from '../errors.js';
+import { MAX_TREE_DEPTH } from './dirs.js';
 import type { FileInfo } from '../protocol/listing/index.js';
 import { joinRemotePath } from '../protocol/paths.js';
 import { assertSafeName } from './safe-path.js';
-import { depth, relJoin, type Node, type Run, type Scan, type TreeEntry } from './tree-types.js';
+import { DEFAULT_MAX_TREE_ENTRIES, depth, relJoin, type Node, type Run, type Scan, type TreeEntry } from './tree-types.js';
 
 function entryFor(node: Node, side: 'local' | 'remote'): TreeEntry {
   const entry: TreeEntry = { path: node.rel, name: node.rel.slice(node.rel.lastIndexOf('/') + 1), type: node.type, side };
@@ -85,7 +86,8 @@ export async function scanLocal(run: Run, root: string, reportSkips: boolean): P
 export async function scanRemote(run: Run, root: string, reportSkips: boolean, reportRefused: boolean, missingIsEmpty: boolean): Promise<Scan> {
   const scan: Scan = new Map();
   const follow = run.options.followSymlinks === true;
-  const MAX_DEPTH = 64;
+  const maxEntries = run.options.maxEntries ?? DEFAULT_MAX_TREE_ENTRIES;
+  let seen = 0;
   const listOptions = { signal: run.signal, retries: run.retries };
   const walk = async (rel: string): Promise<void> => {
     const dir = rel === '' ? root : joinRemotePath(root, rel);
@@ -100,6 +102,10 @@ export async function scanRemote(run: Run, root: string, reportSkips: boolean, r
       if (run.signal.aborted) throw err;
       run.items.push({ path: rel, type: 'directory', action: 'copy', status: 'failed', reason: 'cannot list the folder', bytes: 0, attempts: 0, error: err });
       return;
+    }
+    seen += entries.length;
+    if (seen > maxEntries) {
+      throw new ListingTooLargeError(root, maxEntries, `The remote tree ${JSON.stringify(root)} has more than ${maxEntries} entries (tree option "maxEntries"); nothing was copied or deleted`);
     }
     const subdirs: Promise<void>[] = [];
     for (const e of entries) {
@@ -133,8 +139,9 @@ export async function scanRemote(run: Run, root: string, reportSkips: boolean, r
       if (type === 'directory') {
         const node: Node = { rel: childRel, type: 'directory' };
         if (!included(run, node, 'remote')) continue;
-        if (depth(childRel) > MAX_DEPTH) {
-          run.items.push({ path: childRel, type: 'directory', action: 'skip', status: 'failed', reason: `deeper than ${MAX_DEPTH} levels (symlink loop?)`, bytes: 0, attempts: 0 });
+        if (depth(childRel) > MAX_TREE_DEPTH) {
+          const reason = `deeper than ${MAX_TREE_DEPTH} levels (symlink loop?)`;
+          run.items.push({ path: childRel, type: 'directory', action: 'skip', status: 'failed', reason, bytes: 0, attempts: 0, error: new TreeTooDeepError(childRel, `${JSON.stringify(childRel)} is ${reason}`) });
           continue;
         }
         scan.set(childRel, node);

@@ -41,6 +41,11 @@ export interface TreeOptions {
   preserveTimes?: boolean;
   /** Plan only: scan both sides and report what would be created, copied and deleted. Default false. */
   dryRun?: boolean;
+  /**
+   * Cap on the entries of a remote scan (every folder of the tree together). Beyond it the run
+   * rejects with ListingTooLargeError before anything is copied or deleted. Default 1 000 000.
+   */
+  maxEntries?: number;
   /** Called after every finished file (copied or failed) and deletion. */
   onProgress?: (progress: TreeProgress) => void;
 }
@@ -105,6 +110,8 @@ export interface Run {
   signal: AbortSignal;
   items: TreeItem[];
 }
+
+export const DEFAULT_MAX_TREE_ENTRIES = 1_000_000;
 
 export const relJoin = (dir: string, name: string): string => (dir === '' ? name : `${dir}/${name}`);
 export const depth = (rel: string): number => (rel === '' ? 0 : rel.split('/').length);

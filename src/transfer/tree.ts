@@ -14,6 +14,7 @@ export type { MirrorOptions, TreeAction, TreeEntry, TreeItem, TreeOptions, TreeP
 function checkOptions(options: TreeOptions): void {
   if (options.filter !== undefined && typeof options.filter !== 'function') throw new TypeError('Option "filter" must be a function');
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new TypeError('Option "onProgress" must be a function');
+  if (options.maxEntries !== undefined && (!Number.isSafeInteger(options.maxEntries) || options.maxEntries < 1)) throw new RangeError('Option "maxEntries" must be an integer >= 1');
 }
 
 /** Uploads the local folder tree `localDir` into `remoteDir` (created as needed), every file. */

@@ -4,21 +4,9 @@
 import { createHash, type Hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { FtpReplyError, VerifyError } from '../errors.js';
-import { formatCommand } from '../protocol/command.js';
-import { parseSizeReply } from '../protocol/size.js';
-import {
-  chooseHashMethod,
-  DEFAULT_HASH_ALGORITHMS,
-  DEFAULT_HASH_FAMILIES,
-  hashCommandLine,
-  parseHashReply,
-  parseXHashReply,
-  selectHashLine,
-  type HashAlgorithm,
-  type HashCommandFamily,
-  type HashMethod,
-} from '../protocol/hash.js';
-import type { FtpReply } from '../protocol/reply.js';
+import { chooseHashMethod, DEFAULT_HASH_ALGORITHMS, DEFAULT_HASH_FAMILIES, type HashAlgorithm, type HashCommandFamily, type HashMethod } from '../protocol/hash.js';
+import { fileHash, selectHashAlgorithm } from '../session/hash.js';
+import { fileSizeIfKnown } from '../session/metadata.js';
 import type { Session } from '../session/session.js';
 
 export interface VerifyOptions {
@@ -72,9 +60,6 @@ export interface VerifyPlan {
   hashSkipped: string | undefined;
 }
 
-/** Algorithm currently selected with OPTS HASH, per session (servers keep it per connection). */
-const selectedHash = new WeakMap<Session, HashAlgorithm>();
-
 /**
  * Chooses the hash method from FEAT and, for HASH, selects the algorithm (OPTS HASH) now, before the
  * transfer. Runs inside the caller's queued task.
@@ -86,26 +71,20 @@ export async function planVerify(session: Session, options: true | 'size' | Veri
   const families = options === true ? DEFAULT_HASH_FAMILIES : (options.hashCommands ?? DEFAULT_HASH_FAMILIES);
   const method = chooseHashMethod(session.features, algorithms, families);
   if (method === undefined) return { method: undefined, hasher: undefined, hashSkipped: 'the server offers no usable hash command (FEAT)' };
-  if (method.family === 'HASH' && method.select && selectedHash.get(session) !== method.algorithm) {
-    const line = selectHashLine(method.algorithm);
-    const reply = await session.control.request(line);
-    if (reply.code < 200 || reply.code > 299) {
-      return { method: undefined, hasher: undefined, hashSkipped: `${line} refused: ${reply.code} ${reply.text}` };
-    }
-    selectedHash.set(session, method.algorithm);
+  try {
+    await selectHashAlgorithm(session, method);
+  } catch (err) {
+    if (!(err instanceof FtpReplyError)) throw err;
+    return { method: undefined, hasher: undefined, hashSkipped: refusal(err) };
   }
   return { method, hasher: new StreamHasher(method.algorithm), hashSkipped: undefined };
 }
 
-/** SIZE of a remote file; undefined when the server cannot tell (5xx). */
-export async function remoteSize(session: Session, path: string): Promise<{ size: number; reply: FtpReply } | undefined> {
-  const line = formatCommand('SIZE', path);
-  const reply = await session.control.request(line);
-  if (reply.code === 213) {
-    return { size: parseSizeReply(reply.text), reply };
-  }
-  if (reply.code >= 500) return undefined;
-  throw new FtpReplyError(reply.code, reply.text, line);
+/** "<command> refused: <code> <text>", as VerifyReport.hashSkipped says it. */
+function refusal(err: FtpReplyError): string {
+  const command = err.command ?? '';
+  const verb = command.startsWith('OPTS HASH') ? command : (command.split(' ', 1)[0] ?? '');
+  return `${verb} refused: ${err.replyCode} ${err.replyText}`;
 }
 
 /**
@@ -114,9 +93,9 @@ export async function remoteSize(session: Session, path: string): Promise<{ size
  */
 export async function checkVerify(session: Session, path: string, expectedSize: number, plan: VerifyPlan): Promise<VerifyReport> {
   const report: VerifyReport = { size: 'skipped' };
-  const size = await remoteSize(session, path);
+  const size = await fileSizeIfKnown(session, path);
   if (size !== undefined) {
-    if (size.size !== expectedSize) throw new VerifyError(path, 'size', expectedSize, size.size);
+    if (size !== expectedSize) throw new VerifyError(path, 'size', expectedSize, size);
     report.size = true;
   }
   const { method, hasher } = plan;
@@ -125,15 +104,15 @@ export async function checkVerify(session: Session, path: string, expectedSize: 
     return report;
   }
   const expected = hasher.digest();
-  const line = hashCommandLine(method, path);
-  // Hashing a big file takes the server a while: allow the reply timeout plus 1 s per 50 MB.
-  const reply = await session.control.request(line, session.options.timeouts.reply + Math.ceil(expectedSize / 50_000_000) * 1000);
-  if (reply.code < 200 || reply.code > 299) {
-    report.hashSkipped = `${line.split(' ', 1)[0] ?? ''} refused: ${reply.code} ${reply.text}`;
+  let actual: string;
+  try {
+    actual = await fileHash(session, method, path, expectedSize);
+  } catch (err) {
+    if (!(err instanceof FtpReplyError)) throw err;
+    report.hashSkipped = refusal(err);
     return report;
   }
-  const actual = method.family === 'HASH' ? parseHashReply(reply, method.algorithm).value : parseXHashReply(reply, method.algorithm);
   if (actual !== expected) throw new VerifyError(path, method.algorithm, expected, actual);
-  report.hash = { algorithm: method.algorithm, value: actual, command: line.split(' ', 1)[0] ?? '' };
+  report.hash = { algorithm: method.algorithm, value: actual, command: method.family === 'HASH' ? 'HASH' : method.command };
   return report;
 }
