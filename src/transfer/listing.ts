@@ -3,7 +3,6 @@
 // batch, so a listing of any size holds at most one chunk's entries plus the socket buffers.
 import { Writable } from 'node:stream';
 import { ListingTooLargeError } from '../errors.js';
-import { checkPath } from '../protocol/command.js';
 import { LineSplitter } from '../protocol/lines.js';
 import { ListParser, type FileInfo, type ListFormat, type ListLineParser } from '../protocol/listing/index.js';
 import { listFolder } from '../session/list.js';
@@ -85,9 +84,4 @@ export async function listAll(session: Session, path: string | undefined, signal
     signal,
   );
   return entries;
-}
-
-/** Validates the path now (InvalidArgumentError before anything is queued). */
-export function checkListPath(path: string | undefined): void {
-  checkPath(path, 'path', { optional: true });
 }
