@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startRealServer, type RealServer, type TlsMode } from '../test/servers/real.js';
+import { formatParserBench, runParserBench } from './parsers.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
@@ -427,6 +428,9 @@ async function ensurePrerequisites(): Promise<void> {
 async function main(): Promise<void> {
   const cfg = parseArgs(process.argv.slice(2));
   await ensurePrerequisites();
+  // Parser scaling (bench/parsers.ts): CPU only, no servers; its table is appended to the report.
+  const parserTable = formatParserBench(runParserBench({ quick: cfg.quick }), 8);
+  console.log(`[bench] parsers at n and 4n:\n${parserTable}`);
   const list = scenarios(cfg);
   const started = Date.now();
   console.log(`[bench] ${cfg.quick ? 'quick' : 'full'}: ${cfg.warmup} warm-up + ${cfg.runs} measured round(s); creating data…`);
@@ -464,7 +468,7 @@ async function main(): Promise<void> {
       results.set(s.id, new Map([...samples].map(([c, v]) => [c, summarize(v, s.bytes)])));
     }
     const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-    const md = report(cfg, list, results, command, poolNote);
+    const md = `${report(cfg, list, results, command, poolNote)}\n## Parser scaling (bench/parsers.ts)\n\n${parserTable}\n`;
     await fsp.mkdir(path.dirname(cfg.out), { recursive: true });
     await fsp.writeFile(cfg.out, md);
     console.log(`\n${md}\n[bench] written to ${path.relative(REPO, cfg.out)} in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -7,19 +7,22 @@ import { ProtocolError } from '../errors.js';
 export function parsePwdReply(text: string): string {
   const open = text.indexOf('"');
   if (open !== -1) {
-    let path = '';
-    for (let i = open + 1; i < text.length; i++) {
-      const ch = text[i];
-      if (ch !== '"') {
-        path += ch;
-      } else if (text[i + 1] === '"') {
-        path += '"';
-        i++;
-      } else {
-        if (path === '') break;
-        if (path.includes('\0')) throw new ProtocolError(`NUL in 257 path: ${JSON.stringify(text)}`);
-        return path;
+    // Slices between quotes, joined once: appending char by char was quadratic on long paths.
+    const parts: string[] = [];
+    let from = open + 1;
+    for (;;) {
+      const quote = text.indexOf('"', from);
+      if (quote === -1) break;
+      parts.push(text.slice(from, quote));
+      if (text[quote + 1] === '"') {
+        parts.push('"');
+        from = quote + 2;
+        continue;
       }
+      const path = parts.join('');
+      if (path === '') break;
+      if (path.includes('\0')) throw new ProtocolError(`NUL in 257 path: ${JSON.stringify(text)}`);
+      return path;
     }
   }
   throw new ProtocolError(`No quoted path in 257 reply: ${JSON.stringify(text)}`);

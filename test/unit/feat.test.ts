@@ -100,4 +100,14 @@ describe('parseFeatReply', () => {
     assert.equal(parseFeatReply(reply('211 No features\n')).size, 0);
     assert.equal(parseFeatReply(reply('500-Unknown command\n MLST x\n500 End\n')).size, 0);
   });
+
+  it('one key listed many times keeps every distinct value once, in order (an empty one adds nothing)', () => {
+    const lines = ['211-Features', ' AUTH', ...Array.from({ length: 5000 }, (_, i) => ` AUTH V${i % 2500}`), '211 End'];
+    const feat = parseFeatReply({ code: 211, text: '', lines });
+    const values = feat.get('AUTH')?.split(';') ?? [];
+    assert.equal(values.length, 2500);
+    assert.equal(values[0], 'V0');
+    assert.equal(values[2499], 'V2499');
+    assert.deepEqual([...feat.keys()], ['AUTH']);
+  });
 });
