@@ -82,6 +82,21 @@ export class ConnectionError extends FtpsError {
   }
 }
 
+/**
+ * A proxy (`proxy` option) would not open the tunnel: `kind` is `'refused'` (it could not or would
+ * not connect to the target: ruleset, unreachable host, HTTP 403/502…), `'auth'` (it wants
+ * credentials, or refused the ones given) or `'protocol'` (its answer made no sense, or it closed).
+ */
+export class ProxyError extends ConnectionError {
+  override readonly code: string = 'ERR_FTPS_PROXY';
+  readonly kind: 'refused' | 'auth' | 'protocol';
+
+  constructor(kind: 'refused' | 'auth' | 'protocol', message: string, options?: FtpsErrorOptions) {
+    super(message, options);
+    this.kind = kind;
+  }
+}
+
 /** Opening a session (TCP, TLS, greeting, login…) or setting up a data connection took longer than `timeouts.connect`. */
 export class ConnectTimeoutError extends FtpsError {
   constructor(message: string, options?: FtpsErrorOptions) {

@@ -10,6 +10,7 @@ export {
   InvalidArgumentError,
   ListingTooLargeError,
   ProtocolError,
+  ProxyError,
   ReplyTimeoutError,
   TlsError,
   TlsPinError,
@@ -29,6 +30,7 @@ export type { VerifyOptions, VerifyReport } from './transfer/verify.js';
 export type { HashAlgorithm, HashCommandFamily } from './protocol/hash.js';
 export type { TlsInfo } from './transport/tls-info.js';
 export { spkiPin } from './transport/pin.js';
+export type { ConnectRequest, SocketConnect } from './transport/connect.js';
 
 import { FtpsClient, type OperationOptions } from './client.js';
 import type { FtpsClientOptions } from './options.js';

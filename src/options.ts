@@ -2,7 +2,10 @@
 // so a mistake in the caller's code is told apart from a fault of the server or the network.
 import type { ListLineParser } from './protocol/listing/index.js';
 import { createSecureContext, type ConnectionOptions, type PeerCertificate, type SecureVersion } from 'node:tls';
+import { isIP } from 'node:net';
+import { directConnect, type SocketConnect } from './transport/connect.js';
 import { PIN_PATTERN } from './transport/pin.js';
+import { parseProxyUrl, proxyConnector, type ProxySpec } from './transport/proxy.js';
 
 /** `'explicit'` (AUTH TLS on port 21), `'implicit'` (TLS from the first byte, port 990) or `false` (plain FTP). */
 export type SecureMode = 'explicit' | 'implicit' | false;
@@ -81,6 +84,22 @@ export interface FtpsClientOptions {
    * entries). Default 100 000.
    */
   maxListEntries?: number;
+  /**
+   * Opens every connection (control and data): `(request) => socket`, see `ConnectRequest`. For
+   * tunnels, custom proxies, tests. Data connections then go to `host` as given here (or to the
+   * address in 227 with `trustPasvAddress`), never to the address the socket happens to report.
+   */
+  connect?: SocketConnect;
+  /** Local address to connect from (passed to the connector, the default one binds to it). */
+  localAddress?: string;
+  /** 4 or 6: the IP family the default connector resolves `host` to. */
+  family?: 4 | 6;
+  /**
+   * `'socks5://[user:pass@]host:port'` or `'http://[user:pass@]host:port'` (HTTP CONNECT): the
+   * control and every data connection go through the proxy, to `host` as given (the proxy resolves
+   * names). The proxy itself is reached through `connect` when that is set too.
+   */
+  proxy?: string | URL;
 }
 
 export interface ResolvedOptions {
@@ -97,6 +116,13 @@ export interface ResolvedOptions {
   maxReplyBytes: number;
   parseList: ListLineParser | undefined;
   maxListEntries: number;
+  /** Opens every connection: the caller's `connect`, wrapped by the proxy if any, else direct TCP. */
+  connector: SocketConnect;
+  /** True with `connect` or `proxy`: a socket's remote address is not the server's, use `host`. */
+  tunneled: boolean;
+  proxy: ProxySpec | undefined;
+  localAddress: string | undefined;
+  family: 4 | 6 | undefined;
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<Required<TimeoutOptions>> = { connect: 15_000, reply: 30_000, data: 30_000 };
@@ -199,7 +225,18 @@ export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
   checkPins(tls.pin);
   checkTlsMaterial(tls);
   const t = input.timeouts ?? {};
+  if (input.connect !== undefined && typeof input.connect !== 'function') throw new TypeError('Option "connect" must be a function');
+  if (input.family !== undefined && input.family !== 4 && input.family !== 6) throw new TypeError('Option "family" must be 4 or 6');
+  const localAddress = checkString('localAddress', input.localAddress);
+  if (localAddress !== undefined && isIP(localAddress) === 0) throw new TypeError(`Option "localAddress" must be an IP address, got ${localAddress}`);
+  const proxy = input.proxy === undefined ? undefined : parseProxyUrl(input.proxy);
+  const base = input.connect ?? directConnect;
   return {
+    connector: proxy === undefined ? base : proxyConnector(proxy, base),
+    tunneled: input.connect !== undefined || proxy !== undefined,
+    proxy,
+    localAddress,
+    family: input.family,
     host: input.host,
     port,
     user: checkString('user', input.user) ?? 'anonymous',

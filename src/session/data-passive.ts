@@ -42,7 +42,9 @@ export const passiveChannel: DataChannel = {
   async prepare(session: Session, limits: DataChannelLimits): Promise<PendingDataConnection> {
     const target = await enterPassive(session);
     const what = `data connection to ${target.host}:${target.port}`;
-    const socket = await connectTcp(target.host, target.port, { timeoutMs: session.options.timeouts.connect, signal: limits.signal, what });
+    const { options } = session;
+    const request = { host: target.host, port: target.port, localAddress: options.localAddress, family: options.family, purpose: 'data' as const };
+    const socket = await connectTcp(options.connector, request, { timeoutMs: options.timeouts.connect, signal: limits.signal, what });
     socket.on('error', limits.onSocketError);
     return new PassiveConnection(what, socket);
   },

@@ -18,11 +18,15 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
   const tlsSessions = secure === false ? undefined : new TlsSessionStore();
   const tlsOptions = secure === false ? undefined : tlsConnectOptions(host, options.tls);
 
-  let socket: Socket;
+  const what = `control connection to ${host}:${port}`;
+  const request = { host, port, localAddress: options.localAddress, family: options.family, purpose: 'control' as const };
+  let socket: Socket = await connectTcp(options.connector, request, limits(what));
   if (secure === 'implicit') {
-    socket = await connectTls({ ...tlsOptions, port }, limits(`control connection to ${host}:${port}`), tlsSessions);
-  } else {
-    socket = await connectTcp(host, port, limits(`control connection to ${host}:${port}`));
+    const raw = socket;
+    socket = await connectTls({ ...tlsOptions, socket: raw }, limits(what), tlsSessions).catch((err: unknown) => {
+      raw.destroy();
+      throw err;
+    });
   }
 
   let onClosed: (err: Error) => void = () => undefined;

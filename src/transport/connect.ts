@@ -1,8 +1,8 @@
 // Opening sockets: plain TCP, TLS from the first byte (implicit) and TLS over an existing socket
 // (explicit AUTH TLS upgrade, and every protected data connection).
-import net from 'node:net';
+import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
-import { ConnectionError, ConnectTimeoutError, TlsError, TlsPinError } from '../errors.js';
+import { ConnectionError, ConnectTimeoutError, FtpsError, TlsError, TlsPinError } from '../errors.js';
 import type { FtpsTlsOptions } from '../options.js';
 import { logTls } from '../log.js';
 import { spkiPin } from './pin.js';
@@ -102,10 +102,76 @@ function settleOpen<S extends net.Socket>(socket: S, readyEvent: string, limits:
   });
 }
 
-export function connectTcp(host: string, port: number, limits: ConnectLimits): Promise<net.Socket> {
-  const socket = net.connect({ host, port });
-  socket.setNoDelay(true);
-  return settleOpen(socket, 'connect', limits, (err) => new ConnectionError(`${limits.what} failed: ${err.message}`, { cause: err }));
+/** What a `connect` function is asked for: a connected TCP (or TCP-like) socket to host:port. */
+export interface ConnectRequest {
+  host: string;
+  port: number;
+  /** The `localAddress` option, if set. */
+  localAddress?: string | undefined;
+  /** The `family` option, if set. */
+  family?: 4 | 6 | undefined;
+  /** Which connection of the session this is for. */
+  purpose: 'control' | 'data';
+  /** Aborted when the client gives up (connect timeout, the caller's signal): stop and clean up. */
+  signal: AbortSignal;
+}
+
+/**
+ * Opens a connection for the client: the control connection and every data connection. Returns
+ * (or resolves to) a socket that is connected, or still connecting (then its 'connect' is awaited):
+ * `(req) => net.connect(req)` is a valid one. TLS is added on top by the client.
+ */
+export type SocketConnect = (request: ConnectRequest) => Socket | Promise<Socket>;
+
+/** The default connector: plain TCP, waiting for 'connect'. */
+export const directConnect: SocketConnect = (request) => {
+  const options: net.NetConnectOpts = { host: request.host, port: request.port };
+  if (request.localAddress !== undefined) options.localAddress = request.localAddress;
+  if (request.family !== undefined) options.family = request.family;
+  return net.connect(options);
+};
+
+/** A socket that is still connecting resolves on 'connect'; fails on error, close or abort. */
+export function whenConnected(socket: Socket, signal: AbortSignal): Promise<Socket> {
+  if (!socket.connecting) {
+    return socket.destroyed ? Promise.reject(new Error('the socket was closed before it was handed over')) : Promise.resolve(socket);
+  }
+  return settleOpen(socket, 'connect', { timeoutMs: 2 ** 31 - 1, signal, what: 'connection' }, (err) => err);
+}
+
+/**
+ * Opens a connection through `connector`, bounded by `limits` (timeout, abort): a socket that
+ * arrives after the client gave up is destroyed. Failures are ConnectionErrors naming `what`
+ * (typed errors of a proxy as they are), the timeout a ConnectTimeoutError, an abort `signal.reason`.
+ */
+export async function connectTcp(connector: SocketConnect, request: Omit<ConnectRequest, 'signal'>, limits: ConnectLimits): Promise<Socket> {
+  const controller = new AbortController();
+  const timeout = new ConnectTimeoutError(`${limits.what} not established within ${limits.timeoutMs} ms`);
+  const timer = setTimeout(() => controller.abort(timeout), limits.timeoutMs);
+  const onAbort = (): void => controller.abort(limits.signal?.reason);
+  if (limits.signal?.aborted === true) onAbort();
+  else limits.signal?.addEventListener('abort', onAbort, { once: true });
+  const gaveUp = new Promise<never>((_resolve, reject) => {
+    const fail = (): void => reject(controller.signal.reason);
+    if (controller.signal.aborted) fail();
+    else controller.signal.addEventListener('abort', fail, { once: true });
+  });
+  gaveUp.catch(() => undefined);
+  let pending: Promise<Socket> | undefined;
+  try {
+    pending = Promise.resolve().then(() => connector({ ...request, signal: controller.signal }));
+    const socket = await Promise.race([pending.then((s) => whenConnected(s, controller.signal)), gaveUp]);
+    if (typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
+    return socket;
+  } catch (err) {
+    pending?.then((late) => late.destroy(), () => undefined);
+    if (controller.signal.aborted) throw controller.signal.reason;
+    if (err instanceof FtpsError) throw err;
+    throw new ConnectionError(`${limits.what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  } finally {
+    clearTimeout(timer);
+    limits.signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 /**

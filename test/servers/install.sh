@@ -47,7 +47,9 @@ trap cleanup EXIT
 # --- apt ---------------------------------------------------------------------------------------
 # Shared libraries that the extracted proftpd/pure-ftpd binaries need but do not get through apt.
 EXTRA_LIBS=(libhiredis0.14 libmemcached11 libmemcachedutil2 libpcre2-posix3 libsodium23 libssl3 libcap2 libpam0g libwrap0)
-APT_PKGS=(vsftpd openssl curl ca-certificates "${EXTRA_LIBS[@]}")
+# Real proxies for the proxy interop tests (started by the tests on loopback, never as services).
+PROXY_PKGS=(dante-server tinyproxy)
+APT_PKGS=(vsftpd openssl curl ca-certificates "${EXTRA_LIBS[@]}" "${PROXY_PKGS[@]}")
 
 missing=()
 for p in "${APT_PKGS[@]}"; do
