@@ -8,6 +8,8 @@ export interface ProgressEvent {
   direction: 'upload' | 'download';
   /** Position in the file: bytes moved by this transfer plus the offset it resumed from. */
   bytes: number;
+  /** The offset this transfer resumed from (0 for a whole file): `bytes - resumedFrom` were moved now. */
+  resumedFrom: number;
   /** Size of the whole file when known (SIZE for downloads, the local file or buffer for uploads). */
   total: number | undefined;
   /** Average rate of this transfer so far (resumed bytes not counted). */
@@ -65,6 +67,7 @@ export class ProgressTracker {
       name: this.#name,
       direction: this.#direction,
       bytes: this.#offset + this.#moved,
+      resumedFrom: this.#offset,
       total: this.#total,
       bytesPerSecond: seconds > 0 ? Math.round(this.#moved / seconds) : 0,
       done,

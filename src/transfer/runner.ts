@@ -3,6 +3,16 @@
 // these interfaces only, never on the pool or the client themselves.
 import type { Writable } from 'node:stream';
 import type { FileInfo } from '../protocol/listing/index.js';
+import type { ProgressListener } from './progress.js';
+import type { VerifyOptions } from './verify.js';
+
+/** The single-file options a tree run passes on to each transfer. */
+export interface ConnectionTransferOptions {
+  signal?: AbortSignal;
+  resume?: boolean;
+  verify?: boolean | 'size' | VerifyOptions;
+  onProgress?: ProgressListener;
+}
 
 export interface RunnerOptions {
   signal?: AbortSignal;
@@ -13,9 +23,9 @@ export interface RunnerOptions {
 /** One logged-in connection, as a tree run uses it inside `TreeRunner.run`. */
 export interface TreeConnection {
   /** Uploads the local file `localPath` (opened before any command is sent). */
-  upload(localPath: string, remotePath: string, options: { signal?: AbortSignal }): Promise<{ bytes: number }>;
-  /** Downloads into `sink` (ended when the transfer ends). */
-  download(remotePath: string, sink: Writable, options: { signal?: AbortSignal }): Promise<{ bytes: number }>;
+  upload(localPath: string, remotePath: string, options: ConnectionTransferOptions & { atomic?: boolean }): Promise<{ bytes: number }>;
+  /** Downloads into `sink` (ended when the transfer ends), or into a local path (for `resume`). */
+  download(remotePath: string, destination: Writable | string, options: ConnectionTransferOptions): Promise<{ bytes: number }>;
   mkdir(path: string, options: { signal?: AbortSignal }): Promise<void>;
   exists(path: string, options: { signal?: AbortSignal }): Promise<boolean>;
   setLastModified(path: string, date: Date, options: { signal?: AbortSignal }): Promise<void>;

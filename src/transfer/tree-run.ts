@@ -1,14 +1,16 @@
 // Steps 3 and 4 of a tree run: scan, plan, then (unless dryRun) replace entries of the wrong type,
 // create folders level by level, copy files in parallel on the runner with bounded retries, delete
-// extraneous entries (mirror with `delete`), and report every entry with its outcome.
-import { lstat, mkdir, rm, utimes } from 'node:fs/promises';
+// extraneous entries (mirror with `delete`), and report every entry with its outcome. One TreeRun
+// per run; each step is a method.
+import { lstat, mkdir, rename, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { FtpReplyError } from '../errors.js';
 import { joinRemotePath } from '../protocol/paths.js';
 import { openDownloadTarget } from './endpoints.js';
-import type { TreeConnection, TreeRunner } from './runner.js';
+import type { ConnectionTransferOptions, TreeConnection, TreeRunner } from './runner.js';
 import { assertNoSymlinkBelow, localPathInside } from './safe-path.js';
-import { localNamesFoldCase, makePlan, type Sides } from './tree-plan.js';
+import { localNamesFoldCase, makePlan, type Plan, type Sides } from './tree-plan.js';
+import { TreeProgressMeter } from './tree-progress.js';
 import { scanLocal, scanRemote } from './tree-scan.js';
 import { depth, parentOf, type Node, type Run, type Scan, type TreeItem, type TreeOptions, type TreeResult } from './tree-types.js';
 
@@ -19,44 +21,108 @@ class StoppedError extends Error {
   }
 }
 
-export async function runTree(runner: TreeRunner, sides: Sides, options: TreeOptions): Promise<TreeResult> {
-  const started = performance.now();
-  const stop = new AbortController();
-  const signal = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]);
-  const run: Run = { runner, options, retries: options.retries ?? runner.retries, signal, items: [] };
-  if (!Number.isInteger(run.retries) || run.retries < 0) throw new RangeError('Option "retries" must be an integer >= 0');
-  const dryRun = options.dryRun === true;
-  const preserveTimes = options.preserveTimes !== false;
-  const follow = options.followSymlinks === true;
-  const localRoot = path.resolve(sides.local);
-  const remoteRoot = sides.remote;
+const STOPPED_REASON = 'stopped after an earlier failure (stopOnError)';
 
-  // 1. Scan.
-  const needDest = sides.compare || sides.delete;
-  let source: Scan;
-  let dest: Scan | undefined;
-  if (sides.direction === 'upload') {
-    [source, dest] = await Promise.all([
-      scanLocal(run, localRoot, true),
-      needDest ? scanRemote(run, remoteRoot, false, sides.delete, true) : Promise.resolve(undefined),
-    ]);
-  } else {
-    const localExists = needDest ? await lstat(localRoot).then((s) => s.isDirectory() || s.isSymbolicLink(), () => false) : false;
-    [source, dest] = await Promise.all([
-      scanRemote(run, remoteRoot, true, true, false),
-      needDest ? (localExists ? scanLocal(run, localRoot, false) : Promise.resolve(new Map() as Scan)) : Promise.resolve(undefined),
-    ]);
+/** The temporary name a tree run gives a file while it is incomplete (atomic): `.<name>.part`, beside it. */
+export function partName(file: string): string {
+  const slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf(path.sep));
+  return `${file.slice(0, slash + 1)}.${file.slice(slash + 1)}.part`;
+}
+
+/** Temporary names of atomic uploads and downloads (`.<name>.part`, `.<name>.<8 hex>.part`). */
+const PART = /^\..+?(?:\.[0-9a-f]{8})?\.part$/;
+
+function newItem(n: Node, action: TreeItem['action'], type: TreeItem['type'] = n.type): TreeItem {
+  return { path: n.rel, type, action, status: 'planned', bytes: 0, attempts: 0 };
+}
+
+export function runTree(runner: TreeRunner, sides: Sides, options: TreeOptions): Promise<TreeResult> {
+  return new TreeRun(runner, sides, options).execute();
+}
+
+class TreeRun {
+  readonly #started = performance.now();
+  readonly #stop = new AbortController();
+  readonly #run: Run;
+  readonly #sides: Sides;
+  readonly #options: TreeOptions;
+  readonly #localRoot: string;
+  readonly #follow: boolean;
+  readonly #failedDirs = new Set<string>();
+  #dest: Scan | undefined;
+  #plan: Plan = { mkdir: [], copy: [], replace: [], remove: [] };
+  #meter = new TreeProgressMeter(undefined, 0, 0);
+  #canSetRemoteTime = true;
+
+  constructor(runner: TreeRunner, sides: Sides, options: TreeOptions) {
+    const signal = options.signal === undefined ? this.#stop.signal : AbortSignal.any([options.signal, this.#stop.signal]);
+    this.#run = { runner, options, retries: options.retries ?? runner.retries, signal, items: [] };
+    if (!Number.isInteger(this.#run.retries) || this.#run.retries < 0) throw new RangeError('Option "retries" must be an integer >= 0');
+    this.#sides = sides;
+    this.#options = options;
+    this.#localRoot = path.resolve(sides.local);
+    this.#follow = options.followSymlinks === true;
   }
 
-  // 2. Plan.
-  const plan = makePlan(run, sides, source, dest, localNamesFoldCase());
-  const bytesTotal = plan.copy.reduce((n, f) => n + (f.size ?? 0), 0);
-  const result = (): TreeResult => {
-    const items = run.items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  async execute(): Promise<TreeResult> {
+    const source = await this.#scan();
+    this.#plan = makePlan(this.#run, this.#sides, source, this.#dest, localNamesFoldCase());
+    const bytesTotal = this.#plan.copy.reduce((n, f) => n + (f.size ?? 0), 0);
+    this.#meter = new TreeProgressMeter(this.#options.onProgress, this.#plan.copy.length, bytesTotal);
+    if (this.#options.dryRun === true) {
+      this.#reportPlanned();
+      return this.#result(bytesTotal);
+    }
+    await Promise.all(this.#plan.replace.map((n) => this.#deleteEntry(n)));
+    await this.#makeFolders();
+    await Promise.all(this.#plan.copy.map((n, i) => this.#copyFile(n, i + 1)));
+    await this.#deleteExtraneous();
+    if (this.#options.signal?.aborted === true) throw this.#options.signal.reason;
+    return this.#result(bytesTotal);
+  }
+
+  // ---- step 1: scan ----
+
+  async #scan(): Promise<Scan> {
+    const run = this.#run;
+    const sides = this.#sides;
+    const needDest = sides.compare || sides.delete;
+    let source: Scan;
+    if (sides.direction === 'upload') {
+      [source, this.#dest] = await Promise.all([
+        scanLocal(run, this.#localRoot, true),
+        needDest ? scanRemote(run, sides.remote, false, sides.delete, true) : Promise.resolve(undefined),
+      ]);
+    } else {
+      const localExists = needDest ? await lstat(this.#localRoot).then((s) => s.isDirectory() || s.isSymbolicLink(), () => false) : false;
+      [source, this.#dest] = await Promise.all([
+        scanRemote(run, sides.remote, true, true, false),
+        needDest ? (localExists ? scanLocal(run, this.#localRoot, false) : Promise.resolve(new Map() as Scan)) : Promise.resolve(undefined),
+      ]);
+    }
+    // An atomic run's own temporary files on the destination are neither extraneous nor compared.
+    if (this.#dest !== undefined && this.#options.atomic === true) {
+      for (const [rel, n] of this.#dest) if (n.type === 'file' && PART.test(rel.slice(rel.lastIndexOf('/') + 1))) this.#dest.delete(rel);
+    }
+    return source;
+  }
+
+  // ---- reporting ----
+
+  #reportPlanned(): void {
+    const items = this.#run.items;
+    for (const n of [...this.#plan.replace, ...this.#plan.remove]) items.push(newItem(n, 'delete'));
+    for (const n of this.#plan.mkdir) items.push(newItem(n, 'mkdir', 'directory'));
+    for (const n of this.#plan.copy) items.push(newItem(n, 'copy', 'file'));
+  }
+
+  #result(bytesTotal: number): TreeResult {
+    const plan = this.#plan;
+    const items = this.#run.items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const files = items.filter((i) => i.type !== 'directory');
     return {
       ok: !items.some((i) => i.status === 'failed' || i.status === 'cancelled'),
-      dryRun,
+      dryRun: this.#options.dryRun === true,
       items,
       plan: { mkdir: plan.mkdir.map((n) => n.rel), copy: plan.copy.map((n) => n.rel), delete: [...plan.replace, ...plan.remove].map((n) => n.rel) },
       files: {
@@ -66,214 +132,234 @@ export async function runTree(runner: TreeRunner, sides: Sides, options: TreeOpt
         failed: files.filter((i) => i.status === 'failed').length,
         deleted: files.filter((i) => i.action === 'delete' && i.status === 'done').length,
       },
-      bytes: { total: bytesTotal, done: bytesDone },
-      durationMs: performance.now() - started,
+      bytes: { total: bytesTotal, done: this.#meter.bytesDone },
+      durationMs: performance.now() - this.#started,
     };
-  };
-  let bytesDone = 0;
-  if (dryRun) {
-    for (const n of plan.replace) run.items.push({ path: n.rel, type: n.type, action: 'delete', status: 'planned', bytes: 0, attempts: 0 });
-    for (const n of plan.remove) run.items.push({ path: n.rel, type: n.type, action: 'delete', status: 'planned', bytes: 0, attempts: 0 });
-    for (const n of plan.mkdir) run.items.push({ path: n.rel, type: 'directory', action: 'mkdir', status: 'planned', bytes: 0, attempts: 0 });
-    for (const n of plan.copy) run.items.push({ path: n.rel, type: 'file', action: 'copy', status: 'planned', bytes: 0, attempts: 0 });
-    return result();
   }
 
-  // Failure handling: record, and with stopOnError stop everything else.
-  let filesDone = 0;
-  const progress = (rel: string): void => {
-    options.onProgress?.({ filesDone, filesTotal: plan.copy.length, bytesDone, bytesTotal, path: rel });
-  };
-  const fail = (item: TreeItem, err: unknown): void => {
-    if (signal.aborted && stop.signal.aborted && options.signal?.aborted !== true) {
+  /** Records a failure; with stopOnError stops everything else. */
+  #fail(item: TreeItem, err: unknown): void {
+    if (this.#run.signal.aborted && this.#stop.signal.aborted && this.#options.signal?.aborted !== true) {
       item.status = 'cancelled';
-      item.reason = 'stopped after an earlier failure (stopOnError)';
+      item.reason = STOPPED_REASON;
       return;
     }
     item.status = 'failed';
     item.error = err;
     item.reason = err instanceof Error ? err.message : String(err);
-    if (options.stopOnError === true) stop.abort(new StoppedError());
-  };
-  /** Runs `fn` on the runner with retries, counting attempts into `item`. */
-  const onRunner = async (item: TreeItem, fn: (c: TreeConnection, s: AbortSignal) => Promise<void>, retries = run.retries): Promise<boolean> => {
+    if (this.#options.stopOnError === true) this.#stop.abort(new StoppedError());
+  }
+
+  /** Runs `fn` on the runner with retries, counting attempts into `item`; false when it failed. */
+  async #onRunner(item: TreeItem, fn: (c: TreeConnection, s: AbortSignal) => Promise<void>): Promise<boolean> {
     try {
-      await runner.run(async (c, s) => {
+      await this.#run.runner.run(async (c, s) => {
         item.attempts++;
         return fn(c, s);
-      }, { signal, retries });
+      }, { signal: this.#run.signal, retries: this.#run.retries });
       item.status = 'done';
       return true;
     } catch (err) {
-      if (options.signal?.aborted === true) throw options.signal.reason;
-      fail(item, err);
+      if (this.#options.signal?.aborted === true) throw this.#options.signal.reason;
+      this.#fail(item, err);
       return false;
     }
-  };
-  const remotePathOf = (rel: string): string => (rel === '' ? remoteRoot : joinRemotePath(remoteRoot, rel));
-  const localPathOf = (rel: string): string => (rel === '' ? localRoot : localPathInside(localRoot, rel.split('/')));
-
-  // 3a. Replace entries of the wrong type (mirror).
-  await Promise.all(plan.replace.map((n) => deleteEntry(n)));
-
-  // 3b. Folders: the root, then every level in parallel (parents exist before their children).
-  const failedDirs = new Set<string>();
-  if (sides.direction === 'upload') {
-    await runner.ensureDir(remoteRoot, { signal, retries: run.retries });
-  } else {
-    await mkdir(localRoot, { recursive: true });
-  }
-  for (let level = 1, i = 0; i < plan.mkdir.length; level++) {
-    const batch: Node[] = [];
-    while (i < plan.mkdir.length && depth((plan.mkdir[i] as Node).rel) === level) batch.push(plan.mkdir[i++] as Node);
-    await Promise.all(
-      batch.map(async (n) => {
-        const item: TreeItem = { path: n.rel, type: 'directory', action: 'mkdir', status: 'planned', bytes: 0, attempts: 0 };
-        run.items.push(item);
-        if (failedDirs.has(parentOf(n.rel))) {
-          fail(item, new Error('parent folder could not be created'));
-          failedDirs.add(n.rel);
-          return;
-        }
-        let ok: boolean;
-        if (sides.direction === 'upload') {
-          const target = remotePathOf(n.rel);
-          ok = await onRunner(item, async (c, s) => {
-            try {
-              await c.mkdir(target, { signal: s });
-            } catch (err) {
-              // Already there (an earlier run, or made by someone else meanwhile) is fine.
-              if (err instanceof FtpReplyError && !err.transient && (await c.exists(target, { signal: s }))) return;
-              throw err;
-            }
-          });
-        } else {
-          item.attempts = 1;
-          try {
-            const target = localPathOf(n.rel);
-            if (!follow) await assertNoSymlinkBelow(localRoot, target);
-            await mkdir(target, { recursive: true });
-            item.status = 'done';
-            ok = true;
-          } catch (err) {
-            fail(item, err);
-            ok = false;
-          }
-        }
-        if (!ok) failedDirs.add(n.rel);
-      }),
-    );
   }
 
-  // 3c. Files, in parallel on the runner.
-  let canSetRemoteTime = true;
-  const copyFile = async (n: Node): Promise<void> => {
-    const item: TreeItem = { path: n.rel, type: 'file', action: 'copy', status: 'planned', bytes: 0, attempts: 0 };
-    run.items.push(item);
-    if (failedDirs.has(parentOf(n.rel))) {
-      fail(item, new Error('its folder could not be created'));
-    } else if (sides.direction === 'upload') {
-      const local = localPathOf(n.rel);
-      const remote = remotePathOf(n.rel);
-      await onRunner(item, async (c, s) => {
-        const r = await c.upload(local, remote, { signal: s });
-        item.bytes = r.bytes;
-        if (preserveTimes && canSetRemoteTime && n.modifiedAt !== undefined) {
-          await c.setLastModified(remote, n.modifiedAt, { signal: s }).catch((err: unknown) => {
-            // Not offered (502/500/501/550 on some servers): stop asking; the compare rule copes.
-            if (err instanceof FtpReplyError && !err.transient) canSetRemoteTime = false;
-            else throw err;
-          });
-        }
-      });
-    } else {
-      let local: string;
-      try {
-        local = localPathOf(n.rel);
-        if (!follow) await assertNoSymlinkBelow(localRoot, local);
-      } catch (err) {
-        fail(item, err);
-        filesDone++;
-        progress(n.rel);
-        return;
-      }
-      const remote = remotePathOf(n.rel);
-      const ok = await onRunner(item, async (c, s) => {
-        // Checked before RETR goes out, on every attempt: a folder in the way (EISDIR), a vanished
-        // parent (ENOENT) or a planted symlink (ELOOP, O_NOFOLLOW) fails this entry, not the run. The
-        // local copy is replaced only once data arrives: a refused download leaves it as it was.
-        const sink = await openDownloadTarget(local, { followSymlinks: follow });
-        try {
-          const r = await c.download(remote, sink, { signal: s });
-          item.bytes = r.bytes;
-        } finally {
-          if (!sink.destroyed && !sink.writableFinished) sink.destroy();
-        }
-      });
-      if (ok && preserveTimes && n.modifiedAt !== undefined) {
-        await utimes(local, n.modifiedAt, n.modifiedAt).catch(() => undefined);
-      }
+  /** Runs a local step for `item` (one attempt); false when it failed. */
+  async #locally(item: TreeItem, fn: () => Promise<void>): Promise<boolean> {
+    item.attempts = 1;
+    try {
+      await fn();
+      item.status = 'done';
+      return true;
+    } catch (err) {
+      this.#fail(item, err);
+      return false;
     }
-    if (item.status === 'done') bytesDone += item.bytes;
-    filesDone++;
-    progress(n.rel);
-  };
-  await Promise.all(plan.copy.map(copyFile));
+  }
 
-  // 3d. Extraneous entries (mirror with delete); skipped when the run was stopped.
-  async function deleteEntry(n: Node): Promise<void> {
-    const item: TreeItem = { path: n.rel, type: n.type, action: 'delete', status: 'planned', bytes: 0, attempts: 0 };
-    run.items.push(item);
-    if (sides.direction === 'download') {
-      item.attempts = 1;
-      try {
-        // rm does not follow symlinks; the path is checked to be inside the root.
-        await rm(localPathOf(n.rel), { recursive: true, force: true });
-        item.status = 'done';
-      } catch (err) {
-        fail(item, err);
-      }
+  #remotePath(rel: string): string {
+    return rel === '' ? this.#sides.remote : joinRemotePath(this.#sides.remote, rel);
+  }
+
+  #localPath(rel: string): string {
+    return rel === '' ? this.#localRoot : localPathInside(this.#localRoot, rel.split('/'));
+  }
+
+  // ---- step 3b: folders, the root, then every level in parallel (parents before children) ----
+
+  async #makeFolders(): Promise<void> {
+    if (this.#sides.direction === 'upload') await this.#run.runner.ensureDir(this.#sides.remote, { signal: this.#run.signal, retries: this.#run.retries });
+    else await mkdir(this.#localRoot, { recursive: true });
+    const { mkdir: folders } = this.#plan;
+    for (let level = 1, i = 0; i < folders.length; level++) {
+      const batch: Node[] = [];
+      while (i < folders.length && depth((folders[i] as Node).rel) === level) batch.push(folders[i++] as Node);
+      await Promise.all(batch.map((n) => this.#makeFolder(n)));
+    }
+  }
+
+  async #makeFolder(n: Node): Promise<void> {
+    const item = newItem(n, 'mkdir', 'directory');
+    this.#run.items.push(item);
+    if (this.#failedDirs.has(parentOf(n.rel))) {
+      this.#fail(item, new Error('parent folder could not be created'));
+      this.#failedDirs.add(n.rel);
       return;
     }
-    const target = remotePathOf(n.rel);
-    if (n.type === 'file') {
-      await onRunner(item, (c, s) => c.remove(target, { signal: s }).catch(async (err: unknown) => {
-        // A retry after a lost reply finds the file gone: fine.
-        if (item.attempts > 1 && !(await c.exists(target, { signal: s }))) return;
-        throw err;
-      }));
-      return;
-    }
-    // A folder: its own entries (already scanned and checked) bottom-up, then the folder.
-    const inside = [...(dest as Scan).values()].filter((d) => d.rel.startsWith(`${n.rel}/`));
-    const files = inside.filter((d) => d.type === 'file');
-    const dirs = inside.filter((d) => d.type === 'directory').sort((a, b) => depth(b.rel) - depth(a.rel));
-    await onRunner(item, async (c, s) => {
-      for (const f of files) {
-        await c.remove(remotePathOf(f.rel), { signal: s }).catch(async (err: unknown) => {
-          if (await c.exists(remotePathOf(f.rel), { signal: s })) throw err;
-        });
-      }
-      for (const d of [...dirs, n]) {
-        await c.rmdir(remotePathOf(d.rel), { signal: s }).catch(async (err: unknown) => {
-          if (await c.exists(remotePathOf(d.rel), { signal: s })) throw err;
+    const ok = this.#sides.direction === 'upload' ? await this.#onRunner(item, (c, s) => makeRemoteFolder(c, this.#remotePath(n.rel), s)) : await this.#locally(item, () => this.#makeLocalFolder(n.rel));
+    if (!ok) this.#failedDirs.add(n.rel);
+  }
+
+  async #makeLocalFolder(rel: string): Promise<void> {
+    const target = this.#localPath(rel);
+    if (!this.#follow) await assertNoSymlinkBelow(this.#localRoot, target);
+    await mkdir(target, { recursive: true });
+  }
+
+  // ---- step 3c: files, in parallel on the runner ----
+
+  async #copyFile(n: Node, index: number): Promise<void> {
+    const item = newItem(n, 'copy', 'file');
+    this.#run.items.push(item);
+    if (this.#failedDirs.has(parentOf(n.rel))) this.#fail(item, new Error('its folder could not be created'));
+    else if (this.#sides.direction === 'upload') await this.#upload(n, item, index);
+    else await this.#download(n, item, index);
+    this.#meter.fileDone(n.rel, index, item.status === 'done' ? item.bytes : undefined);
+  }
+
+  /** The single-file options for one file's transfer. */
+  #transferOptions(n: Node, index: number, signal: AbortSignal): ConnectionTransferOptions {
+    const { resume, verify } = this.#options;
+    const onProgress = this.#meter.fileListener(n.rel, index);
+    this.#meter.fileStarted(n.rel);
+    return { signal, ...(resume === true ? { resume } : {}), ...(verify !== undefined && verify !== false ? { verify } : {}), ...(onProgress === undefined ? {} : { onProgress }) };
+  }
+
+  async #upload(n: Node, item: TreeItem, index: number): Promise<void> {
+    const local = this.#localPath(n.rel);
+    const remote = this.#remotePath(n.rel);
+    const atomic = this.#options.atomic === true;
+    await this.#onRunner(item, async (c, s) => {
+      const r = await c.upload(local, remote, { ...this.#transferOptions(n, index, s), ...(atomic ? { atomic } : {}) });
+      item.bytes = r.bytes;
+      if (this.#options.preserveTimes !== false && this.#canSetRemoteTime && n.modifiedAt !== undefined) {
+        await c.setLastModified(remote, n.modifiedAt, { signal: s }).catch((err: unknown) => {
+          // Not offered (502/500/501/550 on some servers): stop asking; the compare rule copes.
+          if (err instanceof FtpReplyError && !err.transient) this.#canSetRemoteTime = false;
+          else throw err;
         });
       }
     });
   }
-  if (!stop.signal.aborted) {
+
+  async #download(n: Node, item: TreeItem, index: number): Promise<void> {
+    let local: string;
+    try {
+      local = this.#localPath(n.rel);
+      if (!this.#follow) await assertNoSymlinkBelow(this.#localRoot, local);
+    } catch (err) {
+      this.#fail(item, err);
+      return;
+    }
+    const atomic = this.#options.atomic === true;
+    const target = atomic ? partName(local) : local;
+    const remote = this.#remotePath(n.rel);
+    const ok = await this.#onRunner(item, async (c, s) => {
+      const options = this.#transferOptions(n, index, s);
+      if (options.resume === true) {
+        // Resume appends to the local file by path: refuse a planted symlink there first.
+        if (!this.#follow && (await lstat(target).then((st) => st.isSymbolicLink(), () => false))) {
+          throw Object.assign(new Error(`ELOOP: refusing to write through the symlink ${target}`), { code: 'ELOOP' });
+        }
+        item.bytes = (await c.download(remote, target, options)).bytes;
+        return;
+      }
+      // Checked before RETR goes out, on every attempt: a folder in the way (EISDIR), a vanished
+      // parent (ENOENT) or a planted symlink (ELOOP, O_NOFOLLOW) fails this entry, not the run. The
+      // local copy is replaced only once data arrives: a refused download leaves it as it was.
+      const sink = await openDownloadTarget(target, { followSymlinks: this.#follow });
+      try {
+        item.bytes = (await c.download(remote, sink, options)).bytes;
+      } finally {
+        if (!sink.destroyed && !sink.writableFinished) sink.destroy();
+      }
+    });
+    if (!ok) return;
+    if (atomic) {
+      try {
+        await rename(target, local);
+      } catch (err) {
+        this.#fail(item, err);
+        return;
+      }
+    }
+    if (this.#options.preserveTimes !== false && n.modifiedAt !== undefined) await utimes(local, n.modifiedAt, n.modifiedAt).catch(() => undefined);
+  }
+
+  // ---- step 3d: extraneous entries (mirror with delete); skipped when the run was stopped ----
+
+  async #deleteExtraneous(): Promise<void> {
+    const { replace, remove } = this.#plan;
+    if (this.#stop.signal.aborted) {
+      for (const n of remove) this.#run.items.push({ ...newItem(n, 'delete'), status: 'cancelled', reason: STOPPED_REASON });
+      return;
+    }
     // Only the topmost extraneous entries: a folder's content goes with it.
-    const gone = [...plan.replace, ...plan.remove].filter((o) => o.type === 'directory');
-    const removed = plan.remove.filter((n) => !gone.some((o) => n.rel.startsWith(`${o.rel}/`)));
+    const gone = [...replace, ...remove].filter((o) => o.type === 'directory');
+    const topmost = remove.filter((n) => !gone.some((o) => n.rel.startsWith(`${o.rel}/`)));
     await Promise.all(
-      removed.map(async (n) => {
-        await deleteEntry(n);
-        progress(n.rel);
+      topmost.map(async (n) => {
+        await this.#deleteEntry(n);
+        this.#meter.deleted(n.rel);
       }),
     );
-  } else {
-    for (const n of plan.remove) run.items.push({ path: n.rel, type: n.type, action: 'delete', status: 'cancelled', reason: 'stopped after an earlier failure (stopOnError)', bytes: 0, attempts: 0 });
   }
-  if (options.signal?.aborted === true) throw options.signal.reason;
-  return result();
+
+  async #deleteEntry(n: Node): Promise<void> {
+    const item = newItem(n, 'delete');
+    this.#run.items.push(item);
+    if (this.#sides.direction === 'download') {
+      // rm does not follow symlinks; the path is checked to be inside the root.
+      await this.#locally(item, () => rm(this.#localPath(n.rel), { recursive: true, force: true }));
+      return;
+    }
+    const target = this.#remotePath(n.rel);
+    if (n.type === 'file') {
+      await this.#onRunner(item, (c, s) =>
+        c.remove(target, { signal: s }).catch(async (err: unknown) => {
+          // A retry after a lost reply finds the file gone: fine.
+          if (item.attempts > 1 && !(await c.exists(target, { signal: s }))) return;
+          throw err;
+        }),
+      );
+      return;
+    }
+    // A folder: its own entries (already scanned and checked) bottom-up, then the folder.
+    const inside = [...(this.#dest as Scan).values()].filter((d) => d.rel.startsWith(`${n.rel}/`));
+    const files = inside.filter((d) => d.type === 'file').map((d) => this.#remotePath(d.rel));
+    const dirs = inside.filter((d) => d.type === 'directory').sort((a, b) => depth(b.rel) - depth(a.rel)).map((d) => this.#remotePath(d.rel));
+    await this.#onRunner(item, async (c, s) => {
+      for (const f of files) await c.remove(f, { signal: s }).catch(unlessGone(c, f, s));
+      for (const d of [...dirs, target]) await c.rmdir(d, { signal: s }).catch(unlessGone(c, d, s));
+    });
+  }
+}
+
+/** MKD; a folder already there (an earlier run, or made by someone else meanwhile) is fine. */
+async function makeRemoteFolder(c: TreeConnection, target: string, signal: AbortSignal): Promise<void> {
+  try {
+    await c.mkdir(target, { signal });
+  } catch (err) {
+    if (err instanceof FtpReplyError && !err.transient && (await c.exists(target, { signal }))) return;
+    throw err;
+  }
+}
+
+/** A catch handler that ignores a failed delete when the entry is gone anyway. */
+function unlessGone(c: TreeConnection, target: string, signal: AbortSignal): (err: unknown) => Promise<void> {
+  return async (err) => {
+    if (await c.exists(target, { signal })) throw err;
+  };
 }

@@ -2,6 +2,7 @@
 // scan, plan and run steps share.
 import type { FileInfo } from '../protocol/listing/index.js';
 import type { TreeRunner } from './runner.js';
+import type { VerifyOptions } from './verify.js';
 
 /** An entry of a tree, as the filter sees it. */
 export interface TreeEntry {
@@ -22,11 +23,41 @@ export interface TreeProgress {
   /** Bytes of finished files, of `bytesTotal` (sum of the sizes of the files to copy, as far as known). */
   bytesDone: number;
   bytesTotal: number;
-  /** The entry that just finished. */
+  /** Bytes moved so far by the files still being copied (resumed parts not counted). */
+  bytesInFlight: number;
+  /** Files being copied right now. */
+  filesRunning: number;
+  /** Average rate of the run so far: (bytesDone + bytesInFlight) per second since the copies began. */
+  bytesPerSecond: number;
+  /** Estimated seconds until every byte is copied at that rate; undefined until data has moved. */
+  etaSeconds: number | undefined;
+  /** The file this event is about. */
   path: string;
+  /** Its position (1-based) among the `filesTotal` files to copy; 0 for a deletion. */
+  fileIndex: number;
+  /** True when the event reports a finished file or deletion; false while a file's bytes move. */
+  finished: boolean;
 }
 
-export interface TreeOptions {
+/** What every file of a tree run gets, with the meaning of the single-file options (docs/transfers.md). */
+export interface TreeTransferOptions {
+  /**
+   * Every file under a temporary name beside its target (`.<name>.part`) until complete, then
+   * renamed over it: no file is ever seen half-written under its own name. Uploads use the
+   * single-file `atomic`; downloads write the local temporary file and rename it. Default false.
+   */
+  atomic?: boolean;
+  /**
+   * Continue a partial file instead of restarting it (the single-file `resume`): an interrupted run
+   * run again sends only what is missing. With `atomic`, the partial temporary file is kept and
+   * continued. Default false.
+   */
+  resume?: boolean;
+  /** After each file compare SIZE and, where the server offers one, a hash (the single-file `verify`). */
+  verify?: boolean | 'size' | VerifyOptions;
+}
+
+export interface TreeOptions extends TreeTransferOptions {
   /** Aborting it stops the run: running transfers are aborted and the run rejects with `signal.reason`. */
   signal?: AbortSignal;
   /** Return false to leave an entry out (a folder: with everything in it). Left-out entries are never deleted either. */
@@ -46,7 +77,7 @@ export interface TreeOptions {
    * rejects with ListingTooLargeError before anything is copied or deleted. Default 1 000 000.
    */
   maxEntries?: number;
-  /** Called after every finished file (copied or failed) and deletion. */
+  /** Called while files' bytes move (at most every 100 ms per file), after every finished file (copied or failed) and deletion. */
   onProgress?: (progress: TreeProgress) => void;
 }
 

@@ -142,7 +142,7 @@ test('progress: throttled events, total from SIZE / the buffer, monotonic, one f
       const elapsed = performance.now() - started;
       const last = events.at(-1);
       assert.ok(last !== undefined);
-      assert.deepEqual({ ...last, bytesPerSecond: 0 }, { name: direction === 'download' ? '/p.bin' : '/p2.bin', direction, bytes: data.length, total: data.length, bytesPerSecond: 0, done: true });
+      assert.deepEqual({ ...last, bytesPerSecond: 0 }, { name: direction === 'download' ? '/p.bin' : '/p2.bin', direction, bytes: data.length, total: data.length, resumedFrom: 0, bytesPerSecond: 0, done: true });
       assert.equal(events.filter((e) => e.done).length, 1);
       assert.ok(events.length <= elapsed / 100 + 2, `${events.length} events in ${Math.round(elapsed)} ms`);
       for (let i = 1; i < events.length; i++) assert.ok((events[i]?.bytes ?? 0) >= (events[i - 1]?.bytes ?? 0));

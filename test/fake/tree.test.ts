@@ -212,10 +212,13 @@ describe('tree failure semantics', () => {
   it('retries transient failures per file, bounded', async () => {
     await withPool({}, async (h, pool) => {
       for (let i = 0; i < 3; i++) h.server.fs.writeFile(`/r/file${i}.txt`, Buffer.from(`content ${i}`));
+      // Only the first RETR of file0 fails, whichever file's RETR comes first.
+      let refused = false;
       h.server.hook('RETR', async (ctx) => {
-        if (ctx.arg.endsWith('file0.txt')) await ctx.reply('450 Try again later.');
-        else return 'default';
-      }, { times: 1 });
+        if (refused || !ctx.arg.endsWith('file0.txt')) return 'default';
+        refused = true;
+        await ctx.reply('450 Try again later.');
+      });
       h.server.hook('STOR', faults.reply('452 Insufficient storage space.'));
       const local = freshDir();
       const down = await pool.downloadDir('/r', local, { retries: 1 });
