@@ -100,6 +100,17 @@ export interface FtpsClientOptions {
    * names). The proxy itself is reached through `connect` when that is set too.
    */
   proxy?: string | URL;
+  /**
+   * `'private'` (default: PROT P, every data connection TLS) or `'clear'` (PROT C: data connections
+   * in clear text, the control connection and the password still under TLS). Only for trusted
+   * networks that must inspect the data; see docs/networks.md.
+   */
+  dataProtection?: 'private' | 'clear';
+  /**
+   * The AUTH mechanism of explicit mode: `'TLS'` (default), `'SSL'` (the deprecated AUTH SSL of old
+   * servers) or `'TLS-then-SSL'` (AUTH SSL after a refused AUTH TLS). Never a clear-text fallback.
+   */
+  auth?: 'TLS' | 'SSL' | 'TLS-then-SSL';
 }
 
 export interface ResolvedOptions {
@@ -123,6 +134,8 @@ export interface ResolvedOptions {
   proxy: ProxySpec | undefined;
   localAddress: string | undefined;
   family: 4 | 6 | undefined;
+  dataProtection: 'private' | 'clear';
+  auth: 'TLS' | 'SSL' | 'TLS-then-SSL';
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<Required<TimeoutOptions>> = { connect: 15_000, reply: 30_000, data: 30_000 };
@@ -229,11 +242,17 @@ export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
   if (input.family !== undefined && input.family !== 4 && input.family !== 6) throw new TypeError('Option "family" must be 4 or 6');
   const localAddress = checkString('localAddress', input.localAddress);
   if (localAddress !== undefined && isIP(localAddress) === 0) throw new TypeError(`Option "localAddress" must be an IP address, got ${localAddress}`);
+  const dataProtection = input.dataProtection ?? 'private';
+  if (dataProtection !== 'private' && dataProtection !== 'clear') throw new TypeError(`Option "dataProtection" must be 'private' or 'clear'`);
+  const auth = input.auth ?? 'TLS';
+  if (auth !== 'TLS' && auth !== 'SSL' && auth !== 'TLS-then-SSL') throw new TypeError(`Option "auth" must be 'TLS', 'SSL' or 'TLS-then-SSL'`);
   const proxy = input.proxy === undefined ? undefined : parseProxyUrl(input.proxy);
   const base = input.connect ?? directConnect;
   return {
     connector: proxy === undefined ? base : proxyConnector(proxy, base),
     tunneled: input.connect !== undefined || proxy !== undefined,
+    dataProtection,
+    auth,
     proxy,
     localAddress,
     family: input.family,

@@ -11,9 +11,9 @@ export interface ProtectedData {
   tlsSessionReused: boolean | undefined;
 }
 
-/** Runs the TLS handshake on `raw` when the session is secure; on plain FTP returns `raw` as it is. */
+/** Runs the TLS handshake on `raw` when the session is secure; on plain FTP or after PROT C returns `raw` as it is. */
 export async function protectData(session: Session, raw: Socket, what: string, signal: AbortSignal | undefined): Promise<ProtectedData> {
-  if (session.tlsSessions === undefined) return { socket: raw, tlsSessionReused: undefined };
+  if (session.tlsSessions === undefined || session.options.dataProtection === 'clear') return { socket: raw, tlsSessionReused: undefined };
   const tlsSocket = await connectTls(
     { ...session.tlsOptions, socket: raw, session: session.tlsSessions.take() },
     { timeoutMs: session.options.timeouts.connect, signal, what },

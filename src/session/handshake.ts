@@ -50,10 +50,12 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
     await login(control, options);
     if (secure !== false) {
       expectReply(await control.request('PBSZ 0'), 'PBSZ 0');
-      const prot = await control.request('PROT P');
+      // PROT C only when asked for (dataProtection: 'clear'); a refusal of either is an error.
+      const level = options.dataProtection === 'clear' ? 'C' : 'P';
+      const prot = await control.request(`PROT ${level}`);
       if (prot.code < 200 || prot.code > 299) {
-        throw new TlsError(`Server refused PROT P (data channel protection): ${prot.code} ${prot.text}`, {
-          cause: new FtpReplyError(prot.code, prot.text, 'PROT P'),
+        throw new TlsError(`Server refused PROT ${level} (data channel ${level === 'P' ? 'protection' : 'in clear text'}): ${prot.code} ${prot.text}`, {
+          cause: new FtpReplyError(prot.code, prot.text, `PROT ${level}`),
         });
       }
     }
@@ -81,6 +83,25 @@ async function readGreeting(control: ControlConnection): Promise<void> {
   expectReply(greeting, 'greeting', 220, 220);
 }
 
+/**
+ * AUTH TLS, or the legacy AUTH SSL when asked (`auth: 'SSL'`, or `'TLS-then-SSL'` after a refused
+ * AUTH TLS). Old servers answer AUTH SSL with 334 as well as 234. Whatever is refused, the client
+ * stops: never a clear-text login when TLS was asked for.
+ */
+async function requestAuth(control: ControlConnection, auth: ResolvedOptions['auth']): Promise<void> {
+  const mechanisms = auth === 'TLS-then-SSL' ? ['TLS', 'SSL'] : [auth];
+  const refusals: string[] = [];
+  let last: FtpReplyError | undefined;
+  for (const mechanism of mechanisms) {
+    const reply = await control.request(`AUTH ${mechanism}`);
+    if (reply.code === 234 || (mechanism === 'SSL' && reply.code === 334)) return;
+    refusals.push(`AUTH ${mechanism}: ${reply.code} ${reply.text}`);
+    last = new FtpReplyError(reply.code, reply.text, `AUTH ${mechanism}`);
+    if (reply.code === 421) break; // the server is closing
+  }
+  throw new TlsError(`Server refused ${refusals.join('; ')}`, { cause: last });
+}
+
 async function upgradeToTls(
   control: ControlConnection,
   options: ResolvedOptions,
@@ -88,11 +109,7 @@ async function upgradeToTls(
   tlsSessions: TlsSessionStore | undefined,
   limits: (what: string) => { timeoutMs: number; signal: AbortSignal | undefined; what: string },
 ): Promise<void> {
-  const auth = await control.request('AUTH TLS');
-  if (auth.code !== 234) {
-    // Never fall back to a clear-text login: the caller asked for TLS.
-    throw new TlsError(`Server refused AUTH TLS: ${auth.code} ${auth.text}`, { cause: new FtpReplyError(auth.code, auth.text, 'AUTH TLS') });
-  }
+  await requestAuth(control, options.auth);
   const raw = control.releaseForUpgrade();
   let secured: TLSSocket;
   try {

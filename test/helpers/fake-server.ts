@@ -78,6 +78,8 @@ export interface FakeServerOptions {
   maxConnections?: number;
   /** Default '421 There are too many connections from your internet address.' (vsftpd's words). */
   tooManyReply?: string;
+  /** Default false (522 like vsftpd force_local_data_ssl). True: PROT C data connections are served in clear text. */
+  allowClearData?: boolean;
   /** Default false. True: a failed STOR/APPE leaves the bytes received so far (like real servers). */
   keepPartialUploads?: boolean;
 }
@@ -238,6 +240,7 @@ export class FakeFtpServer {
       maxConnections: opts.maxConnections ?? Infinity,
       tooManyReply: opts.tooManyReply ?? '421 There are too many connections from your internet address.',
       keepPartialUploads: opts.keepPartialUploads ?? false,
+      allowClearData: opts.allowClearData ?? false,
     };
     this.fs = new FakeFs(opts.files);
     if (opts.mode !== 'plain') {
@@ -785,7 +788,7 @@ export class ControlConnection {
     const fs = this.server.fs;
     const rest = st.rest;
     st.rest = 0;
-    if (this.secure && st.prot !== 'P') {
+    if (this.secure && st.prot !== 'P' && !this.server.options.allowClearData) {
       this.server.violations.push(`${verb} without PROT P`);
       this.closePassive();
       return void await this.reply('522 Data connections must be encrypted.');
