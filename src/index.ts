@@ -26,6 +26,7 @@ export type { FtpReply } from './protocol/reply.js';
 export type { DownloadDestination, UploadSource } from './transfer/endpoints.js';
 export type { DownloadOptions, ReadStreamOptions, UploadOptions, WriteStreamOptions } from './transfer/file-transfer.js';
 export type { ProgressEvent, ProgressListener } from './transfer/progress.js';
+export { RateLimiter } from './transfer/rate-limit.js';
 export type { VerifyOptions, VerifyReport } from './transfer/verify.js';
 export type { HashAlgorithm, HashCommandFamily } from './protocol/hash.js';
 export type { TlsInfo } from './transport/tls-info.js';

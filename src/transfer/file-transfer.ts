@@ -12,6 +12,7 @@ import type { Session } from '../session/session.js';
 import { removeQuietly, renameIntoPlace, temporaryName } from './atomic.js';
 import { openDestination, openLocalRead, openLocalWrite, openSource, type DownloadDestination, type UploadSource } from './endpoints.js';
 import { ProgressTracker, type ProgressListener } from './progress.js';
+import { limiterFor, ThrottledSink, throttledSource, type RateLimiter } from './rate-limit.js';
 import { planDownloadResume, planUploadResume, readLocalPrefix } from './resume.js';
 import { checkVerify, NOT_VERIFIED, planVerify, StreamHasher, type VerifyOptions, type VerifyPlan, type VerifyReport } from './verify.js';
 
@@ -27,6 +28,12 @@ export interface FileTransferOptions {
   resume?: boolean;
   /** After the transfer compare SIZE and, when the server offers one, a hash. `'size'`: sizes only. */
   verify?: boolean | 'size' | VerifyOptions;
+  /**
+   * Bandwidth limit in bytes per second, applied as backpressure (the source is read, or the data
+   * socket drained, only as fast as allowed). A number limits this transfer; a RateLimiter instance
+   * is shared by every transfer given it (a pool's calls, a tree run's files).
+   */
+  rateLimit?: number | RateLimiter;
 }
 
 export interface UploadOptions extends FileTransferOptions {
@@ -53,7 +60,7 @@ export interface TransferResult {
 
 /** True when any option beyond `signal` is set (the client then takes this path). */
 export function hasTransferExtras(options: FileTransferOptions & { atomic?: boolean }): boolean {
-  return options.onProgress !== undefined || options.resume === true || (options.verify !== undefined && options.verify !== false) || options.atomic === true;
+  return options.onProgress !== undefined || options.resume === true || (options.verify !== undefined && options.verify !== false) || options.atomic === true || options.rateLimit !== undefined;
 }
 
 function combine(...fns: ((chunk: Buffer) => void)[]): ((chunk: Buffer) => void) | undefined {
@@ -113,6 +120,7 @@ async function openFrom(local: LocalSource, offset: number): Promise<Readable> {
 export async function uploadFile(session: Session, source: UploadSource, remotePath: string, options: UploadOptions): Promise<TransferResult> {
   const started = performance.now();
   const { signal } = options;
+  const limiter = limiterFor(options.rateLimit);
   const local = await describeSource(source);
   const total = sizeOf(local);
   if (options.resume === true && total === undefined) {
@@ -144,7 +152,8 @@ export async function uploadFile(session: Session, source: UploadSource, remoteP
       outcome = { bytes: 0, tlsSessionReused: undefined, reply: { code: 213, text: String(offset), lines: [`213 ${offset}`] } };
     } else {
       const send = async (cmd: 'STOR' | 'APPE', rest: number): Promise<TransferOutcome> => {
-        const io: DataIo = { direction: 'upload', source: await openFrom(local, offset) };
+        const opened = await openFrom(local, offset);
+        const io: DataIo = { direction: 'upload', source: limiter === undefined ? opened : throttledSource(opened, limiter) };
         const onChunk = chunkHooks(plan, progress);
         // runTransfer destroys the source on any failure, so no file stays open.
         return runTransfer(session, formatCommand(cmd, uploadPath), io, signal, { restOffset: rest, ...(onChunk === undefined ? {} : { onChunk }) });
@@ -191,6 +200,7 @@ export async function downloadFile(session: Session, remotePath: string, destina
     throw new TypeError('The "resume" option needs a local file path as the download destination (use createReadStream({ start }) for streams)');
   }
   const line = formatCommand('RETR', remotePath);
+  const limiter = limiterFor(options.rateLimit);
   signal?.throwIfAborted();
   const plan = options.verify !== undefined && options.verify !== false ? await planVerify(session, options.verify) : undefined;
   let offset = 0;
@@ -213,7 +223,8 @@ export async function downloadFile(session: Session, remotePath: string, destina
   } else {
     const receive = async (from: number): Promise<TransferOutcome> => {
       progress = options.onProgress === undefined ? undefined : new ProgressTracker(options.onProgress, { name: remotePath, direction: 'download', offset: from, total });
-      const sink: Writable = from > 0 && typeof destination === 'string' ? await openLocalWrite(destination, 'a') : await openDestination(destination);
+      const target: Writable = from > 0 && typeof destination === 'string' ? await openLocalWrite(destination, 'a') : await openDestination(destination);
+      const sink = limiter === undefined ? target : new ThrottledSink(target, limiter);
       const onChunk = chunkHooks(plan, progress);
       // On failure runTransfer destroys the sink and waits for it to close, so a retry or the
       // caller finds the file complete and closed.

@@ -4,6 +4,7 @@
 import type { Writable } from 'node:stream';
 import type { FileInfo } from '../protocol/listing/index.js';
 import type { ProgressListener } from './progress.js';
+import type { RateLimiter } from './rate-limit.js';
 import type { VerifyOptions } from './verify.js';
 
 /** The single-file options a tree run passes on to each transfer. */
@@ -12,6 +13,7 @@ export interface ConnectionTransferOptions {
   resume?: boolean;
   verify?: boolean | 'size' | VerifyOptions;
   onProgress?: ProgressListener;
+  rateLimit?: RateLimiter;
 }
 
 export interface RunnerOptions {

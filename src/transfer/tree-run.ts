@@ -8,6 +8,7 @@ import { FtpReplyError } from '../errors.js';
 import { joinRemotePath } from '../protocol/paths.js';
 import { openDownloadTarget } from './endpoints.js';
 import type { ConnectionTransferOptions, TreeConnection, TreeRunner } from './runner.js';
+import { limiterFor, type RateLimiter } from './rate-limit.js';
 import { assertNoSymlinkBelow, localPathInside } from './safe-path.js';
 import { localNamesFoldCase, makePlan, type Plan, type Sides } from './tree-plan.js';
 import { TreeProgressMeter } from './tree-progress.js';
@@ -53,6 +54,7 @@ class TreeRun {
   #plan: Plan = { mkdir: [], copy: [], replace: [], remove: [] };
   #meter = new TreeProgressMeter(undefined, 0, 0);
   #canSetRemoteTime = true;
+  readonly #limiter: RateLimiter | undefined;
 
   constructor(runner: TreeRunner, sides: Sides, options: TreeOptions) {
     const signal = options.signal === undefined ? this.#stop.signal : AbortSignal.any([options.signal, this.#stop.signal]);
@@ -62,6 +64,7 @@ class TreeRun {
     this.#options = options;
     this.#localRoot = path.resolve(sides.local);
     this.#follow = options.followSymlinks === true;
+    this.#limiter = limiterFor(options.rateLimit);
   }
 
   async execute(): Promise<TreeResult> {
@@ -234,7 +237,13 @@ class TreeRun {
     const { resume, verify } = this.#options;
     const onProgress = this.#meter.fileListener(n.rel, index);
     this.#meter.fileStarted(n.rel);
-    return { signal, ...(resume === true ? { resume } : {}), ...(verify !== undefined && verify !== false ? { verify } : {}), ...(onProgress === undefined ? {} : { onProgress }) };
+    return {
+      signal,
+      ...(resume === true ? { resume } : {}),
+      ...(verify !== undefined && verify !== false ? { verify } : {}),
+      ...(onProgress === undefined ? {} : { onProgress }),
+      ...(this.#limiter === undefined ? {} : { rateLimit: this.#limiter }),
+    };
   }
 
   async #upload(n: Node, item: TreeItem, index: number): Promise<void> {

@@ -2,6 +2,7 @@
 // scan, plan and run steps share.
 import type { FileInfo } from '../protocol/listing/index.js';
 import type { TreeRunner } from './runner.js';
+import type { RateLimiter } from './rate-limit.js';
 import type { VerifyOptions } from './verify.js';
 
 /** An entry of a tree, as the filter sees it. */
@@ -55,6 +56,11 @@ export interface TreeTransferOptions {
   resume?: boolean;
   /** After each file compare SIZE and, where the server offers one, a hash (the single-file `verify`). */
   verify?: boolean | 'size' | VerifyOptions;
+  /**
+   * Bandwidth limit in bytes per second for the whole run (all files together, as backpressure).
+   * A RateLimiter instance is shared with whatever else it is given to (other runs, single transfers).
+   */
+  rateLimit?: number | RateLimiter;
 }
 
 export interface TreeOptions extends TreeTransferOptions {

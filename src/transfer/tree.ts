@@ -5,6 +5,7 @@
 //   3. (unless dryRun) replace entries of the wrong type, create folders, copy files in parallel
 //      with bounded retries, then delete extraneous entries (mirror with `delete`): tree-run.ts;
 //   4. report every entry with its outcome, and aggregated progress while it runs.
+import { RateLimiter } from './rate-limit.js';
 import type { TreeRunner } from './runner.js';
 import { runTree } from './tree-run.js';
 import type { MirrorOptions, TreeOptions, TreeResult } from './tree-types.js';
@@ -14,6 +15,7 @@ export type { MirrorOptions, TreeAction, TreeEntry, TreeItem, TreeOptions, TreeP
 function checkOptions(options: TreeOptions): void {
   if (options.filter !== undefined && typeof options.filter !== 'function') throw new TypeError('Option "filter" must be a function');
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new TypeError('Option "onProgress" must be a function');
+  if (options.rateLimit !== undefined && !(options.rateLimit instanceof RateLimiter)) new RateLimiter(options.rateLimit); // RangeError for a bad number
   if (options.maxEntries !== undefined && (!Number.isSafeInteger(options.maxEntries) || options.maxEntries < 1)) throw new RangeError('Option "maxEntries" must be an integer >= 1');
 }
 
