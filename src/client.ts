@@ -2,17 +2,19 @@
 // client are queued in call order (p-queue, concurrency 1), never rejected for being concurrent.
 import type { Readable, Writable } from 'node:stream';
 import PQueue from 'p-queue';
-import { ClientClosedError, ProtocolError } from './errors.js';
-import { optionsFromUrl, resolveOptions, type FtpsClientOptions } from './options.js';
+import { ClientClosedError, OperationTimeoutError, ProtocolError } from './errors.js';
+import { logControl } from './log.js';
+import { checkCallTimeout, MAX_TIMER_MS, optionsFromUrl, resolveOptions, type FtpsClientOptions, type ResolvedOptions } from './options.js';
 import { checkPath, formatCommand, formatRawCommand } from './protocol/command.js';
 import type { FileInfo } from './protocol/listing/index.js';
-import { parsePwdReply } from './protocol/paths.js';
 import type { FtpReply } from './protocol/reply.js';
 import { parseMdtmTime } from './protocol/time.js';
 import { expectReply } from './session/control.js';
+import { changeDir, currentDir } from './session/cwd.js';
 import { runTransfer } from './session/data.js';
 import { rename } from './session/files.js';
 import { openSession } from './session/handshake.js';
+import { IdleKeepalive, noop } from './session/keepalive.js';
 import { fileSize, isNotFound, setLastModified, stat } from './session/metadata.js';
 import type { Session } from './session/session.js';
 import { removeDir, ensureDir } from './transfer/dirs.js';
@@ -38,6 +40,60 @@ import type { TlsInfo } from './transport/tls-info.js';
 export interface OperationOptions {
   /** Aborting rejects the call with `signal.reason`; see docs/errors.md for the client's state afterwards. */
   signal?: AbortSignal;
+  /**
+   * Overall deadline of this call in ms, counted from when it starts running (not while queued);
+   * overrides `timeouts.operation`. Past it the call is aborted and rejects with
+   * OperationTimeoutError. `Infinity`: none.
+   */
+  timeout?: number;
+}
+
+/** ClientClosedErrors (and reconnect failures) of calls that never started: nothing of theirs reached the server. */
+const NOT_STARTED = new WeakSet<object>();
+
+/** Whether `err` comes from a call that never started, so running it again elsewhere is always safe. */
+export function neverStarted(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && NOT_STARTED.has(err);
+}
+
+function markNotStarted(err: unknown): unknown {
+  if (typeof err === 'object' && err !== null) NOT_STARTED.add(err);
+  return err;
+}
+
+/** The abort signal of a call's overall deadline; armed when the call starts running. */
+class Deadline {
+  readonly #controller = new AbortController();
+  readonly #ms: number;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(ms: number) {
+    this.#ms = ms;
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  start(): void {
+    this.#timer = setTimeout(() => this.#controller.abort(new OperationTimeoutError(`The call did not finish within ${this.#ms} ms`)), this.#ms);
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+/** `options` with `signal` in place of its own (the call's signal combined with its deadline). */
+function withSignal<O extends { signal?: AbortSignal }>(options: O, signal: AbortSignal | undefined): O {
+  const { signal: _own, ...rest } = options;
+  return (signal === undefined ? rest : { ...rest, signal }) as O;
+}
+
+function anySignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return AbortSignal.any([a, b]);
 }
 
 /** Rejects with `signal.reason` as soon as the signal aborts, whatever `task` does. */
@@ -54,12 +110,34 @@ function raceAbort<T>(task: Promise<T>, signal: AbortSignal | undefined): Promis
 export type { TransferResult };
 
 export class FtpsClient implements AsyncDisposable {
-  readonly #session: Session;
+  #session: Session;
+  readonly #options: ResolvedOptions;
   readonly #queue = new PQueue({ concurrency: 1 });
+  readonly #keepalive: IdleKeepalive | undefined;
+  /** With `reconnect`: the directory to restore on a new connection (set by cd()). */
+  #cwd: string | undefined;
   #closing: Promise<void> | undefined;
 
-  private constructor(session: Session) {
+  private constructor(session: Session, options: ResolvedOptions) {
     this.#session = session;
+    this.#options = options;
+    if (options.keepAliveMs !== undefined) {
+      const keepalive = new IdleKeepalive(options.keepAliveMs, () => this.#probe());
+      this.#queue.on('idle', () => {
+        if (!this.closed) keepalive.idle();
+      });
+      keepalive.idle();
+      this.#keepalive = keepalive;
+    }
+  }
+
+  /** Idle keepalive: a NOOP through the queue. A dead connection fails it and is closed (reply timeout). */
+  #probe(): void {
+    if (this.closed || this.#queue.size + this.#queue.pending > 0) return;
+    const session = this.#session;
+    void this.#queue.add(async () => (session.closedBy === undefined ? noop(session) : undefined)).catch((err: unknown) => {
+      logControl('keepalive NOOP failed: %s', err instanceof Error ? err.message : String(err));
+    });
   }
 
   /**
@@ -74,7 +152,7 @@ export class FtpsClient implements AsyncDisposable {
   ): Promise<FtpsClient> {
     const base = typeof target === 'string' || target instanceof URL ? optionsFromUrl(target) : target;
     const options = resolveOptions({ ...base, ...overrides } as FtpsClientOptions);
-    return new FtpsClient(await openSession(options, signal));
+    return new FtpsClient(await openSession(options, signal), options);
   }
 
   /** True once the connection is gone (closed by `close()`, by the server, or after a fatal error). */
@@ -95,23 +173,51 @@ export class FtpsClient implements AsyncDisposable {
   /**
    * Queues `op` behind every earlier call on this connection. Public methods are `async` and
    * validate their arguments before calling this synchronously: a bad argument rejects the
-   * returned promise, and call order is still the order of the calls.
+   * returned promise, and call order is still the order of the calls. `op` gets the signal to
+   * pass on: the caller's, combined with the call's deadline.
    */
-  #run<T>(signal: AbortSignal | undefined, op: (session: Session) => Promise<T>): Promise<T> {
+  #run<T>(call: OperationOptions, op: (session: Session, signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    const timeoutMs = checkCallTimeout(call.timeout) ?? this.#options.timeouts.operation;
+    const deadline = timeoutMs < MAX_TIMER_MS ? new Deadline(timeoutMs) : undefined;
+    const signal = anySignal(call.signal, deadline?.signal);
+    this.#keepalive?.stop();
     const task = this.#queue.add(async () => {
-      this.#assertOpen();
-      signal?.throwIfAborted();
-      return op(this.#session);
+      deadline?.start();
+      try {
+        signal?.throwIfAborted();
+        return await op(await this.#ready(signal), signal);
+      } finally {
+        deadline?.clear();
+      }
     });
-    // If the caller stops waiting (abort), the task still settles; nobody must see its rejection.
+    // If the caller stops waiting (abort, deadline), the task still settles (holding the queue
+    // until the connection is in step again); nobody must see its rejection.
     task.catch(() => undefined);
     return raceAbort(task, signal);
   }
 
-  #assertOpen(): void {
+  /**
+   * The session to run the next call on. A lost connection is an error for the call (it never
+   * started), or with `reconnect` a new login, back in the directory cd() last chose.
+   */
+  async #ready(signal: AbortSignal | undefined): Promise<Session> {
     const cause = this.#session.closedBy;
-    if (this.#closing !== undefined || cause !== undefined) {
-      throw new ClientClosedError(cause === undefined || cause instanceof ClientClosedError ? 'Client is closed' : `Client is closed: ${cause.message}`, { cause });
+    if (this.#closing === undefined && cause === undefined) return this.#session;
+    if (this.#closing !== undefined || !this.#options.reconnect || cause instanceof ClientClosedError) {
+      throw markNotStarted(new ClientClosedError(cause === undefined || cause instanceof ClientClosedError ? 'Client is closed' : `Client is closed: ${cause.message}`, { cause }));
+    }
+    logControl('reconnecting after: %s', cause?.message);
+    try {
+      const session = await openSession(this.#options, signal);
+      if (this.#closing !== undefined) {
+        session.control.destroy(new ClientClosedError());
+        throw new ClientClosedError('Client closed while reconnecting');
+      }
+      this.#session = session;
+      if (this.#cwd !== undefined) await changeDir(session, this.#cwd);
+      return session;
+    } catch (err) {
+      throw markNotStarted(err);
     }
   }
 
@@ -123,60 +229,64 @@ export class FtpsClient implements AsyncDisposable {
    * Sends a raw command line and returns the final reply. Rejects with FtpReplyError on 4xx/5xx.
    * Not for commands that open a data connection (use the transfer methods).
    */
-  async send(line: string, { signal }: OperationOptions = {}): Promise<FtpReply> {
+  async send(line: string, call: OperationOptions = {}): Promise<FtpReply> {
     const command = formatRawCommand(line);
-    return this.#run(signal, (s) => this.#command(s, command, 100, 399));
+    return this.#run(call, (s) => this.#command(s, command, 100, 399));
   }
 
   /** Current remote directory. */
-  async pwd({ signal }: OperationOptions = {}): Promise<string> {
-    return this.#run(signal, async (s) => parsePwdReply((await this.#command(s, 'PWD', 257, 257)).text));
+  async pwd(call: OperationOptions = {}): Promise<string> {
+    return this.#run(call, (s) => currentDir(s));
   }
 
   /** A one-command operation on a path that wants a 2xx. */
-  async #pathCommand(verb: 'CWD' | 'MKD' | 'RMD' | 'DELE', path: string, signal: AbortSignal | undefined): Promise<void> {
+  async #pathCommand(verb: 'MKD' | 'RMD' | 'DELE', path: string, call: OperationOptions): Promise<void> {
     checkPath(path, 'path');
     const line = formatCommand(verb, path);
-    return this.#run(signal, async (s) => void (await this.#command(s, line)));
+    return this.#run(call, async (s) => void (await this.#command(s, line)));
   }
 
-  /** Changes the remote directory (CWD). */
-  async cd(path: string, { signal }: OperationOptions = {}): Promise<void> {
-    return this.#pathCommand('CWD', path, signal);
+  /** Changes the remote directory (CWD). With `reconnect`, a PWD follows, to know where to return after a reconnect. */
+  async cd(path: string, call: OperationOptions = {}): Promise<void> {
+    checkPath(path, 'path');
+    return this.#run(call, async (s) => {
+      await changeDir(s, path);
+      if (this.#options.reconnect) this.#cwd = await currentDir(s).catch(() => (path.startsWith('/') ? path : undefined));
+    });
   }
 
   /** Creates one folder (MKD); see ensureDir for mkdir -p. */
-  async mkdir(path: string, { signal }: OperationOptions = {}): Promise<void> {
-    return this.#pathCommand('MKD', path, signal);
+  async mkdir(path: string, call: OperationOptions = {}): Promise<void> {
+    return this.#pathCommand('MKD', path, call);
   }
 
   /** Removes an empty folder (RMD); see removeDir for recursive removal. */
-  async rmdir(path: string, { signal }: OperationOptions = {}): Promise<void> {
-    return this.#pathCommand('RMD', path, signal);
+  async rmdir(path: string, call: OperationOptions = {}): Promise<void> {
+    return this.#pathCommand('RMD', path, call);
   }
 
   /** Deletes a file (DELE). */
-  async remove(path: string, { signal }: OperationOptions = {}): Promise<void> {
-    return this.#pathCommand('DELE', path, signal);
+  async remove(path: string, call: OperationOptions = {}): Promise<void> {
+    return this.#pathCommand('DELE', path, call);
   }
 
-  async rename(from: string, to: string, { signal }: OperationOptions = {}): Promise<void> {
+  async rename(from: string, to: string, call: OperationOptions = {}): Promise<void> {
     checkPath(from, 'from');
     checkPath(to, 'to');
-    return this.#run(signal, (s) => rename(s, from, to));
+    return this.#run(call, (s) => rename(s, from, to));
   }
 
   /** Size in bytes (SIZE). */
-  async size(path: string, { signal }: OperationOptions = {}): Promise<number> {
+  async size(path: string, call: OperationOptions = {}): Promise<number> {
     checkPath(path, 'path');
-    return this.#run(signal, (s) => fileSize(s, path));
+    return this.#run(call, (s) => fileSize(s, path));
   }
 
   /** Modification time (MDTM), in UTC as RFC 3659 specifies. */
-  async lastModified(path: string, { signal }: OperationOptions = {}): Promise<Date> {
+  async lastModified(path: string, call: OperationOptions = {}): Promise<Date> {
     checkPath(path, 'path');
     const line = formatCommand('MDTM', path);
-    return this.#run(signal, async (s) => {
+    return this.#run(call, async (s) => {
       const reply = await this.#command(s, line, 213, 213);
       const parsed = parseMdtmTime(reply.text);
       if (parsed === undefined) throw new ProtocolError(`Bad MDTM reply: ${reply.text}`);
@@ -189,9 +299,9 @@ export class FtpsClient implements AsyncDisposable {
    * advertises MLST, else LIST with the Unix/DOS parsers; entries no parser understands come back
    * as type 'unknown' with an empty name and the raw line. At most `maxListEntries` entries (default 100 000; more reject with ListingTooLargeError): for huge folders use `listIter`.
    */
-  async list(path?: string, { signal }: OperationOptions = {}): Promise<FileInfo[]> {
+  async list(path?: string, call: OperationOptions = {}): Promise<FileInfo[]> {
     checkPath(path, 'path', { optional: true });
-    return this.#run(signal, (s) => listAll(s, path, signal));
+    return this.#run(call, (s, signal) => listAll(s, path, signal));
   }
 
   /**
@@ -202,12 +312,12 @@ export class FtpsClient implements AsyncDisposable {
    * sends the leftover into the next data connection, proftpd drops the session); pass a `signal`
    * to cut it off instead. The connection is busy until the listing has ended.
    */
-  listIter(path?: string, { signal }: OperationOptions = {}): AsyncGenerator<FileInfo, void, undefined> {
+  listIter(path?: string, call: OperationOptions = {}): AsyncGenerator<FileInfo, void, undefined> {
     checkPath(path, 'path', { optional: true }); // now, not at the first next()
-    return this.#iterate(path, signal);
+    return this.#iterate(path, call);
   }
 
-  async *#iterate(path: string | undefined, signal: AbortSignal | undefined): AsyncGenerator<FileInfo, void, undefined> {
+  async *#iterate(path: string | undefined, call: OperationOptions): AsyncGenerator<FileInfo, void, undefined> {
     let pending: { entries: FileInfo[]; done: () => void } | undefined;
     let wake: (() => void) | undefined;
     let discard = false;
@@ -221,7 +331,7 @@ export class FtpsClient implements AsyncDisposable {
       pending = { entries, done };
       wake?.();
     };
-    const task = this.#run(signal, (s) => listDirectory(s, path, (entries, done) => onBatch(entries, () => done()), signal)).then(
+    const task = this.#run(call, (s, signal) => listDirectory(s, path, (entries, done) => onBatch(entries, () => done()), signal)).then(
       () => (finished = true),
       (err: unknown) => ((failure = err), (finished = true)),
     );
@@ -246,15 +356,15 @@ export class FtpsClient implements AsyncDisposable {
   }
 
   /** Facts about one file or folder: MLST when offered, else SIZE + MDTM (files) or a CWD probe (folders). */
-  async stat(path: string, { signal }: OperationOptions = {}): Promise<FileInfo> {
+  async stat(path: string, call: OperationOptions = {}): Promise<FileInfo> {
     checkPath(path, 'path');
-    return this.#run(signal, (s) => stat(s, path));
+    return this.#run(call, (s) => stat(s, path));
   }
 
   /** Whether a file or folder exists (a 550/450 answer to the stat means no). */
-  async exists(path: string, { signal }: OperationOptions = {}): Promise<boolean> {
+  async exists(path: string, call: OperationOptions = {}): Promise<boolean> {
     checkPath(path, 'path');
-    return this.#run(signal, (s) =>
+    return this.#run(call, (s) =>
       stat(s, path).then(
         () => true,
         (err: unknown) => {
@@ -266,22 +376,23 @@ export class FtpsClient implements AsyncDisposable {
   }
 
   /** Sets a file's modification time (MFMT, or `MDTM time path` where MFMT is missing, as on vsftpd). */
-  async setLastModified(path: string, date: Date, { signal }: OperationOptions = {}): Promise<void> {
+  async setLastModified(path: string, date: Date, call: OperationOptions = {}): Promise<void> {
     checkPath(path, 'path');
     if (!(date instanceof Date) || Number.isNaN(date.getTime())) throw new TypeError('date must be a valid Date');
-    return this.#run(signal, (s) => setLastModified(s, path, date));
+    return this.#run(call, (s) => setLastModified(s, path, date));
   }
 
   /** Creates the folder and every missing parent (mkdir -p); fine if they already exist. */
-  async ensureDir(path: string, { signal }: OperationOptions = {}): Promise<void> {
+  async ensureDir(path: string, call: OperationOptions = {}): Promise<void> {
     checkPath(path, 'path');
-    return this.#run(signal, (s) => ensureDir(s, path));
+    return this.#run(call, (s) => ensureDir(s, path));
   }
 
   /** Removes a folder; with `recursive: true` its content first (symlinks are deleted, not followed). */
-  async removeDir(path: string, { signal, recursive = false }: OperationOptions & { recursive?: boolean } = {}): Promise<void> {
+  async removeDir(path: string, call: OperationOptions & { recursive?: boolean } = {}): Promise<void> {
     checkPath(path, 'path');
-    return this.#run(signal, (s) => removeDir(s, path, recursive, signal));
+    const recursive = call.recursive ?? false;
+    return this.#run(call, (s, signal) => removeDir(s, path, recursive, signal));
   }
 
   /**
@@ -290,12 +401,11 @@ export class FtpsClient implements AsyncDisposable {
    * before anything is sent; a Readable is destroyed if the transfer fails. Options: `resume`,
    * `verify`, `onProgress`, `atomic` (docs/transfers.md).
    */
-  async upload(source: UploadSource, remotePath: string, options: UploadOptions = {}): Promise<TransferResult> {
-    const { signal } = options;
+  async upload(source: UploadSource, remotePath: string, options: UploadOptions & OperationOptions = {}): Promise<TransferResult> {
     checkPath(remotePath, 'remotePath');
-    if (hasTransferExtras(options)) return this.#run(signal, (s) => uploadFile(s, source, remotePath, options));
+    if (hasTransferExtras(options)) return this.#run(options, (s, signal) => uploadFile(s, source, remotePath, withSignal(options, signal)));
     const line = formatCommand('STOR', remotePath);
-    return this.#run(signal, async (s) => {
+    return this.#run(options, async (s, signal) => {
       const started = performance.now();
       return transferResult(await runTransfer(s, line, { direction: 'upload', source: await openSource(source) }, signal), started);
     });
@@ -306,12 +416,11 @@ export class FtpsClient implements AsyncDisposable {
    * transfer succeeds and destroyed when it fails (as stream.pipeline does). On failure the promise
    * rejects; a local file may then hold a partial download (`resume: true` continues it). Options: `resume`, `verify`, `onProgress` (docs/transfers.md).
    */
-  async download(remotePath: string, destination: DownloadDestination, options: DownloadOptions = {}): Promise<TransferResult> {
-    const { signal } = options;
+  async download(remotePath: string, destination: DownloadDestination, options: DownloadOptions & OperationOptions = {}): Promise<TransferResult> {
     checkPath(remotePath, 'remotePath');
-    if (hasTransferExtras(options)) return this.#run(signal, (s) => downloadFile(s, remotePath, destination, options));
+    if (hasTransferExtras(options)) return this.#run(options, (s, signal) => downloadFile(s, remotePath, destination, withSignal(options, signal)));
     const line = formatCommand('RETR', remotePath);
-    return this.#run(signal, async (s) => {
+    return this.#run(options, async (s, signal) => {
       const started = performance.now();
       return transferResult(await runTransfer(s, line, { direction: 'download', sink: await openDestination(destination) }, signal), started);
     });
@@ -328,7 +437,7 @@ export class FtpsClient implements AsyncDisposable {
     checkStreamOptions(options);
     const { stream, result } = downloadStream((sink, internal) => {
       const signal = options.signal === undefined ? internal : AbortSignal.any([options.signal, internal]);
-      return this.#run(signal, (s) => streamDownload(s, remotePath, sink, signal, options));
+      return this.#run({ signal }, (s, sig) => streamDownload(s, remotePath, sink, sig ?? signal, options));
     });
     return Object.assign(stream, { result });
   }
@@ -343,7 +452,7 @@ export class FtpsClient implements AsyncDisposable {
     checkStreamOptions(options);
     const { stream, result } = uploadStream((source, internal) => {
       const signal = options.signal === undefined ? internal : AbortSignal.any([options.signal, internal]);
-      return this.#run(signal, (s) => streamUpload(s, remotePath, source, signal, options));
+      return this.#run({ signal }, (s, sig) => streamUpload(s, remotePath, source, sig ?? signal, options));
     });
     return Object.assign(stream, { result });
   }

@@ -118,6 +118,13 @@ export class DataTimeoutError extends FtpsError {
   }
 }
 
+/** A call ran past its overall deadline (`timeouts.operation`, or the call's `timeout` option) and was aborted. */
+export class OperationTimeoutError extends FtpsError {
+  constructor(message: string, options?: FtpsErrorOptions) {
+    super('ERR_FTPS_OPERATION_TIMEOUT', message, options);
+  }
+}
+
 /** The client was closed (by `close()` or after a fatal error) before or during the operation. */
 export class ClientClosedError extends FtpsError {
   constructor(message = 'Client is closed', options?: FtpsErrorOptions) {

@@ -9,6 +9,7 @@ export {
   FtpsError,
   InvalidArgumentError,
   ListingTooLargeError,
+  OperationTimeoutError,
   ProtocolError,
   ProxyError,
   ReplyTimeoutError,
@@ -19,6 +20,7 @@ export {
   VerifyError,
 } from './errors.js';
 export { createPool, FtpsPool, isTooManyConnections, isTransientError, type PoolCloseOptions, type PoolOptions, type PoolRunOptions, type PoolStats } from './pool.js';
+export type { RetryPolicyOptions } from './retry-policy.js';
 export type { MirrorOptions, TreeAction, TreeEntry, TreeItem, TreeOptions, TreeProgress, TreeResult, TreeStatus } from './transfer/tree.js';
 export type { FtpsClientOptions, FtpsTlsOptions, SecureMode, TimeoutOptions } from './options.js';
 export type { FileInfo, FileType, ListLineParser } from './protocol/listing/index.js';

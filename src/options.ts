@@ -47,6 +47,12 @@ export interface TimeoutOptions {
   reply?: number;
   /** A data connection without any bytes moving. Default 30 000 ms. */
   data?: number;
+  /**
+   * Overall deadline of one call (a command, a transfer, a tree operation on the client), from
+   * when it starts running: past it the call is aborted and rejects with OperationTimeoutError.
+   * Default `Infinity` (none). A call's own `timeout` option overrides it.
+   */
+  operation?: number;
 }
 
 export interface FtpsClientOptions {
@@ -111,6 +117,20 @@ export interface FtpsClientOptions {
    * servers) or `'TLS-then-SSL'` (AUTH SSL after a refused AUTH TLS). Never a clear-text fallback.
    */
   auth?: 'TLS' | 'SSL' | 'TLS-then-SSL';
+  /**
+   * Idle keepalive: after this many ms without a call, the client sends `NOOP` (and again after
+   * each further interval while idle), so NAT and firewall idle timeouts (often 60–300 s) do not
+   * cut the connection, and a dead one is found while idle. TCP keepalive probes are on for the
+   * control connection as well, starting after the same idle time (at most 30 s). Default
+   * 30 000 ms; `false` sends no NOOP (TCP keepalive stays on, after 30 s).
+   */
+  keepAlive?: number | false;
+  /**
+   * Default `false`. `true`: when the connection was lost between calls (server closed it, reset,
+   * keepalive or reply timeout), the next call logs in again and restores the working directory
+   * before it runs. A call that fails midway is never repeated. See docs/errors.md.
+   */
+  reconnect?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -136,9 +156,20 @@ export interface ResolvedOptions {
   family: 4 | 6 | undefined;
   dataProtection: 'private' | 'clear';
   auth: 'TLS' | 'SSL' | 'TLS-then-SSL';
+  /** NOOP interval on an idle connection; undefined: no NOOPs. */
+  keepAliveMs: number | undefined;
+  /** Idle time before TCP keepalive probes start. */
+  tcpKeepAliveMs: number;
+  reconnect: boolean;
 }
 
-export const DEFAULT_TIMEOUTS: Readonly<Required<TimeoutOptions>> = { connect: 15_000, reply: 30_000, data: 30_000 };
+/** The longest delay Node's timers support (about 24.8 days); longer ones overflow and fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export const DEFAULT_TIMEOUTS: Readonly<Required<TimeoutOptions>> = { connect: 15_000, reply: 30_000, data: 30_000, operation: MAX_TIMER_MS };
+
+/** Default NOOP interval on an idle connection: below the shortest common NAT idle timeout (60 s). */
+export const DEFAULT_KEEPALIVE_MS = 30_000;
 
 /** Default cap on the entries of one `list()` (≈ 40 MB of FileInfo objects at most). */
 export const DEFAULT_MAX_LIST_ENTRIES = 100_000;
@@ -167,17 +198,28 @@ export function optionsFromUrl(url: string | URL): FtpsClientOptions {
   return options;
 }
 
-/** The longest delay Node's timers support (about 24.8 days); longer ones overflow and fire at once. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** A timeout in ms: 1 to 2^31-1, or `Infinity` for none (kept as MAX_TIMER_MS, so sums and minimums stay finite). */
-function checkTimeout(name: string, value: unknown): number | undefined {
+function checkTimeout(name: string, value: unknown, prefix = 'timeouts.'): number | undefined {
   if (value === undefined) return undefined;
   if (value === Number.POSITIVE_INFINITY) return MAX_TIMER_MS;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
     throw new RangeError(
-      `Option "timeouts.${name}" must be a number of milliseconds from 1 to ${MAX_TIMER_MS}, or Infinity for no timeout; got ${String(value)}`,
+      `Option "${prefix}${name}" must be a number of milliseconds from 1 to ${MAX_TIMER_MS}, or Infinity for no timeout; got ${String(value)}`,
     );
+  }
+  return value;
+}
+
+/** `timeout` of one call: as a timeouts.* value; undefined when not given. */
+export function checkCallTimeout(value: unknown): number | undefined {
+  return checkTimeout('timeout', value, '');
+}
+
+function checkKeepAlive(value: unknown): number | undefined {
+  if (value === undefined) return DEFAULT_KEEPALIVE_MS;
+  if (value === false) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
+    throw new RangeError(`Option "keepAlive" must be an integer number of milliseconds from 1 to ${MAX_TIMER_MS}, or false; got ${String(value)}`);
   }
   return value;
 }
@@ -248,6 +290,9 @@ export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
   if (auth !== 'TLS' && auth !== 'SSL' && auth !== 'TLS-then-SSL') throw new TypeError(`Option "auth" must be 'TLS', 'SSL' or 'TLS-then-SSL'`);
   const proxy = input.proxy === undefined ? undefined : parseProxyUrl(input.proxy);
   const base = input.connect ?? directConnect;
+  const keepAlive = checkKeepAlive(input.keepAlive);
+  if (input.reconnect !== undefined && typeof input.reconnect !== 'boolean') throw new TypeError('Option "reconnect" must be a boolean');
+  const reconnect = input.reconnect ?? false;
   return {
     connector: proxy === undefined ? base : proxyConnector(proxy, base),
     tunneled: input.connect !== undefined || proxy !== undefined,
@@ -267,11 +312,15 @@ export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
       connect: checkTimeout('connect', t.connect) ?? DEFAULT_TIMEOUTS.connect,
       reply: checkTimeout('reply', t.reply) ?? DEFAULT_TIMEOUTS.reply,
       data: checkTimeout('data', t.data) ?? DEFAULT_TIMEOUTS.data,
+      operation: checkTimeout('operation', t.operation) ?? DEFAULT_TIMEOUTS.operation,
     },
     trustPasvAddress: input.trustPasvAddress ?? false,
     encoding,
     maxReplyBytes,
     parseList: input.parseList,
     maxListEntries,
+    keepAliveMs: keepAlive,
+    tcpKeepAliveMs: Math.min(keepAlive ?? DEFAULT_KEEPALIVE_MS, DEFAULT_KEEPALIVE_MS),
+    reconnect,
   };
 }

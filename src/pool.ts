@@ -8,8 +8,9 @@
 // to the connections it already has; `regrowDelayMs` after the last refusal it tries one more.
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
-import { FtpsClient, type OperationOptions, type TransferResult } from './client.js';
-import { ClientClosedError, ConnectionError, DataTimeoutError, FtpReplyError } from './errors.js';
+import { FtpsClient, neverStarted, type OperationOptions, type TransferResult } from './client.js';
+import { ClientClosedError, ConnectionError, ConnectTimeoutError, DataTimeoutError, FtpReplyError, ReplyTimeoutError } from './errors.js';
+import { RetryPolicy, type RetryPolicyOptions } from './retry-policy.js';
 import { optionsFromUrl, resolveOptions, type FtpsClientOptions } from './options.js';
 import type { FileInfo } from './protocol/listing/index.js';
 import { checkPath } from './protocol/command.js';
@@ -21,12 +22,15 @@ export interface PoolOptions {
   /** Most connections open at once (and operations running at once). Default 4. */
   size?: number;
   /**
-   * How often the pool's own methods retry an operation after a transient failure (see
-   * `isTransientError`), each time on a connection that works. Default 2. `run()` retries only
-   * when asked (its callback may not be safe to repeat).
+   * When the pool's methods retry an operation, each time on a working (often fresh) connection:
+   * `retries` (default 2), `minDelayMs` (100), `maxDelayMs` (5 000), `factor` (2), `jitter` (0.5)
+   * and `retryOn(error, attempt)` (default `isTransientError`). Only operations that are safe to
+   * repeat are retried; see docs/pool-and-trees.md. `run()` retries only when asked.
    */
+  retry?: RetryPolicyOptions;
+  /** Same as `retry.retries` (kept for compatibility). */
   retries?: number;
-  /** Pause before the n-th retry: `retryDelayMs * n`. Default 100 ms. */
+  /** Same as `retry.minDelayMs` (kept for compatibility; the pauses now grow by `retry.factor`). */
   retryDelayMs?: number;
   /**
    * After the server refused a connection (and the pool shrank), how long until the pool tries one
@@ -60,12 +64,14 @@ export interface PoolStats {
 
 /**
  * Whether trying again (on a fresh or another connection) may work: 4xx replies, a lost or reset
- * connection, a stalled data connection, a client closed because its connection broke. Aborts,
- * 5xx replies, TLS and protocol errors are not transient.
+ * connection, a stalled data connection, a connect or reply timeout, a client closed because its
+ * connection broke. Aborts, deadlines, 5xx replies, TLS and protocol errors are not transient.
  */
 export function isTransientError(err: unknown): boolean {
   if (err instanceof FtpReplyError) return err.transient || isTooManyConnections(err);
   if (err instanceof ConnectionError || err instanceof DataTimeoutError) return true;
+  // The timed-out connection is closed; a fresh one may well answer.
+  if (err instanceof ConnectTimeoutError || err instanceof ReplyTimeoutError) return true;
   if (err instanceof ClientClosedError) {
     // close() by the user has no cause (or a ClientClosedError); a dropped connection has its reason.
     const cause = err.cause;
@@ -117,8 +123,7 @@ export function createPool(target: FtpsClientOptions | string | URL, poolOptions
 export class FtpsPool implements AsyncDisposable {
   readonly #options: FtpsClientOptions;
   readonly #maxSize: number;
-  readonly #retries: number;
-  readonly #retryDelayMs: number;
+  readonly #policy: RetryPolicy;
   readonly #queue: PQueue;
   readonly #conns = new Set<Pooled>();
   /** Woken whenever a connection is released, dropped, or an opening attempt ended. */
@@ -140,17 +145,19 @@ export class FtpsPool implements AsyncDisposable {
     resolveOptions(this.#options); // option mistakes surface now, not at the first operation
     const size = poolOptions.size ?? 4;
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`Option "size" must be an integer >= 1, got ${String(poolOptions.size)}`);
-    const retries = poolOptions.retries ?? 2;
-    if (!Number.isInteger(retries) || retries < 0) throw new RangeError(`Option "retries" must be an integer >= 0, got ${String(poolOptions.retries)}`);
-    const delay = poolOptions.retryDelayMs ?? 100;
-    if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) throw new RangeError('Option "retryDelayMs" must be a number >= 0');
+    const retries = poolOptions.retries;
+    if (retries !== undefined && (!Number.isInteger(retries) || retries < 0)) throw new RangeError(`Option "retries" must be an integer >= 0, got ${String(retries)}`);
+    const delay = poolOptions.retryDelayMs;
+    if (delay !== undefined && (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0)) throw new RangeError('Option "retryDelayMs" must be a number >= 0');
+    const retry: RetryPolicyOptions = { ...poolOptions.retry };
+    if (retry.retries === undefined && retries !== undefined) retry.retries = retries;
+    if (retry.minDelayMs === undefined && delay !== undefined) retry.minDelayMs = delay;
+    this.#policy = new RetryPolicy(retry, isTransientError);
     const regrow = poolOptions.regrowDelayMs ?? 30_000;
     if (typeof regrow !== 'number' || !Number.isFinite(regrow) || regrow < 0) throw new RangeError('Option "regrowDelayMs" must be a number >= 0');
     this.#regrowDelayMs = regrow;
     this.#maxSize = size;
     this.#target = size;
-    this.#retries = retries;
-    this.#retryDelayMs = delay;
     this.#queue = new PQueue({ concurrency: size });
     // Every running operation listens on this signal (several listeners each), and that is no leak.
     setMaxListeners(0, this.#cancel.signal);
@@ -158,7 +165,7 @@ export class FtpsPool implements AsyncDisposable {
 
   /** Retries the pool's methods make after a transient failure. */
   get retries(): number {
-    return this.#retries;
+    return this.#policy.retries;
   }
 
   get closed(): boolean {
@@ -191,20 +198,30 @@ export class FtpsPool implements AsyncDisposable {
   }
 
   async #attempt<T>(fn: (client: FtpsClient, signal: AbortSignal) => Promise<T>, signal: AbortSignal, retries: number): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
+    // Calls that never started (their connection died while idle, e.g. a failed keepalive NOOP or
+    // a server's idle timeout) sent nothing: they run again at once, whatever `retries` says, on
+    // another connection (at most once per pool slot, so a dead server still ends it).
+    let unstarted = 0;
+    for (let attempt = 0; ; ) {
       signal.throwIfAborted();
       let conn: Pooled | undefined;
+      let pause = true;
       try {
         conn = await this.#acquire(signal);
         return await fn(conn.client, signal);
       } catch (err) {
         if (signal.aborted) throw signal.reason;
-        if (attempt >= retries || !isTransientError(err)) throw err;
+        if (neverStarted(err) && unstarted++ < this.#maxSize) {
+          pause = false;
+        } else {
+          attempt++;
+          if (!this.#policy.shouldRetry(err, attempt, retries)) throw err;
+        }
         if (conn !== undefined && !conn.client.closed && err instanceof ClientClosedError) void conn.client.close();
       } finally {
         if (conn !== undefined) this.#release(conn);
       }
-      await sleep(this.#retryDelayMs * (attempt + 1), signal);
+      if (pause) await sleep(this.#policy.delayMs(attempt), signal);
     }
   }
 
@@ -227,7 +244,8 @@ export class FtpsPool implements AsyncDisposable {
         this.#opening++;
         let client: FtpsClient;
         try {
-          client = await FtpsClient.connect(this.#options, {}, { signal });
+          // The pool replaces lost connections itself: its clients never reconnect on their own.
+          client = await FtpsClient.connect(this.#options, { reconnect: false }, { signal });
         } catch (err) {
           this.#opening--;
           this.#wake();
@@ -243,7 +261,7 @@ export class FtpsPool implements AsyncDisposable {
             // of a greeting); so can a network blip. Twice in a row while others work: a limit.
             // Once: try again after a pause, without shrinking.
             if (this.#connectFailures >= 2) this.#shrink(others);
-            else await sleep(this.#retryDelayMs, signal);
+            else await sleep(this.#policy.minDelayMs, signal);
             continue;
           }
           throw err;
@@ -303,7 +321,7 @@ export class FtpsPool implements AsyncDisposable {
 
   #op<T>(options: OperationOptions & { retries?: number } | undefined, fn: (client: FtpsClient, signal: AbortSignal) => Promise<T>, retry = true): Promise<T> {
     const { signal, retries } = options ?? {};
-    const runOptions: PoolRunOptions = { retries: retry ? (retries ?? this.#retries) : 0 };
+    const runOptions: PoolRunOptions = { retries: retry ? (retries ?? this.#policy.retries) : 0 };
     if (signal !== undefined) runOptions.signal = signal;
     return this.run(fn, runOptions);
   }

@@ -29,6 +29,9 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
     });
   }
 
+  // TCP keepalive probes on an idle control connection (on the TLS socket they reach the TCP one).
+  socket.setKeepAlive(true, options.tcpKeepAliveMs);
+
   let onClosed: (err: Error) => void = () => undefined;
   const control = new ControlConnection(socket, {
     maxReplyBytes: options.maxReplyBytes,
