@@ -467,6 +467,7 @@ export class FtpsClient implements AsyncDisposable {
   }
 
   async #doClose(): Promise<void> {
+    this.#keepalive?.stop();
     const { control, options } = this.#session;
     // Queued calls still run, and reject at once with ClientClosedError (#assertOpen).
     if (this.#queue.pending > 0) control.destroy(new ClientClosedError('Client closed during the operation'));
