@@ -21,6 +21,8 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
   const what = `control connection to ${host}:${port}`;
   const request = { host, port, localAddress: options.localAddress, family: options.family, purpose: 'control' as const };
   let socket: Socket = await connectTcp(options.connector, request, limits(what));
+  // TCP keepalive probes on an idle control connection; set on the TCP socket, under any TLS.
+  socket.setKeepAlive(true, options.tcpKeepAliveMs);
   if (secure === 'implicit') {
     const raw = socket;
     socket = await connectTls({ ...tlsOptions, socket: raw }, limits(what), tlsSessions).catch((err: unknown) => {
@@ -28,9 +30,6 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
       throw err;
     });
   }
-
-  // TCP keepalive probes on an idle control connection (on the TLS socket they reach the TCP one).
-  socket.setKeepAlive(true, options.tcpKeepAliveMs);
 
   let onClosed: (err: Error) => void = () => undefined;
   const control = new ControlConnection(socket, {
