@@ -54,7 +54,7 @@ export interface PoolStats {
   size: number;
   /** `options.size`. */
   maxSize: number;
-  /** Connections open (idle or busy). */
+  /** Connections open and alive (idle or busy); one found dead is no longer counted. */
   open: number;
   /** Connections running an operation. */
   busy: number;
@@ -174,8 +174,13 @@ export class FtpsPool implements AsyncDisposable {
 
   stats(): PoolStats {
     let busy = 0;
-    for (const c of this.#conns) if (c.busy) busy++;
-    return { size: this.#target, maxSize: this.#maxSize, open: this.#conns.size, busy, queued: this.#queue.size };
+    let open = 0;
+    for (const c of this.#conns) {
+      if (c.busy) busy++;
+      // A connection found dead (e.g. by keepalive) no longer counts; it is dropped at the next acquire.
+      if (!c.client.closed) open++;
+    }
+    return { size: this.#target, maxSize: this.#maxSize, open, busy, queued: this.#queue.size };
   }
 
   /**
