@@ -131,6 +131,16 @@ export interface FtpsClientOptions {
    * before it runs. A call that fails midway is never repeated. See docs/errors.md.
    */
   reconnect?: boolean;
+  /**
+   * `'passive'` (default: EPSV/PASV, the client connects) or `'active'` (EPRT/PORT: the server
+   * connects to a port the client listens on, on the control connection's local address; only a
+   * connection from the server's address is accepted). Not with `proxy`.
+   */
+  dataConnection?: 'passive' | 'active';
+  /** Active mode: the ports to listen on, `[min, max]` (firewall rules). Default: any free port. */
+  activePortRange?: readonly [number, number];
+  /** Active mode: the address to announce in EPRT/PORT instead of the local one (behind NAT). */
+  activeAddress?: string;
 }
 
 export interface ResolvedOptions {
@@ -161,6 +171,9 @@ export interface ResolvedOptions {
   /** Idle time before TCP keepalive probes start. */
   tcpKeepAliveMs: number;
   reconnect: boolean;
+  dataConnection: 'passive' | 'active';
+  activePortRange: readonly [number, number] | undefined;
+  activeAddress: string | undefined;
 }
 
 /** The longest delay Node's timers support (about 24.8 days); longer ones overflow and fire at once. */
@@ -288,6 +301,16 @@ export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
   if (dataProtection !== 'private' && dataProtection !== 'clear') throw new TypeError(`Option "dataProtection" must be 'private' or 'clear'`);
   const auth = input.auth ?? 'TLS';
   if (auth !== 'TLS' && auth !== 'SSL' && auth !== 'TLS-then-SSL') throw new TypeError(`Option "auth" must be 'TLS', 'SSL' or 'TLS-then-SSL'`);
+  const dataConnection = input.dataConnection ?? 'passive';
+  if (dataConnection !== 'passive' && dataConnection !== 'active') throw new TypeError(`Option "dataConnection" must be 'passive' or 'active'`);
+  const range = input.activePortRange;
+  if (range !== undefined) {
+    const valid = Array.isArray(range) && range.length === 2 && range.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535) && range[0] <= range[1];
+    if (!valid) throw new RangeError('Option "activePortRange" must be [min, max], integers 1-65535 with min <= max');
+  }
+  const activeAddress = checkString('activeAddress', input.activeAddress);
+  if (activeAddress !== undefined && isIP(activeAddress) === 0) throw new TypeError(`Option "activeAddress" must be an IP address, got ${activeAddress}`);
+  if (dataConnection === 'active' && input.proxy !== undefined) throw new TypeError('Option "dataConnection: \'active\'" cannot work through a proxy (the server would have to connect to the client)');
   const proxy = input.proxy === undefined ? undefined : parseProxyUrl(input.proxy);
   const base = input.connect ?? directConnect;
   const keepAlive = checkKeepAlive(input.keepAlive);
@@ -298,6 +321,9 @@ export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
     tunneled: input.connect !== undefined || proxy !== undefined,
     dataProtection,
     auth,
+    dataConnection,
+    activePortRange: range === undefined ? undefined : [range[0], range[1]],
+    activeAddress,
     proxy,
     localAddress,
     family: input.family,

@@ -4,6 +4,7 @@
 // Protection (TLS with session reuse) is not the strategy's business: data-protect.ts applies it
 // to whatever socket a strategy produced, so every strategy gets it the same way.
 import type { Socket } from 'node:net';
+import { activeChannel } from './data-active.js';
 import { passiveChannel } from './data-passive.js';
 import type { Session } from './session.js';
 
@@ -33,6 +34,6 @@ export interface DataChannel {
 }
 
 /** The strategy the session's options ask for. A new strategy is one file plus one case here. */
-export function dataChannelFor(_session: Session): DataChannel {
-  return passiveChannel;
+export function dataChannelFor(session: Session): DataChannel {
+  return session.options.dataConnection === 'active' ? activeChannel : passiveChannel;
 }

@@ -78,6 +78,8 @@ export interface FakeServerOptions {
   maxConnections?: number;
   /** Default '421 There are too many connections from your internet address.' (vsftpd's words). */
   tooManyReply?: string;
+  /** Default true; false → EPRT answered 502 (the client falls back to PORT). */
+  eprt?: boolean;
   /** Default false (522 like vsftpd force_local_data_ssl). True: PROT C data connections are served in clear text. */
   allowClearData?: boolean;
   /** Default false. True: a failed STOR/APPE leaves the bytes received so far (like real servers). */
@@ -216,6 +218,12 @@ export class FakeFtpServer {
   /** Most control connections that were open at once. */
   peakConnections = 0;
   readonly tlsEndpoint: TlsEndpoint | undefined;
+  /** Active mode: every EPRT/PORT target announced, in order. */
+  readonly activeTargets: { host: string; port: number }[] = [];
+  /** Active mode: the local address the server connects from (default: any; set to test the client's peer check). */
+  activeSource: string | undefined;
+  /** Active mode: never connect to the client (the transfer then gets 425 after dataConnectTimeoutMs). */
+  activeNeverConnects = false;
   private readonly hooks: HookEntry[] = [];
   private readonly transferFaults: TransferFault[] = [];
   private readonly sockets = new Set<net.Socket>();
@@ -241,6 +249,7 @@ export class FakeFtpServer {
       tooManyReply: opts.tooManyReply ?? '421 There are too many connections from your internet address.',
       keepPartialUploads: opts.keepPartialUploads ?? false,
       allowClearData: opts.allowClearData ?? false,
+      eprt: opts.eprt ?? true,
     };
     this.fs = new FakeFs(opts.files);
     if (opts.mode !== 'plain') {
@@ -376,6 +385,8 @@ export class ControlConnection {
   private ignoring = false;
   private holding = false;
   private passive: Passive | undefined;
+  /** Where to connect for the next transfer (EPRT/PORT: active mode). */
+  private active: { host: string; port: number } | undefined;
   /** Data sockets of transfers in progress: destroyed with the control connection. */
   private readonly activeData = new Set<net.Socket>();
   private closedResolve!: () => void;
@@ -576,8 +587,22 @@ export class ControlConnection {
     return p.port;
   }
 
+  /** Active mode: connects to the address of EPRT/PORT (from `activeSource` if set); undefined if that fails. */
+  private connectActive(target: { host: string; port: number }): Promise<net.Socket | undefined> {
+    this.active = undefined;
+    const { activeSource, activeNeverConnects } = this.server;
+    if (activeNeverConnects) return new Promise((r) => setTimeout(() => r(undefined), this.server.options.dataConnectTimeoutMs));
+    return new Promise((resolve) => {
+      const s = net.connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true, ...(activeSource === undefined ? {} : { localAddress: activeSource }) });
+      this.server.track(s);
+      s.once('connect', () => resolve(s));
+      s.once('error', () => resolve(undefined));
+    });
+  }
+
   /** Waits for the data connection of the current passive listener; consumes the listener. */
   private takeDataSocket(): Promise<net.Socket | undefined> {
+    if (this.active) return this.connectActive(this.active);
     const p = this.passive;
     if (!p) return Promise.resolve(undefined);
     this.passive = undefined;
@@ -722,6 +747,16 @@ export class ControlConnection {
         const port = await this.openPassive();
         return void await this.reply(`229 Entering Extended Passive Mode (|||${port}|)`);
       }
+      case 'EPRT': case 'PORT': {
+        if (verb === 'EPRT' && !this.server.options.eprt) return void await this.reply('502 EPRT not implemented.');
+        const m = verb === 'EPRT' ? /^\|([12])\|([^|]+)\|(\d+)\|$/.exec(arg) : /^(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)$/.exec(arg);
+        if (!m) return void await this.reply('501 Illegal command.');
+        const target = verb === 'EPRT' ? { host: m[2] as string, port: Number(m[3]) } : { host: m.slice(1, 5).join('.'), port: Number(m[5]) * 256 + Number(m[6]) };
+        this.server.activeTargets.push(target);
+        this.closePassive();
+        this.active = target;
+        return void await this.reply(`200 ${verb} command successful.`);
+      }
       case 'PASV': {
         const port = await this.openPassive();
         // The listener is on the control host; 227 always names 127.0.0.1 (a client must use the control host).
@@ -816,7 +851,7 @@ export class ControlConnection {
       this.closePassive();
       return void await this.reply('553 Could not create file.');
     }
-    if (!this.passive) return void await this.reply('425 Use PORT or PASV first.');
+    if (!this.passive && !this.active) return void await this.reply('425 Use PORT or PASV first.');
     const raw = await this.takeDataSocket();
     if (!raw) return void await this.reply("425 Can't open data connection.");
     if (this.isClosed) return void raw.destroy();
@@ -924,4 +959,4 @@ function drained(s: net.Socket): Promise<void> {
   });
 }
 
-const KNOWN = new Set(['USER', 'PASS', 'AUTH', 'PBSZ', 'PROT', 'FEAT', 'OPTS', 'TYPE', 'SYST', 'NOOP', 'PWD', 'XPWD', 'CWD', 'CDUP', 'XCUP', 'MKD', 'RMD', 'DELE', 'RNFR', 'RNTO', 'SIZE', 'MDTM', 'EPSV', 'PASV', 'LIST', 'NLST', 'MLSD', 'MLST', 'RETR', 'STOR', 'APPE', 'REST', 'QUIT', 'HASH', 'XSHA256', 'XSHA512', 'XSHA1', 'XSHA', 'XMD5', 'XCRC']);
+const KNOWN = new Set(['EPRT', 'PORT', 'USER', 'PASS', 'AUTH', 'PBSZ', 'PROT', 'FEAT', 'OPTS', 'TYPE', 'SYST', 'NOOP', 'PWD', 'XPWD', 'CWD', 'CDUP', 'XCUP', 'MKD', 'RMD', 'DELE', 'RNFR', 'RNTO', 'SIZE', 'MDTM', 'EPSV', 'PASV', 'LIST', 'NLST', 'MLSD', 'MLST', 'RETR', 'STOR', 'APPE', 'REST', 'QUIT', 'HASH', 'XSHA256', 'XSHA512', 'XSHA1', 'XSHA', 'XMD5', 'XCRC']);
