@@ -7,8 +7,12 @@ import { directConnect, type SocketConnect } from './transport/connect.js';
 import { PIN_PATTERN } from './transport/pin.js';
 import { parseProxyUrl, proxyConnector, type ProxySpec } from './transport/proxy.js';
 
-/** `'explicit'` (AUTH TLS on port 21), `'implicit'` (TLS from the first byte, port 990) or `false` (plain FTP). */
-export type SecureMode = 'explicit' | 'implicit' | false;
+/**
+ * `'explicit'` (AUTH TLS on port 21), `'implicit'` (TLS from the first byte, port 990), `'auto'`
+ * (listen first: a greeting within `autoDetectMs` means explicit, silence means implicit; never
+ * plain FTP) or `false` (plain FTP).
+ */
+export type SecureMode = 'explicit' | 'implicit' | 'auto' | false;
 
 /** TLS settings passed through to `tls.connect` for the control and every data connection. */
 export interface FtpsTlsOptions {
@@ -65,8 +69,10 @@ export interface FtpsClientOptions {
   password?: string;
   /** Sent when the server asks for an account (332). */
   account?: string;
-  /** Default `'explicit'`; `true` means `'explicit'`. */
+  /** Default `'explicit'`; `true` means `'explicit'`. With `'auto'` the default port is 21. */
   secure?: SecureMode | true;
+  /** With `secure: 'auto'`: how long to wait for a plain greeting before starting TLS. Default 1500 ms. */
+  autoDetectMs?: number;
   tls?: FtpsTlsOptions;
   timeouts?: TimeoutOptions;
   /**
@@ -150,6 +156,7 @@ export interface ResolvedOptions {
   password: string;
   account: string | undefined;
   secure: SecureMode;
+  autoDetectMs: number;
   tls: FtpsTlsOptions;
   timeouts: Required<TimeoutOptions>;
   trustPasvAddress: boolean;
@@ -268,8 +275,12 @@ export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
   if (input === null || typeof input !== 'object') throw new TypeError('Options must be an object');
   if (typeof input.host !== 'string' || input.host.trim() === '') throw new TypeError('Option "host" must be a non-empty string');
   const secureIn = input.secure ?? 'explicit';
-  if (secureIn !== true && secureIn !== false && secureIn !== 'explicit' && secureIn !== 'implicit') {
-    throw new TypeError(`Option "secure" must be 'explicit', 'implicit', true or false, got ${String(secureIn)}`);
+  if (secureIn !== true && secureIn !== false && secureIn !== 'explicit' && secureIn !== 'implicit' && secureIn !== 'auto') {
+    throw new TypeError(`Option "secure" must be 'explicit', 'implicit', 'auto', true or false, got ${String(secureIn)}`);
+  }
+  const autoDetectMs = input.autoDetectMs ?? 1500;
+  if (typeof autoDetectMs !== 'number' || !Number.isFinite(autoDetectMs) || autoDetectMs <= 0) {
+    throw new RangeError(`Option "autoDetectMs" must be a positive number of milliseconds, got ${String(input.autoDetectMs)}`);
   }
   const secure: SecureMode = secureIn === true ? 'explicit' : secureIn;
   const port = input.port ?? (secure === 'implicit' ? 990 : 21);
@@ -333,6 +344,7 @@ export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
     password: checkString('password', input.password) ?? 'anonymous@',
     account: checkString('account', input.account),
     secure,
+    autoDetectMs,
     tls,
     timeouts: {
       connect: checkTimeout('connect', t.connect) ?? DEFAULT_TIMEOUTS.connect,

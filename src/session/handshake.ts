@@ -5,7 +5,8 @@ import type { TLSSocket } from 'node:tls';
 import { ConnectTimeoutError, FtpReplyError, TlsError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { parseFeatReply } from '../protocol/feat.js';
-import { connectTcp, connectTls, tlsConnectOptions, type TlsDialOptions } from '../transport/connect.js';
+import { connectTcp, connectTls, tlsConnectOptions, type ConnectLimits, type TlsDialOptions } from '../transport/connect.js';
+import { waitForFirstBytes } from '../transport/first-bytes.js';
 import { TlsSessionStore } from '../transport/tls-session.js';
 import { ControlConnection, expectReply } from './control.js';
 import { Session } from './session.js';
@@ -20,15 +21,23 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
 
   const what = `control connection to ${host}:${port}`;
   const request = { host, port, localAddress: options.localAddress, family: options.family, purpose: 'control' as const };
-  let socket: Socket = await connectTcp(options.connector, request, limits(what));
+  const raw = await connectTcp(options.connector, request, limits(what));
   // TCP keepalive probes on an idle control connection; set on the TCP socket, under any TLS.
-  socket.setKeepAlive(true, options.tcpKeepAliveMs);
-  if (secure === 'implicit') {
-    const raw = socket;
-    socket = await connectTls({ ...tlsOptions, socket: raw }, limits(what), tlsSessions).catch((err: unknown) => {
-      raw.destroy();
-      throw err;
-    });
+  raw.setKeepAlive(true, options.tcpKeepAliveMs);
+  let socket: Socket = raw;
+  // 'auto' resolves to 'implicit' or 'explicit' once the server was heard (or not).
+  let mode = secure;
+  try {
+    if (secure === 'auto') {
+      const heard = await waitForFirstBytes(raw, Math.min(options.autoDetectMs, Math.max(1, deadline - Date.now())), signal);
+      mode = heard === 'spoke' ? 'explicit' : 'implicit';
+    } else if (secure === 'explicit') {
+      await awaitPlainGreeting(raw, tlsOptions ?? {}, limits(what), signal, () => connectTcp(options.connector, request, limits(`implicit-TLS check of ${host}:${port}`)));
+    }
+    if (mode === 'implicit') socket = await connectTls({ ...tlsOptions, socket: raw }, limits(what), tlsSessions);
+  } catch (err) {
+    raw.destroy();
+    throw signal?.aborted === true ? signal.reason : err;
   }
 
   let onClosed: (err: Error) => void = () => undefined;
@@ -38,6 +47,7 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
     replyTimeoutMs: options.timeouts.reply,
     onClosed: (err) => onClosed(err),
   });
+  socket.resume(); // paused by the greeting wait; the first bytes wait in its buffer
   // Until the session exists, an abort or the connect deadline tears the connection down.
   const onAbort = (): void => control.destroy(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason)));
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -48,7 +58,7 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
   try {
     signal?.throwIfAborted();
     await readGreeting(control);
-    if (secure === 'explicit') await upgradeToTls(control, options, tlsOptions ?? {}, tlsSessions, limits);
+    if (mode === 'explicit') await upgradeToTls(control, options, tlsOptions ?? {}, tlsSessions, limits);
     await login(control, options);
     if (secure !== false) {
       expectReply(await control.request('PBSZ 0'), 'PBSZ 0');
@@ -75,6 +85,49 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** How long an explicit connection waits in silence before checking whether the port is implicit FTPS. */
+const IMPLICIT_CHECK_AFTER_MS = 1000;
+
+/**
+ * Explicit mode on a silent port: after a short wait, a second connection tries a TLS handshake.
+ * If the port speaks TLS from the first byte, fail now, saying so, rather than after the connect
+ * timeout. A slow plain server (reverse DNS before its greeting) still gets the whole timeout.
+ */
+async function awaitPlainGreeting(
+  socket: Socket,
+  tlsOptions: TlsDialOptions,
+  limits: ConnectLimits,
+  signal: AbortSignal | undefined,
+  dial: () => Promise<Socket>,
+): Promise<void> {
+  if ((await waitForFirstBytes(socket, Math.min(IMPLICIT_CHECK_AFTER_MS, limits.timeoutMs), signal)) === 'spoke') return;
+  const rest = Math.max(1, limits.timeoutMs - IMPLICIT_CHECK_AFTER_MS);
+  const heard = waitForFirstBytes(socket, rest, signal);
+  heard.catch(() => undefined);
+  const checkLimits = { timeoutMs: Math.min(rest, 5000), signal, what: `implicit-TLS check of ${limits.what}` };
+  const implicit = speaksTls(tlsOptions, checkLimits, dial).then((yes) => (yes ? ('implicit' as const) : heard));
+  if ((await Promise.race([heard, implicit])) === 'implicit') {
+    throw new TlsError(
+      `No FTP greeting on the ${limits.what}, and the port answers a TLS handshake: it looks like implicit FTPS. Use secure: 'implicit' (an ftps:// URL) or 'auto'`,
+    );
+  }
+}
+
+/** Whether a second connection to the port completes a TLS handshake (certificate not checked: only the mode is asked). */
+async function speaksTls(tlsOptions: TlsDialOptions, limits: ConnectLimits, dial: () => Promise<Socket>): Promise<boolean> {
+  const { secureContext: _ctx, pin: _pin, identityCheck: _id, ...rest } = tlsOptions;
+  let raw: Socket | undefined;
+  try {
+    raw = await dial();
+    (await connectTls({ ...rest, socket: raw, rejectUnauthorized: false, minVersion: 'TLSv1' }, limits)).destroy();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    raw?.destroy();
   }
 }
 
