@@ -34,6 +34,8 @@ export type { HashAlgorithm, HashCommandFamily } from './protocol/hash.js';
 export type { TlsInfo } from './transport/tls-info.js';
 export { spkiPin } from './transport/pin.js';
 export type { ConnectRequest, SocketConnect } from './transport/connect.js';
+export { probe } from './probe/index.js';
+export type { CertificateInfo, FeatReport, LoginReport, PortReport, ProbeOptions, ProbeReport, StepResult, TlsReport, TlsVersionName, VerificationResult } from './probe/index.js';
 
 import { FtpsClient, type OperationOptions } from './client.js';
 import type { FtpsClientOptions } from './options.js';
