@@ -38,7 +38,8 @@ function tlsLines(t: TlsReport): string[] {
     lines.push(`    pin:       ${c.spkiPin}`);
   });
   const v = t.verification;
-  lines.push(v.ok ? '  verification: ok (trusted chain, name matches)' : `  verification: FAILED ${v.code ?? ''}: ${v.reason ?? ''}`);
+  const why = v.reason === undefined || v.reason === v.code ? (v.code ?? '') : `${v.code ?? ''}: ${v.reason}`;
+  lines.push(v.ok ? '  verification: ok (trusted chain, name matches)' : `  verification: FAILED ${why}`);
   if (!v.ok && v.hint !== undefined) lines.push(`    hint: ${v.hint}${t.chain[0] === undefined ? '' : ` (--pin ${t.chain[0].spkiPin})`}`);
   if (v.pinMatches !== undefined) lines.push(`  pin: ${v.pinMatches ? 'matches' : 'DOES NOT MATCH'} the server key`);
   return lines;

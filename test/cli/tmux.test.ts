@@ -1,0 +1,66 @@
+// A real terminal: a multi-file parallel `ftps put` under tmux, against vsftpd behind a
+// rate-limited forwarding proxy (so the run lasts long enough to be seen). The pane is captured
+// mid-run (bars with percent, rate and ETA, one per running file plus the total) and at the end
+// (every file reported, no bar left behind, the summary last).
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { spkiPin } from '../../src/index.js';
+import { link, startForwardProxy } from '../helpers/forward-proxy.js';
+import { skipReason } from '../interop/support.js';
+import { startRealServer } from '../servers/real.js';
+import { BIN, tempDir } from './support.js';
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const skip = skipReason('vsftpd') || (hasTmux ? false : process.env.FTPS_INTEROP_REQUIRED === '1' ? assert.fail('tmux missing: run test/servers/install.sh') : 'tmux not installed');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test('progress bars in a real terminal: rendered mid-run, a clean screen at the end', { skip, timeout: 90_000 }, async () => {
+  const server = await startRealServer({ kind: 'vsftpd', mode: 'explicit', tlsVersion: '1.3' });
+  const proxy = await startForwardProxy({ target: { host: server.host, port: server.port, passive: server.passive }, shaping: link({ rttMs: 2, rateBytesPerSec: 600_000 }) });
+  const tmp = tempDir();
+  const socket = `ftps-cli-test-${process.pid}`;
+  const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+  try {
+    const files = [1, 2, 3, 4].map((i) => {
+      const p = path.join(tmp.dir, `file-${i}.bin`);
+      writeFileSync(p, Buffer.alloc(1_200_000, i));
+      return p;
+    });
+    // The proxy listens on 127.0.0.x, a name the certificate lacks: the key pin authenticates it.
+    const pin = spkiPin(readFileSync(new URL('../fixtures/tls/server.pem', import.meta.url), 'utf8'));
+    const command = [process.execPath, BIN, 'put', '--parallel', '4', '--pin', pin, ...files, `ftpes://${proxy.host}:${proxy.port}/tty/`]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    tmux('new-session', '-d', '-s', 'put', '-x', '120', '-y', '30', '-e', `FTPS_USER=${server.user}`, '-e', `FTPS_PASSWORD=${server.password}`, '-e', `HOME=${tmp.dir}`, `${command}; echo EXIT=$?; sleep 60`);
+    // Mid-run: wait for a frame with bars.
+    let mid = '';
+    for (let i = 0; i < 200 && !/EXIT=|file-\d\.bin +\[=+ *\]/.test(mid); i++) {
+      await sleep(100);
+      mid = tmux('capture-pane', '-p', '-t', 'put');
+    }
+    const bars = mid.split('\n').filter((l) => /\[[= ]+\]\s+\d+% .* ETA /.test(l));
+    assert.ok(bars.length >= 2, `bars in the pane mid-run:\n${mid}`);
+    assert.ok(bars.some((l) => l.startsWith('total ')), `an overall bar:\n${mid}`);
+    assert.ok(bars.some((l) => /file-\d\.bin/.test(l)), `per-file bars:\n${mid}`);
+    assert.ok(bars.every((l) => l.length <= 120), 'no line wider than the terminal');
+    // The end.
+    let end = '';
+    for (let i = 0; i < 600 && !/EXIT=\d+/.test(end); i++) {
+      await sleep(100);
+      end = tmux('capture-pane', '-p', '-t', 'put');
+    }
+    const lines = end.split('\n').filter((l) => l.trim() !== '');
+    assert.ok(lines.includes('EXIT=0'), `exit status:\n${end}`);
+    assert.equal(lines.filter((l) => /^put .*file-\d\.bin -> \/tty\/file-\d\.bin /.test(l)).length, 4, `one line per file:\n${end}`);
+    assert.ok(!/ETA|\[=/.test(end), `no bar left on the final screen:\n${end}`);
+    assert.match(lines[lines.indexOf('EXIT=0') - 1] ?? '', /^4\/4 files, 4\.6 MiB in \d+\.\d s$/);
+  } finally {
+    spawnSync('tmux', ['-L', socket, 'kill-server']);
+    await proxy.stop();
+    await server.stop();
+    tmp.cleanup();
+  }
+});
