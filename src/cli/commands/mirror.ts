@@ -2,7 +2,7 @@
 import type { TreeResult } from '../../index.js';
 import type { Context } from '../context.js';
 import { isUrl, remoteJoin } from '../target.js';
-import { retries } from './transfer.js';
+import { treeOptions } from './transfer.js';
 import { Tally, usage, type CommandResult } from './tally.js';
 import path from 'node:path';
 
@@ -47,9 +47,7 @@ export async function mirror(ctx: Context, args: string[]): Promise<CommandResul
       remote: target.path,
       delete: ctx.flags.delete,
       dryRun: ctx.flags.dryRun,
-      signal: ctx.signal,
-      onProgress: (p) => ctx.reporter.overall(p.bytesDone, p.bytesTotal, p.filesDone, p.filesTotal),
-      ...retries(ctx),
+      ...treeOptions(ctx),
     });
     report(ctx, result, local, target.path, upload, tally);
   } catch (err) {

@@ -18,7 +18,13 @@ function progressOf(ctx: Context, label: string): (e: ProgressEvent) => void {
 }
 
 function treeProgressOf(ctx: Context): (p: TreeProgress) => void {
-  return (p) => ctx.reporter.overall(p.bytesDone, p.bytesTotal, p.filesDone, p.filesTotal);
+  return (p) => ctx.reporter.overall(p.bytesDone + p.bytesInFlight, p.bytesTotal, p.filesDone, p.filesTotal);
+}
+
+/** The options every tree run (put -r, get -r, mirror) takes from the flags. */
+export function treeOptions(ctx: Context): { signal: AbortSignal; onProgress: (p: TreeProgress) => void; atomic: boolean; resume: boolean; verify: boolean; retries?: number } {
+  const { atomic, resume, verify } = ctx.flags;
+  return { signal: ctx.signal, onProgress: treeProgressOf(ctx), atomic, resume, verify, ...retries(ctx) };
 }
 
 /** Reports a tree run's entries and counts them into `tally`. */
@@ -112,7 +118,7 @@ export async function put(ctx: Context, args: string[]): Promise<CommandResult> 
     await runJobs(ctx, pool, files, 'put', tally);
     for (const dir of dirs) {
       const remote = intoDir ? remoteJoin(target.path, path.basename(path.resolve(dir))) : target.path;
-      const result = await pool.uploadDir(dir, remote, { signal: ctx.signal, onProgress: treeProgressOf(ctx), ...retries(ctx) });
+      const result = await pool.uploadDir(dir, remote, treeOptions(ctx));
       reportTree(ctx, 'put', result, dir, remote, tally);
     }
   } catch (err) {
@@ -139,7 +145,7 @@ export async function get(ctx: Context, args: string[]): Promise<CommandResult> 
     if (ctx.flags.recursive) {
       for (const t of targets) {
         const dest = localIsDir ? path.join(local, path.posix.basename(t.path) || 'root') : local;
-        const result = await pool.downloadDir(t.path, dest, { signal: ctx.signal, onProgress: treeProgressOf(ctx), ...retries(ctx) });
+        const result = await pool.downloadDir(t.path, dest, treeOptions(ctx));
         reportTree(ctx, 'get', result, dest, t.path, tally);
       }
     } else {
