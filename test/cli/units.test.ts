@@ -2,7 +2,7 @@
 // exit-code classes; and that importing the library loads no CLI module.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
@@ -161,6 +161,17 @@ test('exit-code classes: a wrong password and an untrusted certificate differ', 
   assert.equal(exitCodeOf(new VerifyError('/x', 'size', 1, 2), true), EXIT.transfer);
   assert.equal(exitCodeOf(new UsageError('x'), false), EXIT.usage);
   assert.equal(exitCodeOf(new DOMException('aborted', 'AbortError'), true), EXIT.interrupted);
+});
+
+test('package.json bin: npx ftps runs the built, executable entry with a shebang', () => {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  assert.equal(pkg.bin.ftps, './dist/cli/main.js');
+  const entry = path.join(ROOT, 'dist', 'cli', 'main.js');
+  assert.ok(readFileSync(entry, 'utf8').startsWith('#!/usr/bin/env node\n'));
+  assert.notEqual(statSync(entry).mode & 0o111, 0, 'executable');
+  const r = spawnSync('npx', ['--no-install', 'ftps', '--help'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^Usage: ftps <command>/);
 });
 
 test('importing the library loads no CLI module (dist, module graph recorded by a loader hook)', () => {

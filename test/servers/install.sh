@@ -49,7 +49,8 @@ trap cleanup EXIT
 EXTRA_LIBS=(libhiredis0.14 libmemcached11 libmemcachedutil2 libpcre2-posix3 libsodium23 libssl3 libcap2 libpam0g libwrap0)
 # Real proxies for the proxy interop tests (started by the tests on loopback, never as services).
 PROXY_PKGS=(dante-server tinyproxy)
-APT_PKGS=(vsftpd openssl curl ca-certificates "${EXTRA_LIBS[@]}" "${PROXY_PKGS[@]}")
+# tmux: the real-terminal test of the CLI's progress bars (test/cli/tmux.test.ts).
+APT_PKGS=(vsftpd openssl curl ca-certificates tmux "${EXTRA_LIBS[@]}" "${PROXY_PKGS[@]}")
 
 missing=()
 for p in "${APT_PKGS[@]}"; do
