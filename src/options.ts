@@ -147,6 +147,13 @@ export interface FtpsClientOptions {
   activePortRange?: readonly [number, number];
   /** Active mode: the address to announce in EPRT/PORT instead of the local one (behind NAT). */
   activeAddress?: string;
+  /**
+   * Default `false`. `true`: after login (explicit mode only) send `CCC` and go on with the control
+   * connection in clear text, so a NAT firewall can read and rewrite PORT/PASV replies. The password
+   * and the set-up stay under TLS, data connections stay TLS; the commands after it (paths, file
+   * names) are visible and can be tampered with on the way. See docs/networks.md.
+   */
+  ccc?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -181,6 +188,7 @@ export interface ResolvedOptions {
   dataConnection: 'passive' | 'active';
   activePortRange: readonly [number, number] | undefined;
   activeAddress: string | undefined;
+  ccc: boolean;
 }
 
 /** The longest delay Node's timers support (about 24.8 days); longer ones overflow and fire at once. */
@@ -322,6 +330,9 @@ export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
   const activeAddress = checkString('activeAddress', input.activeAddress);
   if (activeAddress !== undefined && isIP(activeAddress) === 0) throw new TypeError(`Option "activeAddress" must be an IP address, got ${activeAddress}`);
   if (dataConnection === 'active' && input.proxy !== undefined) throw new TypeError('Option "dataConnection: \'active\'" cannot work through a proxy (the server would have to connect to the client)');
+  const ccc = input.ccc ?? false;
+  if (typeof ccc !== 'boolean') throw new TypeError('Option "ccc" must be a boolean');
+  if (ccc && secure !== 'explicit') throw new TypeError('Option "ccc" needs secure: \'explicit\' (CCC ends the TLS of an AUTH TLS control connection)');
   const proxy = input.proxy === undefined ? undefined : parseProxyUrl(input.proxy);
   const base = input.connect ?? directConnect;
   const keepAlive = checkKeepAlive(input.keepAlive);
@@ -335,6 +346,7 @@ export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
     dataConnection,
     activePortRange: range === undefined ? undefined : [range[0], range[1]],
     activeAddress,
+    ccc,
     proxy,
     localAddress,
     family: input.family,

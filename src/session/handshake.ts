@@ -5,6 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { ConnectTimeoutError, FtpReplyError, TlsError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { parseFeatReply } from '../protocol/feat.js';
+import { clearTls, DetachableTransport } from '../transport/ccc.js';
 import { connectTcp, connectTls, tlsConnectOptions, type ConnectLimits, type TlsDialOptions } from '../transport/connect.js';
 import { waitForFirstBytes } from '../transport/first-bytes.js';
 import { TlsSessionStore } from '../transport/tls-session.js';
@@ -58,7 +59,7 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
   try {
     signal?.throwIfAborted();
     await readGreeting(control);
-    if (mode === 'explicit') await upgradeToTls(control, options, tlsOptions ?? {}, tlsSessions, limits);
+    const transport = mode === 'explicit' ? await upgradeToTls(control, options, tlsOptions ?? {}, tlsSessions, limits) : undefined;
     await login(control, options);
     if (secure !== false) {
       expectReply(await control.request('PBSZ 0'), 'PBSZ 0');
@@ -77,6 +78,7 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
     }
     expectReply(await control.request('TYPE I'), 'TYPE I');
     const session = new Session(control, options, features, tlsSessions, tlsOptions);
+    if (transport !== undefined) await clearControlChannel(control, transport, options.timeouts.reply);
     onClosed = (err) => session.markClosed(err);
     return session;
   } catch (err) {
@@ -163,13 +165,15 @@ async function upgradeToTls(
   tlsOptions: TlsDialOptions,
   tlsSessions: TlsSessionStore | undefined,
   limits: (what: string) => { timeoutMs: number; signal: AbortSignal | undefined; what: string },
-): Promise<void> {
+): Promise<DetachableTransport | undefined> {
   await requestAuth(control, options.auth);
   const raw = control.releaseForUpgrade();
+  // With CCC to follow, TLS runs over a transport that can later let go of the TCP socket.
+  const transport = options.ccc ? new DetachableTransport(raw) : undefined;
   let secured: TLSSocket;
   try {
     secured = await connectTls(
-      { ...tlsOptions, socket: raw },
+      { ...tlsOptions, socket: transport ?? raw },
       limits(`control connection to ${options.host}:${options.port}`),
       tlsSessions,
     );
@@ -178,6 +182,26 @@ async function upgradeToTls(
     throw err;
   }
   control.adopt(secured);
+  return transport;
+}
+
+/**
+ * CCC, last step of the handshake (after login, PBSZ/PROT and FEAT: the password and the session
+ * set-up stay under TLS). A refusal is an error: the caller needs a clear control channel (NAT).
+ */
+async function clearControlChannel(control: ControlConnection, transport: DetachableTransport, timeoutMs: number): Promise<void> {
+  // The server may end its TLS right behind the 200: from here on that must not end the TCP connection.
+  transport.keepRaw();
+  try {
+    expectReply(await control.request('CCC'), 'CCC');
+    const tls = control.releaseForUpgrade() as TLSSocket;
+    const raw = await clearTls(tls, transport, timeoutMs);
+    control.adopt(raw);
+    raw.resume();
+  } catch (err) {
+    transport.raw.destroy();
+    throw err;
+  }
 }
 
 async function login(control: ControlConnection, options: ResolvedOptions): Promise<void> {

@@ -84,3 +84,19 @@ test("dataProtection 'clear' against a server that insists on protected data →
     assert.equal(typeof (await client.pwd()), 'string');
   });
 });
+
+test('ccc refused by the server → FtpReplyError, the TCP connection under the TLS closed too', LIMIT, async () => {
+  await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
+    const err = assertFtpsError(await rejection(connect({ ccc: true })), FtpReplyError, 'ERR_FTPS_REPLY');
+    assert.equal(err.command, 'CCC');
+    assert.ok(server.log.some((e) => e.line === 'CCC' && e.secure), 'CCC itself under TLS, after the login');
+    // withServer asserts that no socket is left open on the server.
+  });
+});
+
+test('ccc needs explicit mode', async () => {
+  const { FtpsClient } = await import('../../src/index.js');
+  for (const secure of ['implicit', false] as const) {
+    await assert.rejects(FtpsClient.connect({ host: '127.0.0.1', secure, ccc: true }), TypeError);
+  }
+});

@@ -50,6 +50,8 @@ export interface StartOptions {
    * `MaxClientsPerHost`, pure-ftpd `-C`). Default: 0 = no limit (100 for pure-ftpd).
    */
   maxPerClient?: number;
+  /** proftpd only: accept CCC after login (`TLSRequired auth+data` instead of `on`). */
+  allowCcc?: boolean;
 }
 
 export const PREFIX = '/opt/ftps-client-servers';
@@ -354,7 +356,8 @@ function prepareProftpd(ctx: Ctx): Prepared {
     'RequireValidShell off',
     'DefaultRoot ~',
     'TLSEngine on',
-    'TLSRequired on',
+    // allowCcc: TLS still required for the login and the data, not for the control connection after it.
+    `TLSRequired ${ctx.opts.allowCcc === true ? 'auth+data' : 'on'}`,
     `TLSProtocol ${tlsProtocol}`,
     `TLSRSACertificateFile ${CERT_FILE}`,
     `TLSRSACertificateKeyFile ${KEY_FILE}`,
