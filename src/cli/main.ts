@@ -71,6 +71,7 @@ async function main(argv: string[]): Promise<ExitCode> {
   try {
     const { code, result } = await COMMAND_FNS[command](ctx, args);
     reporter.finish({ command, exitCode: code, ...result });
+    if (code === EXIT.interrupted) process.stderr.write('ftps: interrupted\n');
     return code;
   } catch (err) {
     const code = controller.signal.aborted ? EXIT.interrupted : exitCodeOf(err, ctx.connected);

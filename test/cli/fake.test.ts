@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { spkiPin } from '../../src/index.js';
 import { faults } from '../helpers/fake-server.js';
 import { LIMIT, withServer } from '../fake/support.js';
 import { assertExit, CA_FILE, ESCAPE, runCli, tempDir } from './support.js';
@@ -251,6 +252,58 @@ test('Ctrl-C during an --atomic upload: exit 130, nothing under the final name',
       assert.ok(sent);
       assert.ok(!server.files.has('/b/backup.tar'), 'no file under the final name');
       assert.deepEqual([...server.files.keys()].filter((k) => k.startsWith('/b/') && !k.endsWith('/')), [], 'temporary file removed');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('Ctrl-C during an --atomic download: exit 130, no file under the final name, no .part left', LIMIT, async () => {
+  const tmp = tempDir();
+  try {
+    await withServer({ mode: 'explicit', files: { '/big.bin': Buffer.alloc(500_000, 5) } }, async ({ server }) => {
+      server.hook('RETR', faults.transfer({ after: { bytes: 100_000, action: 'stall' } }));
+      const dest = path.join(tmp.dir, 'big.bin');
+      let sent = false;
+      const r = await runCli(['get', '--atomic', '--ca', CA_FILE, url(server.port, '/big.bin'), dest], {
+        env: { ...CREDS, HOME: tmp.dir },
+        onSpawn: (child) => {
+          const timer = setInterval(() => {
+            if (!sent && existsSync(`${dest}.part`)) {
+              sent = true;
+              clearInterval(timer);
+              setTimeout(() => child.kill('SIGINT'), 100);
+            }
+          }, 20);
+        },
+      });
+      assertExit(r, 130, 'interrupted');
+      assert.ok(sent, 'the partial file existed while the download ran');
+      assert.ok(!existsSync(dest), 'nothing under the final name');
+      assert.ok(!existsSync(`${dest}.part`), 'the partial file is removed without --resume');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('--tls-min 1.3 against a TLS 1.2-only server is a TLS failure (exit 4); --pin accepts a self-signed server', LIMIT, async () => {
+  const tmp = tempDir();
+  try {
+    await withServer({ mode: 'explicit', maxVersion: 'TLSv1.2' }, async ({ server }) => {
+      const env = { ...CREDS, HOME: tmp.dir };
+      assertExit(await runCli(['ls', '--tls-min', '1.3', '--ca', CA_FILE, url(server.port)], { env }), 4, '--tls-min 1.3');
+      assertExit(await runCli(['ls', '--tls-min', '1.2', '--ca', CA_FILE, url(server.port)], { env }), 0, '--tls-min 1.2');
+    });
+    const selfSigned = { key: readFileSync(new URL('../fixtures/tls/selfsigned.key', import.meta.url)), cert: readFileSync(new URL('../fixtures/tls/selfsigned.pem', import.meta.url)) };
+    await withServer({ mode: 'implicit', cert: selfSigned }, async ({ server }) => {
+      const env = { ...CREDS, HOME: tmp.dir };
+      assertExit(await runCli(['ls', url(server.port, '/', 'ftps')], { env }), 4, 'self-signed without a pin');
+      const pin = spkiPin(selfSigned.cert.toString());
+      assertExit(await runCli(['ls', '--pin', pin, url(server.port, '/', 'ftps')], { env }), 0, 'self-signed with its pin');
+      const wrong = await runCli(['ls', '--pin', `sha256/${'B'.repeat(43)}=`, url(server.port, '/', 'ftps')], { env });
+      assertExit(wrong, 4, 'wrong pin');
+      assert.match(wrong.stderr, /ERR_FTPS_TLS_PIN/);
     });
   } finally {
     tmp.cleanup();

@@ -4,7 +4,7 @@
 // (every file reported, no bar left behind, the summary last).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { spkiPin } from '../../src/index.js';
@@ -57,6 +57,48 @@ test('progress bars in a real terminal: rendered mid-run, a clean screen at the 
     assert.equal(lines.filter((l) => /^put .*file-\d\.bin -> \/tty\/file-\d\.bin /.test(l)).length, 4, `one line per file:\n${end}`);
     assert.ok(!/ETA|\[=/.test(end), `no bar left on the final screen:\n${end}`);
     assert.match(lines[lines.indexOf('EXIT=0') - 1] ?? '', /^4\/4 files, 4\.6 MiB in \d+\.\d s$/);
+  } finally {
+    spawnSync('tmux', ['-L', socket, 'kill-server']);
+    await proxy.stop();
+    await server.stop();
+    tmp.cleanup();
+  }
+});
+
+test('Ctrl-C in a real terminal: exit 130, bars erased, nothing under a final name with --atomic', { skip, timeout: 90_000 }, async () => {
+  const server = await startRealServer({ kind: 'vsftpd', mode: 'explicit', tlsVersion: '1.2' });
+  const proxy = await startForwardProxy({ target: { host: server.host, port: server.port, passive: server.passive }, shaping: link({ rttMs: 2, rateBytesPerSec: 300_000 }) });
+  const tmp = tempDir();
+  const socket = `ftps-cli-test-int-${process.pid}`;
+  const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+  try {
+    const files = [1, 2].map((i) => {
+      const p = path.join(tmp.dir, `big-${i}.bin`);
+      writeFileSync(p, Buffer.alloc(30_000_000, i)); // more than the proxy and kernel buffers: still running at Ctrl-C
+      return p;
+    });
+    const pin = spkiPin(readFileSync(new URL('../fixtures/tls/server.pem', import.meta.url), 'utf8'));
+    const command = [process.execPath, BIN, 'put', '--atomic', '--pin', pin, ...files, `ftpes://${proxy.host}:${proxy.port}/int/`].map((a) => `'${a}'`).join(' ');
+    tmux('new-session', '-d', '-s', 'int', '-x', '100', '-y', '20', '-e', `FTPS_USER=${server.user}`, '-e', `FTPS_PASSWORD=${server.password}`, '-e', `HOME=${tmp.dir}`, `${command}; echo EXIT=$?; sleep 60`);
+    let pane = '';
+    for (let i = 0; i < 200 && !/EXIT=|big-\d\.bin +\[=+ *\]/.test(pane); i++) {
+      await sleep(100);
+      pane = tmux('capture-pane', '-p', '-t', 'int');
+    }
+    assert.match(pane, /big-\d\.bin +\[=+ *\]/, `bars before Ctrl-C:\n${pane}`);
+    const before = pane;
+    tmux('send-keys', '-t', 'int', 'C-c');
+    for (let i = 0; i < 200 && !/EXIT=\d+/.test(pane); i++) {
+      await sleep(100);
+      pane = tmux('capture-pane', '-p', '-t', 'int');
+    }
+    assert.match(pane, /EXIT=130/, pane);
+    assert.match(pane, /ftps: interrupted/);
+    assert.ok(!/ETA|\[=/.test(pane), `bars erased:\n${pane}`);
+    const remote = path.join(server.root, 'int');
+    for (const f of ['big-1.bin', 'big-2.bin']) {
+      assert.ok(!existsSync(path.join(remote, f)), `${f} not under its final name:\n${before}\n---\n${pane}`);
+    }
   } finally {
     spawnSync('tmux', ['-L', socket, 'kill-server']);
     await proxy.stop();
