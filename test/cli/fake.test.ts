@@ -233,7 +233,7 @@ test('Ctrl-C during an --atomic upload: exit 130, nothing under the final name',
   try {
     await withServer({ mode: 'explicit' }, async ({ server }) => {
       const local = path.join(tmp.dir, 'backup.tar');
-      writeFileSync(local, Buffer.alloc(200_000, 3));
+      writeFileSync(local, Buffer.alloc(20_000_000, 3)); // more than socket buffers hold: still sending at Ctrl-C
       server.hook('STOR', faults.transfer({ after: { bytes: 50_000, action: 'stall' } }));
       let sent = false;
       const r = await runCli(['put', '--atomic', '--ca', CA_FILE, local, url(server.port, '/b/')], {

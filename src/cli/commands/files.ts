@@ -67,7 +67,7 @@ export async function rm(ctx: Context, args: string[]): Promise<CommandResult> {
       }
     }
   });
-  return { code: tally.exitCode(ctx.connected), result: { ok: tally.failures.length === 0 } };
+  return { code: tally.exitCode(ctx.connected, ctx.signal.aborted), result: { ok: tally.failures.length === 0 } };
 }
 
 export async function mkdir(ctx: Context, args: string[]): Promise<CommandResult> {
@@ -90,7 +90,7 @@ export async function mkdir(ctx: Context, args: string[]): Promise<CommandResult
       }
     }
   });
-  return { code: tally.exitCode(ctx.connected), result: { ok: tally.failures.length === 0 } };
+  return { code: tally.exitCode(ctx.connected, ctx.signal.aborted), result: { ok: tally.failures.length === 0 } };
 }
 
 export async function mv(ctx: Context, args: string[]): Promise<CommandResult> {

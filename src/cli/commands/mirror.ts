@@ -57,5 +57,5 @@ export async function mirror(ctx: Context, args: string[]): Promise<CommandResul
     await pool.close({ signal: AbortSignal.timeout(5000) }).catch(() => undefined);
   }
   const summary = result === undefined ? {} : { dryRun: result.dryRun, plan: result.plan, counts: result.files, bytes: result.bytes };
-  return { code: tally.exitCode(ctx.connected), result: { ok: tally.failures.length === 0, ...summary } };
+  return { code: tally.exitCode(ctx.connected, ctx.signal.aborted), result: { ok: tally.failures.length === 0, ...summary } };
 }

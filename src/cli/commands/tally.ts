@@ -12,11 +12,11 @@ export class Tally {
   ok = 0;
   readonly failures: unknown[] = [];
 
-  exitCode(connected: boolean): ExitCode {
+  /** `interrupted`: Ctrl-C came; whatever failed after it failed because of it. */
+  exitCode(connected: boolean, interrupted = false): ExitCode {
     const [first] = this.failures;
     if (first === undefined) return EXIT.ok;
-    const interrupted = this.failures.find((e) => exitCodeOf(e, connected) === EXIT.interrupted);
-    if (interrupted !== undefined) return EXIT.interrupted;
+    if (interrupted || this.failures.some((e) => exitCodeOf(e, connected) === EXIT.interrupted)) return EXIT.interrupted;
     if (this.ok > 0) return EXIT.partial;
     return exitCodeOf(first, connected);
   }

@@ -127,7 +127,7 @@ export async function put(ctx: Context, args: string[]): Promise<CommandResult> 
   } finally {
     await pool.close({ signal: AbortSignal.timeout(5000) }).catch(() => undefined);
   }
-  return { code: tally.exitCode(ctx.connected), result: { ok: tally.failures.length === 0 } };
+  return { code: tally.exitCode(ctx.connected, ctx.signal.aborted), result: { ok: tally.failures.length === 0 } };
 }
 
 export async function get(ctx: Context, args: string[]): Promise<CommandResult> {
@@ -158,7 +158,7 @@ export async function get(ctx: Context, args: string[]): Promise<CommandResult> 
   } finally {
     await pool.close({ signal: AbortSignal.timeout(5000) }).catch(() => undefined);
   }
-  return { code: tally.exitCode(ctx.connected), result: { ok: tally.failures.length === 0 } };
+  return { code: tally.exitCode(ctx.connected, ctx.signal.aborted), result: { ok: tally.failures.length === 0 } };
 }
 
 export function retries(ctx: Context): { retries?: number } {
