@@ -2,7 +2,8 @@
 // client are queued in call order (p-queue, concurrency 1), never rejected for being concurrent.
 import type { Readable, Writable } from 'node:stream';
 import PQueue from 'p-queue';
-import { ClientClosedError, OperationTimeoutError, ProtocolError } from './errors.js';
+import { Deadline } from './deadline.js';
+import { ClientClosedError, ProtocolError } from './errors.js';
 import { logControl } from './log.js';
 import { checkCallTimeout, MAX_TIMER_MS, optionsFromUrl, resolveOptions, type FtpsClientOptions, type ResolvedOptions } from './options.js';
 import { checkPath, formatCommand, formatRawCommand } from './protocol/command.js';
@@ -59,29 +60,6 @@ export function neverStarted(err: unknown): boolean {
 function markNotStarted(err: unknown): unknown {
   if (typeof err === 'object' && err !== null) NOT_STARTED.add(err);
   return err;
-}
-
-/** The abort signal of a call's overall deadline; armed when the call starts running. */
-class Deadline {
-  readonly #controller = new AbortController();
-  readonly #ms: number;
-  #timer: NodeJS.Timeout | undefined;
-
-  constructor(ms: number) {
-    this.#ms = ms;
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  start(): void {
-    this.#timer = setTimeout(() => this.#controller.abort(new OperationTimeoutError(`The call did not finish within ${this.#ms} ms`)), this.#ms);
-  }
-
-  clear(): void {
-    clearTimeout(this.#timer);
-  }
 }
 
 /** `options` with `signal` in place of its own (the call's signal combined with its deadline). */

@@ -11,7 +11,8 @@ import PQueue from 'p-queue';
 import { FtpsClient, neverStarted, type OperationOptions, type TransferResult } from './client.js';
 import { ClientClosedError, ConnectionError, ConnectTimeoutError, DataTimeoutError, FtpReplyError, ReplyTimeoutError } from './errors.js';
 import { RetryPolicy, type RetryPolicyOptions } from './retry-policy.js';
-import { optionsFromUrl, resolveOptions, type FtpsClientOptions } from './options.js';
+import { checkCallTimeout, MAX_TIMER_MS, optionsFromUrl, resolveOptions, type FtpsClientOptions } from './options.js';
+import { Deadline } from './deadline.js';
 import type { FileInfo } from './protocol/listing/index.js';
 import { checkPath } from './protocol/command.js';
 import type { FtpReply } from './protocol/reply.js';
@@ -190,13 +191,29 @@ export class FtpsPool implements AsyncDisposable {
    * (see isTransientError) runs `fn` again on a working connection; only ask for that when `fn`
    * can safely be repeated.
    */
-  run<T>(fn: (client: FtpsClient, signal: AbortSignal) => Promise<T>, { signal, retries = 0 }: PoolRunOptions = {}): Promise<T> {
+  run<T>(fn: (client: FtpsClient, signal: AbortSignal) => Promise<T>, { signal, retries = 0, timeout }: PoolRunOptions = {}): Promise<T> {
     if (this.#closing !== undefined) return Promise.reject(new ClientClosedError('Pool is closed'));
     // Rejected, not thrown: every pool operation reports through its promise, as the client's do.
     if (!Number.isInteger(retries) || retries < 0) return Promise.reject(new RangeError('Option "retries" must be an integer >= 0'));
-    const combined = signal === undefined ? this.#cancel.signal : AbortSignal.any([signal, this.#cancel.signal]);
+    let timeoutMs: number | undefined;
+    try {
+      timeoutMs = checkCallTimeout(timeout);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // A pool call's `timeout` bounds the operation with all its retries, from when it starts running.
+    const deadline = timeoutMs !== undefined && timeoutMs < MAX_TIMER_MS ? new Deadline(timeoutMs) : undefined;
+    const signals = [this.#cancel.signal, ...(signal === undefined ? [] : [signal]), ...(deadline === undefined ? [] : [deadline.signal])];
+    const combined = signals.length === 1 ? this.#cancel.signal : AbortSignal.any(signals);
     this.#maybeGrow();
-    const task = this.#queue.add(() => this.#attempt(fn, combined, retries));
+    const task = this.#queue.add(async () => {
+      deadline?.start();
+      try {
+        return await this.#attempt(fn, combined, retries);
+      } finally {
+        deadline?.clear();
+      }
+    });
     // A rejected task must never count as unhandled; the caller gets the rejection below.
     task.catch(() => undefined);
     return task;
@@ -325,9 +342,10 @@ export class FtpsPool implements AsyncDisposable {
   // ---- the client's operations, each on a pooled connection ----
 
   #op<T>(options: OperationOptions & { retries?: number } | undefined, fn: (client: FtpsClient, signal: AbortSignal) => Promise<T>, retry = true): Promise<T> {
-    const { signal, retries } = options ?? {};
+    const { signal, retries, timeout } = options ?? {};
     const runOptions: PoolRunOptions = { retries: retry ? (retries ?? this.#policy.retries) : 0 };
     if (signal !== undefined) runOptions.signal = signal;
+    if (timeout !== undefined) runOptions.timeout = timeout;
     return this.run(fn, runOptions);
   }
 

@@ -172,3 +172,18 @@ test('pool retry: retryOn(error, attempt) decides; returning false stops at once
     }
   });
 });
+
+test('pool: a call\'s timeout bounds the operation with all its retries → OperationTimeoutError', LIMIT, async () => {
+  await withServer({ mode: 'explicit', files: { '/f.txt': 'abc' } }, async ({ server }) => {
+    const pool = createPool(optionsFor(server), { size: 1, retry: { retries: 50, minDelayMs: 50, factor: 1, jitter: 0 } });
+    try {
+      server.hook('SIZE', (ctx) => void ctx.reply('450 busy'));
+      assertFtpsError(await rejection(pool.size('/f.txt', { timeout: 400 })), OperationTimeoutError, 'ERR_FTPS_OPERATION_TIMEOUT');
+      const tries = server.commands.filter((c) => c === 'SIZE /f.txt').length;
+      assert.ok(tries >= 2 && tries < 50, `${tries} tries`);
+      await assert.rejects(pool.size('/f.txt', { timeout: -1 }), RangeError);
+    } finally {
+      await pool.close();
+    }
+  });
+});
