@@ -48,3 +48,15 @@ export function connect(
 ): Promise<FtpsClient> {
   return FtpsClient.connect(target, overrides, options);
 }
+export {
+  CHANNELS,
+  type CloseMessage,
+  type CommandMessage,
+  type ConnectMessage,
+  type ConnectionRef,
+  type PoolResizeMessage,
+  type ReplyMessage,
+  type RetryMessage,
+  type TransferEndMessage,
+  type TransferStartMessage,
+} from './diagnostics.js';

@@ -6,6 +6,7 @@
 // that refuses another connection because of a per-client limit (421 at the greeting, or a
 // "too many connections" answer, or dropping the connection twice in a row) makes the pool shrink
 // to the connections it already has; `regrowDelayMs` after the last refusal it tries one more.
+import { publish as diagnostics } from './diagnostics.js';
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import { FtpsClient, neverStarted, type OperationOptions, type TransferResult } from './client.js';
@@ -228,6 +229,7 @@ export class FtpsPool implements AsyncDisposable {
       signal.throwIfAborted();
       let conn: Pooled | undefined;
       let pause = true;
+      let delayMs = 0;
       try {
         conn = await this.#acquire(signal);
         return await fn(conn.client, signal);
@@ -238,12 +240,14 @@ export class FtpsPool implements AsyncDisposable {
         } else {
           attempt++;
           if (!this.#policy.shouldRetry(err, attempt, retries)) throw err;
+          delayMs = this.#policy.delayMs(attempt);
+          diagnostics.retry({ attempt, retries, error: err, delayMs });
         }
         if (conn !== undefined && !conn.client.closed && err instanceof ClientClosedError) void conn.client.close();
       } finally {
         if (conn !== undefined) this.#release(conn);
       }
-      if (pause) await sleep(this.#policy.delayMs(attempt), signal);
+      if (pause) await sleep(delayMs, signal);
     }
   }
 
@@ -315,6 +319,7 @@ export class FtpsPool implements AsyncDisposable {
     this.#connectFailures = 0;
     const next = Math.max(1, Math.min(this.#target, to));
     if (next === this.#target) return;
+    diagnostics.poolResize(this.#target, next, this.#maxSize);
     this.#target = next;
     this.#queue.concurrency = next;
   }
@@ -323,6 +328,7 @@ export class FtpsPool implements AsyncDisposable {
   #maybeGrow(): void {
     if (this.#target >= this.#maxSize || performance.now() - this.#limitSeenAt < this.#regrowDelayMs) return;
     this.#limitSeenAt = performance.now();
+    diagnostics.poolResize(this.#target, this.#target + 1, this.#maxSize);
     this.#target++;
     this.#queue.concurrency = this.#target;
   }

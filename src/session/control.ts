@@ -2,6 +2,7 @@
 // arrive while nobody waits (a 421 at any time) are queued and handed to the next reader.
 import type { Socket } from 'node:net';
 import { ClientClosedError, ConnectionError, FtpReplyError, ProtocolError, ReplyTimeoutError } from '../errors.js';
+import { publish as diagnostics, notePeer } from '../diagnostics.js';
 import { logControl } from '../log.js';
 import { MAX_TIMER_MS } from '../options.js';
 import { encodeCommand, redactCommand } from '../protocol/command.js';
@@ -46,6 +47,7 @@ export class ControlConnection {
     this.#parser = new ReplyParser({ maxReplyBytes: options.maxReplyBytes, encoding: options.encoding });
     this.#socket = socket;
     this.#listen(socket);
+    notePeer(this, socket);
   }
 
   get socket(): Socket {
@@ -79,6 +81,7 @@ export class ControlConnection {
     }
     for (const reply of replies) {
       logControl('< %s', reply.lines.join('\n'));
+      diagnostics.reply(this, reply.code, reply.text);
       const waiter = this.#waiter;
       if (waiter !== undefined) {
         this.#waiter = undefined;
@@ -125,6 +128,7 @@ export class ControlConnection {
       this.#queue.length = 0;
     }
     logControl('> %s', redactCommand(line));
+    diagnostics.command(this, redactCommand(line));
     this.#socket.write(encodeCommand(line, this.#options.encoding));
   }
 
@@ -174,6 +178,7 @@ export class ControlConnection {
     if (this.#error !== undefined) return;
     this.#error = err;
     logControl('closed: %s', err.message);
+    diagnostics.close(this, err);
     this.#unlisten(this.#socket);
     this.#socket.on('error', () => undefined); // late errors of a socket we already gave up on
     this.#socket.destroy();
@@ -196,6 +201,7 @@ export class ControlConnection {
     if (this.#error === undefined) {
       this.#unlisten(socket);
       this.#error = new ClientClosedError();
+      diagnostics.close(this, this.#error);
       this.#options.onClosed?.(this.#error);
     }
     await endAndWaitClose(socket, timeoutMs);

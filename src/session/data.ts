@@ -8,6 +8,7 @@
 // after they processed the command (vsftpd, proftpd) and those that want no bytes before it.
 import type { Socket } from 'node:net';
 import { FtpReplyError, ReplyTimeoutError } from '../errors.js';
+import { publish as diagnostics } from '../diagnostics.js';
 import { logData } from '../log.js';
 import { redactCommand } from '../protocol/command.js';
 import type { FtpReply } from '../protocol/reply.js';
@@ -50,7 +51,7 @@ export interface TransferOutcome {
  * connection as ConnectionError, an abort as `signal.reason`, else the server's reply.
  */
 export function runTransfer(session: Session, command: string, io: DataIo, signal?: AbortSignal, extras: TransferExtras = {}): Promise<TransferOutcome> {
-  return new DataTransfer(session, command, io, signal, extras).run();
+  return diagnostics.transfer(session.control, command, io.direction, new DataTransfer(session, command, io, signal, extras).run());
 }
 
 /** The state of one running transfer; see runTransfer. */

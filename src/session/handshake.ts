@@ -1,5 +1,6 @@
 // Opening a session: connect (implicit | explicit | plain), greeting, AUTH TLS, login, PBSZ/PROT,
 // FEAT, OPTS UTF8, TYPE I. Everything after the connect step sees one socket, TLS or not.
+import { publish as diagnostics } from '../diagnostics.js';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { ConnectTimeoutError, FtpReplyError, TlsError } from '../errors.js';
@@ -80,6 +81,7 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
     const session = new Session(control, options, features, tlsSessions, tlsOptions);
     if (transport !== undefined) await clearControlChannel(control, transport, options.timeouts.reply);
     onClosed = (err) => session.markClosed(err);
+    diagnostics.connect(control, { secure, tlsProtocol: session.tlsInfo?.protocol ?? undefined, durationMs: options.timeouts.connect - (deadline - Date.now()) });
     return session;
   } catch (err) {
     control.destroy(err instanceof Error ? err : new Error(String(err)));
