@@ -14,18 +14,20 @@ import { startRealServer, type RealServer, type ServerKind } from '../servers/re
 import { clientOptions, skipReason } from './support.js';
 
 const KINDS: ServerKind[] = ['vsftpd', 'proftpd'];
-const BIG = 48 * 1024 * 1024;
+const BIG = 16 * 1024 * 1024;
+// The interrupted runs are rate-limited so that big.bin is reliably mid-transfer when they are cut.
+const LIMITED = { rateLimit: 8_000_000 } as const;
 const OPTIONS = { atomic: true, resume: true, verify: true } as const;
 
 function makeFiles(): Record<string, Buffer> {
   return { 'big.bin': randomBytes(BIG), 'small/.env': Buffer.from('A=1\n'), 'small/s.txt': randomBytes(5000) };
 }
 
-/** Aborts once bytes of an unfinished file have moved: the big file is then mid-transfer. */
+/** Aborts once 2 MB of big.bin have moved (the small files are done by then): it is mid-transfer. */
 function abortMidFile(controller: AbortController, seen: TreeProgress[]): (p: TreeProgress) => void {
   return (p) => {
     seen.push(p);
-    if (!p.finished && p.bytesInFlight > 0 && p.path === 'big.bin') controller.abort(new Error('killed mid-tree'));
+    if (!p.finished && p.bytesInFlight > 2_000_000 && p.path === 'big.bin') controller.abort(new Error('killed mid-tree'));
   };
 }
 
@@ -61,7 +63,7 @@ for (const kind of KINDS) {
       }
       const controller = new AbortController();
       const seen: TreeProgress[] = [];
-      await assert.rejects(pool.uploadDir(src, '/bk', { ...OPTIONS, signal: controller.signal, onProgress: abortMidFile(controller, seen) }), /killed mid-tree/);
+      await assert.rejects(pool.uploadDir(src, '/bk', { ...OPTIONS, ...LIMITED, signal: controller.signal, onProgress: abortMidFile(controller, seen) }), /killed mid-tree/);
       assert.ok(seen.some((p) => !p.finished && p.bytesInFlight > 0), 'progress showed bytes in flight');
       assertNoHalfWritten(join(server.root, 'bk'), files);
 
@@ -78,7 +80,7 @@ for (const kind of KINDS) {
       const files = Object.fromEntries(listTree(join(server.root, 'bk')).filter((p) => !p.endsWith('/')).map((p) => [p, readFileSync(join(server.root, 'bk', p))]));
       const controller = new AbortController();
       const seen: TreeProgress[] = [];
-      await assert.rejects(pool.downloadDir('/bk', dst, { ...OPTIONS, signal: controller.signal, onProgress: abortMidFile(controller, seen) }), /killed mid-tree/);
+      await assert.rejects(pool.downloadDir('/bk', dst, { ...OPTIONS, ...LIMITED, signal: controller.signal, onProgress: abortMidFile(controller, seen) }), /killed mid-tree/);
       assertNoHalfWritten(dst, files);
       const rerun = await pool.downloadDir('/bk', dst, OPTIONS);
       assert.equal(rerun.ok, true, JSON.stringify(rerun.items.filter((i) => i.status !== 'done')));
