@@ -61,14 +61,16 @@ describe('tree runs: atomic + resume + verify across an interrupted run', () => 
           const there = server.fs.files.get(`/up/${rel}`);
           assert.ok(there === undefined || there.equals(files[rel] as Buffer), `${rel} is absent or complete under its final name`);
         }
-        const partial = [...server.fs.files.entries()].filter(([p, d]) => p.endsWith('.part') && d.length > 0 && d.length < SIZE);
+        const partial = [...server.fs.files.entries()].filter(([p, d]) => p.endsWith('.part') && d.length < SIZE);
         assert.equal(partial.length, 1, 'the interrupted file left its partial temporary file');
+        // Under load the run may be cut before the stalled file moved any bytes: then there is nothing to resume.
+        const resumable = (partial[0]?.[1].length ?? 0) > 0;
 
         const before = server.commands.length;
         const rerun = await pool.uploadDir(local, '/up', OPTIONS);
         assert.equal(rerun.ok, true, JSON.stringify(rerun.items.filter((i) => i.status !== 'done')));
         const again = server.commands.slice(before);
-        assert.ok(again.some((c) => /^(REST [1-9]|APPE )/.test(c)), `the partial file was continued: ${again.join(', ')}`);
+        if (resumable) assert.ok(again.some((c) => /^(REST [1-9]|APPE )/.test(c)), `the partial file was continued: ${again.join(', ')}`);
         assert.ok(again.some((c) => c.startsWith('XSHA256 ')), 'verified with the server hash');
         for (const rel of NAMES) assert.ok(server.fs.files.get(`/up/${rel}`)?.equals(files[rel] as Buffer), rel);
         assert.deepEqual([...server.fs.files.keys()].filter((p) => p.endsWith('.part')), [], 'no temporary file left');
