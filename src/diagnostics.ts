@@ -26,6 +26,7 @@ export interface ConnectionRef {
 
 /** `ftps-client:connect`: a session is logged in and ready. */
 export interface ConnectMessage extends ConnectionRef {
+  /** The mode in use ('auto' is reported as the mode it resolved to). */
   secure: 'explicit' | 'implicit' | false;
   /** Negotiated TLS version of the control connection ('TLSv1.3'), undefined on plain FTP. */
   tlsProtocol: string | undefined;

@@ -81,7 +81,7 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
     const session = new Session(control, options, features, tlsSessions, tlsOptions);
     if (transport !== undefined) await clearControlChannel(control, transport, options.timeouts.reply);
     onClosed = (err) => session.markClosed(err);
-    diagnostics.connect(control, { secure, tlsProtocol: session.tlsInfo?.protocol ?? undefined, durationMs: options.timeouts.connect - (deadline - Date.now()) });
+    diagnostics.connect(control, { secure: mode === 'auto' ? 'explicit' : mode, tlsProtocol: session.tlsInfo?.protocol ?? undefined, durationMs: options.timeouts.connect - (deadline - Date.now()) });
     return session;
   } catch (err) {
     control.destroy(err instanceof Error ? err : new Error(String(err)));
