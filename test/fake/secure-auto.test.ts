@@ -48,3 +48,10 @@ test("secure: 'explicit' still waits for a slow plain greeting (silence alone is
     assert.ok(client.tls !== undefined);
   });
 });
+
+test("secure: 'implicit' on an explicit port still fails at once with a TlsError (the greeting is no handshake)", LIMIT, async () => {
+  await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
+    assertFtpsError(await rejection(connect({ secure: 'implicit', timeouts: { connect: 15_000, reply: 1000, data: 1000 } })), TlsError, 'ERR_FTPS_TLS');
+    assertNoLogin(server);
+  });
+});
