@@ -62,8 +62,8 @@ describe('tree runs: atomic + resume + verify across an interrupted run', () => 
           assert.ok(there === undefined || there.equals(files[rel] as Buffer), `${rel} is absent or complete under its final name`);
         }
         const partial = [...server.fs.files.entries()].filter(([p, d]) => p.endsWith('.part') && d.length < SIZE);
-        assert.equal(partial.length, 1, 'the interrupted file left its partial temporary file');
-        // Under load the run may be cut before the stalled file moved any bytes: then there is nothing to resume.
+        assert.ok(partial.length <= 1, 'at most the interrupted file is partial');
+        // Under load the run may be cut before the stalled file's bytes were stored: then there is nothing to resume.
         const resumable = (partial[0]?.[1].length ?? 0) > 0;
 
         const before = server.commands.length;
