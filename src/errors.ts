@@ -4,14 +4,31 @@ export interface FtpsErrorOptions {
   cause?: unknown;
 }
 
-/** Base class of every error this library throws on purpose. `code` is stable across versions. */
+/**
+ * Brand carried by every error instance: the names of its classes up to FtpsError. Registered with
+ * Symbol.for so that two installed copies of ftps-client (or a bundled and an installed one) recognise
+ * each other's errors with `instanceof`, the way undici does.
+ */
+const BRANDS = Symbol.for('ftps-client.error.brands');
+
+/** Base class of every error this library throws on purpose. `code` is stable across versions: match on it. */
 export class FtpsError extends Error {
   readonly code: string;
+
+  /** True for instances of this class from any copy of ftps-client (brand check, see BRANDS). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const brands = typeof value === 'object' && value !== null ? (value as { [BRANDS]?: unknown })[BRANDS] : undefined;
+    return Array.isArray(brands) && brands.includes(this.name);
+  }
 
   constructor(code: string, message: string, options?: FtpsErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.name = new.target.name;
+    const brands: string[] = [];
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) brands.push(c.name);
+    Object.defineProperty(this, BRANDS, { value: Object.freeze(brands) });
   }
 }
 
