@@ -83,6 +83,9 @@ function settleOpen<S extends net.Socket>(socket: S, readyEvent: string, limits:
     };
     const fail = (err: unknown): void => {
       cleanup();
+      // The socket is thrown away: an error still on its way (a TLS socket over a raw one destroyed
+      // with an error, say) must not become an unhandled 'error' event that crashes the process.
+      socket.on('error', () => undefined);
       socket.destroy();
       reject(err);
     };
