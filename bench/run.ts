@@ -10,6 +10,8 @@
  *
  * Options: --quick, --runs N, --warmup N, --only SUBSTRING (scenario ids), --out FILE, --keep-data,
  * --serve (start the servers with the data, print each run's command line and wait: for profiling).
+ * --wan: only the WAN benchmark (bench/wan.ts, emulated RTTs via a forwarding proxy; --rtt 20,80);
+ * the full run (no --quick) does the loopback benchmark and then the WAN one.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startRealServer, type RealServer, type TlsMode } from '../test/servers/real.js';
 import { formatParserBench, runParserBench } from './parsers.js';
+import { existingSection, runWan } from './wan.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
@@ -425,9 +428,24 @@ async function ensurePrerequisites(): Promise<void> {
   execFileSync(CURL_BIN, ['--version'], { stdio: 'ignore' });
 }
 
+/** The WAN part: `--wan` alone, or after the full loopback run (never in --quick: it takes minutes). */
+async function wan(cfg: Config): Promise<void> {
+  const argv = process.argv.slice(2);
+  const i = argv.indexOf('--rtt');
+  const rtts = (i === -1 ? '20,80' : (argv[i + 1] ?? '')).split(',').map(Number);
+  if (rtts.some((n) => !Number.isFinite(n) || n <= 0)) throw new RangeError('--rtt takes milliseconds, comma-separated (e.g. 20,80)');
+  const runsGiven = argv.includes('--runs');
+  const md = await runWan({ runs: runsGiven ? cfg.runs : 3, only: cfg.only, rtts, out: cfg.out });
+  console.log(`\n${md}\n[bench] WAN section written to ${path.relative(REPO, cfg.out)}`);
+}
+
 async function main(): Promise<void> {
   const cfg = parseArgs(process.argv.slice(2));
   await ensurePrerequisites();
+  if (process.argv.includes('--wan')) {
+    await wan(cfg);
+    return;
+  }
   // Parser scaling (bench/parsers.ts): CPU only, no servers; its table is appended to the report.
   const parserTable = formatParserBench(runParserBench({ quick: cfg.quick }), 8);
   console.log(`[bench] parsers at n and 4n:\n${parserTable}`);
@@ -468,14 +486,16 @@ async function main(): Promise<void> {
       results.set(s.id, new Map([...samples].map(([c, v]) => [c, summarize(v, s.bytes)])));
     }
     const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+    const previousWan = existingSection(cfg.out);
     const md = `${report(cfg, list, results, command, poolNote)}\n## Parser scaling (bench/parsers.ts)\n\n${parserTable}\n`;
     await fsp.mkdir(path.dirname(cfg.out), { recursive: true });
-    await fsp.writeFile(cfg.out, md);
+    await fsp.writeFile(cfg.out, previousWan === undefined ? md : `${md.trimEnd()}\n\n${previousWan}\n`);
     console.log(`\n${md}\n[bench] written to ${path.relative(REPO, cfg.out)} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     await Promise.all(Object.values(servers).map((srv) => srv.stop()));
     if (!cfg.keepData) await fsp.rm(data.base, { recursive: true, force: true });
   }
+  if (!cfg.quick && cfg.only === undefined && !process.argv.includes('--serve')) await wan(cfg);
 }
 
 /** How the "pool(4)" rows are run: FtpsPool once src/ exports it, else 4 clients sharing the file list. */

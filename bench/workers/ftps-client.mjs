@@ -10,7 +10,7 @@ const options = {
   user: task.user,
   password: task.password,
   secure: task.mode,
-  tls: { ca: task.ca },
+  tls: task.servername === undefined ? { ca: task.ca } : { ca: task.ca, servername: task.servername },
 };
 
 function connect() {
@@ -45,7 +45,15 @@ async function withPool(fn) {
 }
 
 const many = task.op === 'download-many' || task.op === 'upload-many';
-if (many && task.connections > 1 && typeof lib.createPool === 'function') {
+if (task.segments !== undefined) {
+  // one large file in ranges over a pool (WAN benchmark)
+  await timed(() =>
+    withPool(async (pool) => {
+      const r = await pool.download(task.remote, task.local, { segments: task.segments });
+      return { bytes: note(r), reused };
+    }),
+  );
+} else if (many && task.connections > 1 && typeof lib.createPool === 'function') {
   await timed(() =>
     withPool(async (pool) => {
       let bytes = 0;

@@ -51,6 +51,8 @@ EXTRA_LIBS=(libhiredis0.14 libmemcached11 libmemcachedutil2 libpcre2-posix3 libs
 PROXY_PKGS=(dante-server tinyproxy)
 # tmux: the real-terminal test of the CLI's progress bars (test/cli/tmux.test.ts).
 APT_PKGS=(vsftpd openssl curl ca-certificates tmux "${EXTRA_LIBS[@]}" "${PROXY_PKGS[@]}")
+# WAN benchmark contender (lftp pget) and the early-data-TLS fallback server (stock pyftpdlib).
+APT_PKGS+=(lftp python3-pyftpdlib python3-openssl)
 
 missing=()
 for p in "${APT_PKGS[@]}"; do
