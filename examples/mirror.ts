@@ -42,7 +42,7 @@ const local = localArg ?? sampleTree();
 const remote = remoteArg ?? '/mirror';
 const copy = mkdtempSync(join(tmpdir(), 'ftps-mirror-copy-'));
 try {
-  await using pool = createPool(url, { size: 4 }, overrides);
+  await using pool = createPool(url, overrides, { size: 4 });
   summary('first mirror', await pool.mirror({ direction: 'upload', local, remote, delete: true, onProgress: showProgress }));
   summary('second mirror', await pool.mirror({ direction: 'upload', local, remote, delete: true, onProgress: showProgress }));
   const plan = await pool.mirror({ direction: 'download', remote, local: copy, dryRun: true });

@@ -15,7 +15,7 @@ const url = process.env.FTPS_URL;
 if (url === undefined) throw new Error('set FTPS_URL=ftpes://user:password@host/');
 const overrides: Partial<FtpsClientOptions> = process.env.FTPS_CA === undefined ? {} : { tls: { ca: readFileSync(process.env.FTPS_CA) } };
 
-await using pool = createPool(url, { size: 3 }, overrides);
+await using pool = createPool(url, overrides, { size: 3 });
 const files = Array.from({ length: 12 }, (_, i) => ({ name: `pool-example/part-${i}.bin`, data: randomBytes(32 * 1024 + i) }));
 await pool.ensureDir('pool-example');
 const started = performance.now();

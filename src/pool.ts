@@ -117,9 +117,27 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
-/** Creates a pool; no connection is opened until the first operation. */
-export function createPool(target: FtpsClientOptions | string | URL, poolOptions: PoolOptions = {}, overrides: Partial<FtpsClientOptions> = {}): FtpsPool {
-  return new FtpsPool(target, poolOptions, overrides);
+const POOL_OPTION_KEYS: ReadonlySet<string> = new Set(['size', 'retry', 'retries', 'retryDelayMs', 'regrowDelayMs']);
+
+/** Whether an argument holds pool options only (no client option shares a name with them). */
+function isPoolOptions(value: object): boolean {
+  const keys = Object.keys(value);
+  const pool = keys.filter((k) => POOL_OPTION_KEYS.has(k)).length;
+  if (pool > 0 && pool < keys.length) throw new TypeError('createPool: pool options (size, retry, …) and client options mixed in one argument; use createPool(target, overrides, poolOptions)');
+  return pool > 0;
+}
+
+/**
+ * Creates a pool; no connection is opened until the first operation. Arguments follow the rule of
+ * `connect`: the target, then overrides of its client options, then the options of this call (here
+ * the pool's). See docs/pool-and-trees.md for the rule and the pool-options-second form.
+ */
+export function createPool(target: FtpsClientOptions | string | URL, overrides?: Partial<FtpsClientOptions>, poolOptions?: PoolOptions): FtpsPool;
+/** Pool options second (`createPool(target, { size: 4 })`, the order before 0.2): read as pool options, since no client option shares their names. */
+export function createPool(target: FtpsClientOptions | string | URL, poolOptions: PoolOptions, overrides?: Partial<FtpsClientOptions>): FtpsPool;
+export function createPool(target: FtpsClientOptions | string | URL, second: object = {}, third: object = {}): FtpsPool {
+  const legacy = isPoolOptions(second) || (Object.keys(third).length > 0 && !isPoolOptions(third));
+  return legacy ? new FtpsPool(target, second as PoolOptions, third) : new FtpsPool(target, third as PoolOptions, second);
 }
 
 export class FtpsPool implements AsyncDisposable {
