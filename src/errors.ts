@@ -142,6 +142,18 @@ export class OperationTimeoutError extends FtpsError {
   }
 }
 
+/**
+ * A download's data stream ended before it was proven complete: the TLS connection closed without
+ * close_notify (a plain FIN or a cut mid-record, the RFC 4217 §10 truncation attack), or fewer
+ * bytes arrived than the 150 reply announced. The bytes received are not to be trusted as the
+ * whole file or listing, even though the server may have replied 226.
+ */
+export class TruncatedTransferError extends FtpsError {
+  constructor(message: string, options?: FtpsErrorOptions) {
+    super('ERR_FTPS_TRUNCATED', message, options);
+  }
+}
+
 /** The client was closed (by `close()` or after a fatal error) before or during the operation. */
 export class ClientClosedError extends FtpsError {
   constructor(message = 'Client is closed', options?: FtpsErrorOptions) {

@@ -5,6 +5,7 @@ export {
   ConnectionError,
   ConnectTimeoutError,
   DataTimeoutError,
+  TruncatedTransferError,
   FtpReplyError,
   FtpsError,
   InvalidArgumentError,

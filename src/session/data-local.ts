@@ -2,9 +2,21 @@
 // upload or takes a download. It may fail before pipeline() is attached (a file that vanished),
 // so its errors are watched from the start and never go unhandled.
 import type { Readable, Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 
 export type DataIo = { direction: 'download'; sink: Writable } | { direction: 'upload'; source: Readable };
+
+/**
+ * A download sink that holds its bytes back until the transfer is proven complete (a local file
+ * written to a temporary sibling): `commitTransfer()` is called once, after the 2xx reply and a
+ * clean end of the data stream; a sink destroyed without it leaves no trace.
+ */
+export interface CommittableSink {
+  commitTransfer(): Promise<void>;
+}
+
+function isCommittable(stream: unknown): stream is CommittableSink {
+  return typeof (stream as Partial<CommittableSink>).commitTransfer === 'function';
+}
 
 /** How long to wait for a destroyed local stream to close (a foreign stream may never close). */
 const CLOSE_WAIT_MS = 2_000;
@@ -45,8 +57,15 @@ export class LocalSide {
   async discard(): Promise<void> {
     if (!this.stream.destroyed) this.stream.destroy();
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([finished(this.stream).catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+    // 'close', not finished(): a sink that had finished still cleans up (a temporary file) until then.
+    const closed = new Promise<void>((resolve) => (this.stream.closed ? resolve() : this.stream.once('close', () => resolve())));
+    await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
     clearTimeout(timer);
+  }
+
+  /** Makes a completed download visible (see CommittableSink); a no-op for other streams. */
+  async commit(): Promise<void> {
+    if (this.#io.direction === 'download' && isCommittable(this.#io.sink)) await this.#io.sink.commitTransfer();
   }
 
   /** Hands the stream back: late errors of a destroyed stream stay handled; an ended one is the caller's again. */

@@ -3,21 +3,33 @@
 // offers the newest unused TLS session of the control connection, which many servers require.
 import type { Socket } from 'node:net';
 import { connectTls } from '../transport/connect.js';
+import { TlsEndWitness } from '../transport/tls-end.js';
 import type { Session } from './session.js';
 
 export interface ProtectedData {
   socket: Socket;
   /** Whether the TLS session was resumed; undefined on plain FTP. */
   tlsSessionReused: boolean | undefined;
+  /**
+   * Whether the server closed the TLS stream with close_notify; undefined when not watched (plain
+   * FTP, uploads). Read it once the socket has ended.
+   */
+  endedCleanly: (() => boolean) | undefined;
 }
 
-/** Runs the TLS handshake on `raw` when the session is secure; on plain FTP or after PROT C returns `raw` as it is. */
-export async function protectData(session: Session, raw: Socket, what: string, signal: AbortSignal | undefined): Promise<ProtectedData> {
-  if (session.tlsSessions === undefined || session.options.dataProtection === 'clear') return { socket: raw, tlsSessionReused: undefined };
+/**
+ * Runs the TLS handshake on `raw` when the session is secure; on plain FTP or after PROT C returns
+ * `raw` as it is. `watchEnd` (downloads) feeds TLS through a TlsEndWitness so a truncated stream
+ * can be told apart from a complete one.
+ */
+export async function protectData(session: Session, raw: Socket, what: string, signal: AbortSignal | undefined, watchEnd: boolean): Promise<ProtectedData> {
+  if (session.tlsSessions === undefined || session.options.dataProtection === 'clear') return { socket: raw, tlsSessionReused: undefined, endedCleanly: undefined };
+  const witness = watchEnd ? new TlsEndWitness(raw) : undefined;
   const tlsSocket = await connectTls(
-    { ...session.tlsOptions, socket: raw, session: session.tlsSessions.take() },
+    { ...session.tlsOptions, socket: witness ?? raw, session: session.tlsSessions.take() },
     { timeoutMs: session.options.timeouts.connect, signal, what },
     session.tlsSessions,
+    witness === undefined ? undefined : (socket) => witness.watch(socket),
   );
-  return { socket: tlsSocket, tlsSessionReused: tlsSocket.isSessionReused() };
+  return { socket: tlsSocket, tlsSessionReused: tlsSocket.isSessionReused(), endedCleanly: witness === undefined ? undefined : () => witness.endedCleanly };
 }

@@ -7,15 +7,16 @@
 // Starting TLS only after the 1xx (as curl does) suits servers that accept TLS on the data socket
 // after they processed the command (vsftpd, proftpd) and those that want no bytes before it.
 import type { Socket } from 'node:net';
-import { FtpReplyError, ReplyTimeoutError } from '../errors.js';
+import { FtpReplyError, ReplyTimeoutError, TruncatedTransferError } from '../errors.js';
 import { publish as diagnostics } from '../diagnostics.js';
 import { logData } from '../log.js';
+import { parseAnnouncedSize } from '../protocol/announced-size.js';
 import { redactCommand } from '../protocol/command.js';
 import type { FtpReply } from '../protocol/reply.js';
 import { expectReply } from './control.js';
 import { dataChannelFor, type PendingDataConnection } from './data-channel.js';
 import { LocalSide, type DataIo } from './data-local.js';
-import { protectData } from './data-protect.js';
+import { protectData, type ProtectedData } from './data-protect.js';
 import { pumpData } from './data-pump.js';
 import { TransferSettlement } from './data-settlement.js';
 import type { Session } from './session.js';
@@ -119,19 +120,36 @@ class DataTransfer {
     let reused: boolean | undefined;
     try {
       const raw = await pending.connected();
-      const data = await protectData(this.session, raw, pending.what, this.signal);
+      const download = this.io.direction === 'download';
+      const data = await protectData(this.session, raw, pending.what, this.signal, download);
       this.#socket = data.socket;
       if (data.socket !== raw) data.socket.on('error', () => this.#settlement.socketFailed());
       reused = data.tlsSessionReused;
       bytes = await pumpData(data.socket, this.io, { timeoutMs: this.session.options.timeouts.data, what: pending.what, onChunk: this.extras.onChunk });
+      if (download) this.#checkComplete(data, bytes, first, pending.what);
     } catch (err) {
       this.#settlement.dataFailed(err);
     }
     const reply = this.#settlement.verdict(await this.#awaitFinalReply(finalReply), this.command, pending.what);
     this.signal?.throwIfAborted();
+    await this.#local.commit();
     const durationMs = performance.now() - this.#started;
     logData('%s done: %d bytes in %d ms, TLS session reused: %s', this.command.split(' ', 1)[0], bytes, Math.round(durationMs), reused);
     return { bytes, reply, tlsSessionReused: reused, durationMs };
+  }
+
+  /**
+   * A download is complete only if a protected stream ended with close_notify and no fewer bytes
+   * arrived than the 1xx reply announced (whole files only: after REST servers differ in what they count).
+   */
+  #checkComplete(data: ProtectedData, bytes: number, first: FtpReply, what: string): void {
+    if (data.endedCleanly !== undefined && !data.endedCleanly()) {
+      throw new TruncatedTransferError(`The ${what} ended without TLS close_notify after ${bytes} bytes: the data may be truncated`);
+    }
+    const announced = first.code < 200 && !(this.extras.restOffset !== undefined && this.extras.restOffset > 0) ? parseAnnouncedSize(first.text) : undefined;
+    if (announced !== undefined && bytes < announced) {
+      throw new TruncatedTransferError(`The ${what} ended after ${bytes} of the ${announced} bytes the server announced`);
+    }
   }
 
   /** REST (if any) and the transfer command; returns the first reply, which must be 1xx or 2xx. */

@@ -33,6 +33,16 @@ export class EofTap extends Duplex {
   /** The raw socket failed (e.g. ECONNRESET). */
   rawError: Error | undefined;
 
+  #cutAfter: number | undefined;
+
+  /**
+   * Passes only `bytes` more bytes of output to the raw socket, then ends it (FIN) and drops the
+   * rest: a cut in the middle of a TLS record, without close_notify.
+   */
+  cutOutputAfter(bytes: number): void {
+    this.#cutAfter = bytes;
+  }
+
   /** `pre`: bytes already taken off `raw` that belong in front of its stream (e.g. read with a command line). */
   constructor(readonly raw: Socket, pre?: Buffer) {
     super({ allowHalfOpen: true });
@@ -59,6 +69,14 @@ export class EofTap extends Duplex {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     if (this.raw.destroyed || this.raw.writableEnded) {
+      cb();
+      return;
+    }
+    if (this.#cutAfter !== undefined) {
+      const keep = chunk.subarray(0, this.#cutAfter);
+      this.#cutAfter -= keep.length;
+      if (keep.length > 0) this.raw.write(keep);
+      if (this.#cutAfter === 0) this.raw.end();
       cb();
       return;
     }

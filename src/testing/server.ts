@@ -85,7 +85,7 @@ export interface FakeServerOptions {
   keepPartialUploads?: boolean;
 }
 
-export type FaultAction = 'close' | 'reset' | 'stall' | 'close-control' | 'reset-control';
+export type FaultAction = 'close' | 'reset' | 'stall' | 'close-control' | 'reset-control' | 'truncate' | 'truncate-mid-record';
 
 export interface TransferFault {
   /** Accept the data connection, send 150, then nothing: no TLS handshake, no bytes, no final reply. */
@@ -94,10 +94,15 @@ export interface TransferFault {
    * After `bytes` payload bytes (RETR/LIST: sent, STOR/APPE: received): 'close' = TCP FIN without
    * close_notify, 'reset' = RST, 'stall' = keep the data socket open and silent, 'close-control' /
    * 'reset-control' = end / reset the control connection. Data faults then reply 426 (unless omitted).
+   * Downloads only, replying 226 as if all went well (the TLS truncation attack):
+   * 'truncate' = TCP FIN without close_notify; 'truncate-mid-record' = the next TLS record is cut
+   * after a few bytes, then FIN (on plain FTP both are a bare FIN).
    */
   after?: { bytes: number; action: FaultAction };
   /** Never send the final 226/426 reply. */
   omitFinalReply?: boolean;
+  /** Replace the 150 reply's text, e.g. '150 Opening BINARY mode data connection for f (100 bytes).' */
+  preliminary?: string;
   /** Replace the final reply of a successful transfer (e.g. '451 Local error'). */
   finalReply?: string;
 }
@@ -860,7 +865,7 @@ export class ControlConnection {
       raw.destroy();
       return void await this.reply('425 Data received before the transfer command.');
     }
-    await this.reply(verb === 'STOR' || verb === 'APPE' ? '150 Ok to send data.' : '150 Opening BINARY mode data connection.');
+    await this.reply(fault.preliminary ?? (verb === 'STOR' || verb === 'APPE' ? '150 Ok to send data.' : '150 Opening BINARY mode data connection.'));
     if (fault.stall) {
       await Promise.race([this.closed, new Promise((r) => raw.once('close', r))]);
       return;
@@ -883,8 +888,18 @@ export class ControlConnection {
     const closed = new Promise<void>((r) => { if (raw.destroyed) r(); else raw.once('close', () => r()); });
     let faulted = false;
     const applyFault = async (): Promise<void> => {
-      faulted = true;
       const action = fault.after?.action;
+      if (action === 'truncate' || action === 'truncate-mid-record') {
+        // Not marked as faulted: the server goes on to claim success with 226.
+        if (action === 'truncate-mid-record' && tlsState !== undefined) {
+          tlsState.tap.cutOutputAfter(7);
+          data.write(payload?.subarray(fault.after?.bytes ?? 0) ?? Buffer.alloc(0));
+          if (payload === undefined || payload.length <= (fault.after?.bytes ?? 0)) data.write(Buffer.from('tail of a record'));
+        } else raw.end();
+        await closed;
+        return;
+      }
+      faulted = true;
       if (action === 'close') data.destroy();
       else if (action === 'reset') raw.resetAndDestroy();
       else if (action === 'close-control') this.closeGracefully();

@@ -3,9 +3,11 @@
 // refused symlink (O_NOFOLLOW) rejects the call while the connection is untouched, and a STOR
 // never truncates the remote copy for a local file that cannot be read.
 import { constants } from 'node:fs';
-import { access, open, stat, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { access, open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import type { CommittableSink } from '../session/data-local.js';
 
 /** An upload source: a local file path, the bytes themselves, or a readable stream. */
 export type UploadSource = string | Buffer | Uint8Array | Readable;
@@ -34,39 +36,69 @@ export async function openSource(source: UploadSource): Promise<Readable> {
 }
 
 /**
- * A local file to download into, replaced only once the download really starts. Problems show now
- * (EISDIR, a missing folder, no permission, a symlink with `noFollow`), before RETR, but nothing is
- * created or truncated until the first byte arrives (or an empty download ends): a download the
- * server refuses (550) leaves an existing file as it was and creates none. Nothing is ever
- * unlinked, so two downloads racing for one new path cannot delete each other's file.
+ * How a download reaches its local file. `'replace'`: the bytes go to a unique temporary sibling
+ * that is renamed over the target only once the transfer is proven complete (226, a clean end of
+ * the data stream, the announced size); a failed or truncated download leaves an existing file
+ * as it was and no new file. `'in-place'` (resumable downloads, which keep partial data by
+ * design): the target itself is created or truncated when the first byte arrives. Devices and
+ * FIFOs (/dev/null) are always written in place. Either way nothing exists or changes before the
+ * first byte (or the end of an empty download), so a refused download (550) leaves no trace, and
+ * only our own temporary file is ever unlinked.
  */
-class ReplacingFileSink extends Writable {
+export type TargetMode = 'replace' | 'in-place';
+
+class DownloadFileSink extends Writable implements CommittableSink {
+  /** The file finally written: the symlink's target when following an existing link. */
   readonly #path: string;
   readonly #noFollow: number;
-  /** Open now when the file exists; opened at the first byte when it does not. */
-  #handle: FileHandle | undefined;
-  /** Regular files are truncated at the start; devices and FIFOs (/dev/null) cannot be. */
-  readonly #truncate: boolean;
+  readonly #mode: TargetMode;
+  /** The existing target, opened up front: the proof that it can be written. */
+  #existing: FileHandle | undefined;
+  /** Regular files can be replaced or truncated; devices and FIFOs cannot. */
+  readonly #regular: boolean;
+  /** Permission bits of the file being replaced, kept by its replacement. */
+  readonly #permissions: number;
+  #temp: string | undefined;
+  #committed = false;
   #started: Promise<FileHandle> | undefined;
 
-  constructor(path: string, handle: FileHandle | undefined, truncate: boolean, noFollow: number) {
-    super({ highWaterMark: CHUNK });
+  constructor(path: string, existing: FileHandle | undefined, stats: { regular: boolean; permissions: number }, noFollow: number, mode: TargetMode) {
+    // Not auto-destroyed at 'finish': the temporary file must live until commitTransfer().
+    super({ highWaterMark: CHUNK, autoDestroy: false });
     this.#path = path;
-    this.#handle = handle;
-    this.#truncate = truncate;
+    this.#existing = existing;
+    this.#regular = stats.regular;
+    this.#permissions = stats.permissions;
     this.#noFollow = noFollow;
+    this.#mode = mode;
   }
 
   #start(): Promise<FileHandle> {
     this.#started ??= (async () => {
-      if (this.#handle === undefined) {
-        this.#handle = await open(this.#path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | this.#noFollow);
-      } else if (this.#truncate) {
-        await this.#handle.truncate(0);
+      if (this.#existing !== undefined && !this.#regular) return this.#existing;
+      if (this.#mode === 'in-place') {
+        if (this.#existing !== undefined) {
+          await this.#existing.truncate(0);
+          return this.#existing;
+        }
+        return open(this.#path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | this.#noFollow);
       }
-      return this.#handle;
+      await this.#existing?.close();
+      this.#existing = undefined;
+      this.#temp = join(dirname(this.#path), `.${basename(this.#path)}.${randomBytes(6).toString('hex')}.ftps-part`);
+      // O_EXCL: never through a link, never someone else's file.
+      return open(this.#temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, this.#permissions);
     })();
     return this.#started;
+  }
+
+  /** Renames the temporary file into place (see CommittableSink); then the stream is closed. */
+  async commitTransfer(): Promise<void> {
+    const handle = await this.#start();
+    await handle.close();
+    if (this.#temp !== undefined) await rename(this.#temp, this.#path);
+    this.#committed = true;
+    this.destroy();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -89,11 +121,13 @@ class ReplacingFileSink extends Writable {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const settle = (): void => callback(error);
-    // Wait for an open in flight, so its descriptor is closed too.
-    (this.#started ?? Promise.resolve(this.#handle)).then(
-      (handle) => (handle === undefined ? settle() : handle.close().then(settle, settle)),
-      settle,
-    );
+    const temp = this.#committed ? undefined : this.#temp;
+    // Wait for an open in flight, so its descriptor is closed too; then drop an uncommitted temporary file.
+    (this.#started ?? Promise.resolve(this.#existing))
+      .then((handle) => handle?.close())
+      .catch(() => undefined)
+      .then(() => (temp === undefined ? undefined : unlink(temp)))
+      .then(settle, settle);
   }
 }
 
@@ -110,10 +144,10 @@ async function writeAllv(handle: FileHandle, buffers: Buffer[]): Promise<void> {
 }
 
 /**
- * Opens `path` as a download target (see ReplacingFileSink). `followSymlinks: false` refuses a
- * symlink at the path, now and when the file is created (O_NOFOLLOW), for tree downloads.
+ * Opens `path` as a download target (see TargetMode). `followSymlinks: false` refuses a symlink at
+ * the path, now and when the file is created (O_NOFOLLOW), for tree downloads.
  */
-export async function openDownloadTarget(path: string, { followSymlinks = true }: { followSymlinks?: boolean } = {}): Promise<Writable> {
+export async function openDownloadTarget(path: string, { followSymlinks = true, mode = 'replace' }: { followSymlinks?: boolean; mode?: TargetMode } = {}): Promise<Writable> {
   const noFollow = followSymlinks ? 0 : (constants.O_NOFOLLOW ?? 0);
   let handle: FileHandle;
   try {
@@ -123,20 +157,22 @@ export async function openDownloadTarget(path: string, { followSymlinks = true }
     // No file yet: the folder must exist and be writable now; the file is created at the first byte.
     await access(dirname(path), constants.W_OK);
     if (!(await stat(dirname(path))).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, ${dirname(path)}`), { code: 'ENOTDIR' });
-    return new ReplacingFileSink(path, undefined, true, noFollow);
+    return new DownloadFileSink(path, undefined, { regular: true, permissions: 0o666 }, noFollow, mode);
   }
-  let regular: boolean;
   try {
-    regular = (await handle.stat()).isFile();
+    const stats = await handle.stat();
+    // Replacing a followed symlink replaces the file it points to, not the link.
+    const target = followSymlinks && stats.isFile() ? await realpath(path) : path;
+    if (stats.isFile() && mode === 'replace') await access(dirname(target), constants.W_OK);
+    return new DownloadFileSink(target, handle, { regular: stats.isFile(), permissions: stats.mode & 0o7777 }, noFollow, mode);
   } catch (err) {
     await handle.close();
     throw err;
   }
-  return new ReplacingFileSink(path, handle, regular, noFollow);
 }
 
-export async function openDestination(destination: DownloadDestination): Promise<Writable> {
-  if (typeof destination === 'string') return openDownloadTarget(destination);
+export async function openDestination(destination: DownloadDestination, mode: TargetMode = 'replace'): Promise<Writable> {
+  if (typeof destination === 'string') return openDownloadTarget(destination, { mode });
   if (destination !== null && typeof destination === 'object' && typeof (destination as Writable).write === 'function') return destination;
   throw new TypeError('Download destination must be a local path or a Writable stream');
 }

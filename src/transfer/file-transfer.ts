@@ -223,7 +223,7 @@ export async function downloadFile(session: Session, remotePath: string, destina
   } else {
     const receive = async (from: number): Promise<TransferOutcome> => {
       progress = options.onProgress === undefined ? undefined : new ProgressTracker(options.onProgress, { name: remotePath, direction: 'download', offset: from, total });
-      const target: Writable = from > 0 && typeof destination === 'string' ? await openLocalWrite(destination, 'a') : await openDestination(destination);
+      const target: Writable = from > 0 && typeof destination === 'string' ? await openLocalWrite(destination, 'a') : await openDestination(destination, options.resume === true ? 'in-place' : 'replace');
       const sink = limiter === undefined ? target : new ThrottledSink(target, limiter);
       const onChunk = chunkHooks(plan, progress);
       // On failure runTransfer destroys the sink and waits for it to close, so a retry or the

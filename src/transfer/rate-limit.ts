@@ -91,7 +91,8 @@ export class ThrottledSink extends Writable {
   readonly #limiter: RateLimiter;
 
   constructor(sink: Writable, limiter: RateLimiter) {
-    super();
+    // Not auto-destroyed at 'finish': a committing sink (a download target) waits for commitTransfer().
+    super({ autoDestroy: false });
     this.#sink = sink;
     this.#limiter = limiter;
     sink.once('error', (err) => this.destroy(err));
@@ -106,8 +107,15 @@ export class ThrottledSink extends Writable {
     this.#sink.end();
   }
 
+  /** Passes the commit on to the real sink (see CommittableSink in session/data-local.ts). */
+  async commitTransfer(): Promise<void> {
+    const sink = this.#sink as Writable & { commitTransfer?: () => Promise<void> };
+    if (typeof sink.commitTransfer === 'function') await sink.commitTransfer();
+    this.destroy();
+  }
+
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (this.#sink.closed || this.#sink.writableFinished) {
+    if (this.#sink.closed) {
       callback(error);
       return;
     }

@@ -182,9 +182,16 @@ export async function connectTcp(connector: SocketConnect, request: Omit<Connect
  * (explicit upgrade, data connections). Certificate problems and handshake failures are TlsErrors;
  * a refused or unreachable TCP connection is a ConnectionError.
  */
-export function connectTls(options: TlsDialOptions, limits: ConnectLimits, sessions?: TlsSessionStore): Promise<tls.TLSSocket> {
+export function connectTls(
+  options: TlsDialOptions,
+  limits: ConnectLimits,
+  sessions?: TlsSessionStore,
+  /** Sees the TLS socket before any byte is read (e.g. TlsEndWitness.watch). */
+  onCreated?: (socket: tls.TLSSocket) => void,
+): Promise<tls.TLSSocket> {
   const { pin: _pin, identityCheck: _identity, ...connectOptions } = options;
   const socket = tls.connect(connectOptions);
+  onCreated?.(socket);
   // Track before the handshake completes: TLS 1.3 tickets may arrive right after it.
   const sessionGate = sessions?.track(socket);
   let tcpUp = options.socket !== undefined;

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -25,14 +25,19 @@ for (const action of ['reset-control', 'reset', 'close'] as const) {
     const local = join(dir, `down-${action}.bin`);
     await withServer({ mode: 'explicit', features: HASH_FEATURES, files: { '/big.bin': data } }, async ({ server, connect }) => {
       const first = await connect();
+      // A plain download leaves nothing behind; a resumable one keeps its partial data by design.
       server.nextTransfer({ after: { bytes: 700_000, action } });
       await rejection(first.download('/big.bin', local));
+      assert.equal(existsSync(local), false, 'a failed plain download leaves no file');
+      const again = action === 'reset-control' ? await connect() : first;
+      server.nextTransfer({ after: { bytes: 700_000, action } });
+      await rejection(again.download('/big.bin', local, { resume: true }));
       const partial = statSync(local).size;
       assert.ok(partial < SIZE, `partial download is ${partial} bytes`);
       assert.ok(readFileSync(local).equals(data.subarray(0, partial)), 'the partial file is a prefix');
 
       const client = action === 'reset-control' ? await connect() : first;
-      if (action === 'reset-control') assert.equal(first.closed, true);
+      if (action === 'reset-control') assert.equal(again.closed, true);
       const events: number[] = [];
       const result = await client.download('/big.bin', local, { resume: true, verify: true, onProgress: (e) => events.push(e.bytes) });
       assert.equal(result.resumedFrom, partial);
