@@ -47,7 +47,10 @@ export interface TestConnectOptions {
 export interface TestServerFaults {
   /** The next transfer's data connection is reset (RST) after `bytes` payload bytes. */
   resetDataAfter(bytes: number): void;
-  /** The next transfer's data connection ends with a TCP FIN but no TLS close_notify after `bytes` bytes (truncation). */
+  /**
+   * The next download's data connection ends with a TCP FIN but no TLS close_notify after `bytes` bytes,
+   * and the server then replies 226 as if all went well (the TLS truncation attack).
+   */
   truncateDataAfter(bytes: number): void;
   /** The next transfer gets its 150 reply, then nothing on the data connection. */
   stallData(): void;
@@ -114,7 +117,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 class Faults implements TestServerFaults {
   constructor(private readonly server: FakeFtpServer) {}
   resetDataAfter(bytes: number): void { this.server.nextTransfer({ after: { bytes, action: 'reset' } }); }
-  truncateDataAfter(bytes: number): void { this.server.nextTransfer({ after: { bytes, action: 'close' } }); }
+  truncateDataAfter(bytes: number): void { this.server.nextTransfer({ after: { bytes, action: 'truncate' } }); }
   stallData(): void { this.server.nextTransfer({ stall: true }); }
   reply421(verb = '*'): void { this.server.hook(verb, hooks.replyAndClose(), { times: 1 }); }
   stallCommand(verb: string): void { this.server.hook(verb, hooks.stall(), { times: 1 }); }

@@ -51,7 +51,7 @@ const faultCases = [
   { name: 'refuseProtP', arm: (s: Awaited<ReturnType<typeof startTestServer>>) => s.faults.refuseProtP(), code: 'ERR_FTPS_TLS' },
   { name: 'reply421 on RETR', arm: (s: Awaited<ReturnType<typeof startTestServer>>) => s.faults.reply421('RETR'), code: 'ERR_FTPS_REPLY' },
   { name: 'resetDataAfter', arm: (s: Awaited<ReturnType<typeof startTestServer>>) => s.faults.resetDataAfter(1000), code: 'ERR_FTPS_REPLY' },
-  { name: 'truncateDataAfter (no close_notify)', arm: (s: Awaited<ReturnType<typeof startTestServer>>) => s.faults.truncateDataAfter(1000), code: 'ERR_FTPS_REPLY' },
+  { name: 'truncateDataAfter (no close_notify)', arm: (s: Awaited<ReturnType<typeof startTestServer>>) => s.faults.truncateDataAfter(1000), code: 'ERR_FTPS_TRUNCATED' },
   { name: 'stallData', arm: (s: Awaited<ReturnType<typeof startTestServer>>) => s.faults.stallData(), code: 'ERR_FTPS_REPLY_TIMEOUT' },
 ] as const;
 
