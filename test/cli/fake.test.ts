@@ -1,7 +1,7 @@
 // The built `ftps` binary against the scripted fake server: every subcommand, credentials from each
 // source, exit codes per failure class, output shapes. Each test asserts the server kept no socket open.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { spkiPin } from '../../src/index.js';
@@ -269,7 +269,8 @@ test('Ctrl-C during an --atomic download: exit 130, no file under the final name
         env: { ...CREDS, HOME: tmp.dir },
         onSpawn: (child) => {
           const timer = setInterval(() => {
-            if (!sent && existsSync(`${dest}.part`)) {
+            // The bytes land in the library's hidden temporary sibling (renamed only once complete).
+            if (!sent && readdirSync(tmp.dir).some((n) => n.endsWith('.ftps-part'))) {
               sent = true;
               clearInterval(timer);
               setTimeout(() => child.kill('SIGINT'), 100);
@@ -281,6 +282,7 @@ test('Ctrl-C during an --atomic download: exit 130, no file under the final name
       assert.ok(sent, 'the partial file existed while the download ran');
       assert.ok(!existsSync(dest), 'nothing under the final name');
       assert.ok(!existsSync(`${dest}.part`), 'the partial file is removed without --resume');
+      assert.deepEqual(readdirSync(tmp.dir).filter((n) => n.includes('big.bin')), [], 'no temporary file left');
     });
   } finally {
     tmp.cleanup();

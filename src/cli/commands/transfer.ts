@@ -71,7 +71,9 @@ async function runJobs(ctx: Context, pool: FtpsPool, jobs: Job[], op: 'put' | 'g
 
 /**
  * With --atomic the download goes to "NAME.part" beside the target and is renamed only when
- * complete; a failed one is removed (kept with --resume, which continues it next time).
+ * complete; a failed one is removed (kept with --resume, which continues it next time). Without
+ * --resume the library already never shows a partial file under the name it writes; the ".part"
+ * name matters for --resume, whose partial data stays under the name it is written to.
  */
 async function downloadOne(ctx: Context, pool: FtpsPool, job: Job, options: Parameters<FtpsPool['download']>[2]) {
   if (!ctx.flags.atomic) return pool.download(job.remote, job.local, options);
