@@ -4,11 +4,13 @@
  * transfer at a time through the queue, and backpressure: a slow reader keeps buffered bytes flat.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { FtpReplyError } from '../../src/index.js';
+import { FtpReplyError, FtpsClient } from '../../src/index.js';
+import { ServerProcess } from '../helpers/server-process.js';
 import { assertFtpsError, random, rejection, Sink, sleep, until, withServer } from './support.js';
 
 async function readAll(stream: Readable): Promise<Buffer> {
@@ -136,18 +138,22 @@ test('streams hold the queue slot: concurrent streams and calls run one after an
 
 test('a slow reader keeps memory flat: bytes received stop growing while the consumer pauses', async () => {
   const size = 48 * 1024 * 1024;
-  const data = random(size);
-  await withServer({ mode: 'explicit', files: { '/huge.bin': data } }, async ({ connect }) => {
-    const client = await connect({ timeouts: { connect: 5000, reply: 5000, data: 5000 } });
+  // The server runs in a child process, so this process's ArrayBuffer memory is the client's alone
+  // (in-process, the server's file and write buffers counted too: 17 MB once on Node 24).
+  await using server = await ServerProcess.start({ mode: 'explicit', randomFiles: { '/huge.bin': size } });
+  const client = await FtpsClient.connect({ ...server.connectOptions, timeouts: { connect: 5000, reply: 5000, data: 5000 } });
+  try {
     // Bytes pulled off the data socket (progress sees every chunk as it arrives).
     let pulled = 0;
     const rs = client.createReadStream('/huge.bin', { onProgress: (e) => (pulled = e.bytes) });
     const baseline = process.memoryUsage();
     let consumed = 0;
+    const hash = createHash('sha256');
     const sink = new Writable({
       highWaterMark: 64 * 1024,
       write(chunk: Buffer, _e, cb) {
         consumed += chunk.length;
+        hash.update(chunk);
         // Slow: the first 2 MiB normally, then a long pause, then fast.
         if (consumed > 2 * 1024 * 1024 && consumed - chunk.length <= 2 * 1024 * 1024) setTimeout(cb, 1500);
         else cb();
@@ -167,11 +173,15 @@ test('a slow reader keeps memory flat: bytes received stop growing while the con
     const pulledWhilePaused = pulled;
     await done;
     assert.equal(consumed, size);
+    assert.equal(hash.digest('hex'), server.sha256['/huge.bin'], 'content');
     assert.equal((await rs.result).bytes, size);
     // Without backpressure the whole 48 MiB would sit in the stream within these 1.2 s.
     assert.ok(maxBuffered <= 512 * 1024, `buffered in the streams while paused: ${maxBuffered}`);
     assert.ok(pulledWhilePaused < 16 * 1024 * 1024, `pulled off the socket by the end of the pause: ${pulledWhilePaused}`);
+    // The client's own memory: a client that buffered the file would hold ~46 MiB more here.
     const grown = maxArrayBuffers - baseline.arrayBuffers;
     assert.ok(grown < 16 * 1024 * 1024, `ArrayBuffer memory grew by ${grown} bytes while paused`);
-  });
+  } finally {
+    await client.close();
+  }
 });
