@@ -38,6 +38,10 @@ import { listAll, listDirectory } from './transfer/listing.js';
 import { downloadStream, uploadStream } from './transfer/streams.js';
 import type { TlsInfo } from './transport/tls-info.js';
 
+/**
+ * Options every client call takes as its last argument: cancel it with a signal, or bound how long
+ * it may run. Calls on one client run one after another; both apply to this call only.
+ */
 export interface OperationOptions {
   /** Aborting rejects the call with `signal.reason`; see docs/errors.md for the client's state afterwards. */
   signal?: AbortSignal;
@@ -87,6 +91,24 @@ function raceAbort<T>(task: Promise<T>, signal: AbortSignal | undefined): Promis
 
 export type { TransferResult };
 
+/**
+ * One logged-in FTP/FTPS connection (control connection plus a data connection per transfer).
+ * Create it with {@link FtpsClient.connect} (or {@link connect}); close it with `close()` or
+ * `await using`.
+ *
+ * One command is in flight at a time: calls made concurrently are queued and run in call order,
+ * never rejected for being concurrent. For parallel transfers use a pool ({@link createPool}).
+ *
+ * Every call takes {@link OperationOptions} (`signal`, `timeout`) last, and may reject with:
+ * {@link FtpReplyError} (`ERR_FTPS_REPLY`, a 4xx/5xx answer), {@link ConnectionError}
+ * (`ERR_FTPS_CONNECTION`), {@link ReplyTimeoutError} (`ERR_FTPS_REPLY_TIMEOUT`),
+ * {@link OperationTimeoutError} (`ERR_FTPS_OPERATION_TIMEOUT`), {@link ProtocolError}
+ * (`ERR_FTPS_PROTOCOL`), {@link ClientClosedError} (`ERR_FTPS_CLIENT_CLOSED`, after `close()` or a
+ * fatal error), {@link InvalidArgumentError} (`ERR_FTPS_INVALID_ARGUMENT`, a path with CR, LF or NUL,
+ * or not a string), or `signal.reason` when aborted. Transfers add {@link DataTimeoutError},
+ * {@link TlsError}, {@link TruncatedTransferError} and {@link VerifyError}. Which state the client is
+ * in afterwards is in docs/errors.md.
+ */
 export class FtpsClient implements AsyncDisposable {
   #session: Session;
   readonly #options: ResolvedOptions;
@@ -122,6 +144,17 @@ export class FtpsClient implements AsyncDisposable {
    * Connects and logs in. Accepts an options object or a URL: `ftps://` (implicit TLS),
    * `ftpes://` (explicit TLS) or `ftp://` (plain FTP), with user, password and port in the URL;
    * `overrides` are merged over what the URL says.
+   *
+   * @param target - Options ({@link FtpsClientOptions}: `host` is required) or an FTP URL.
+   * @param overrides - Client options merged over `target` (for a URL: `tls`, `timeouts`, …).
+   * @param options - `signal` aborts the connect; the whole connect is bounded by `timeouts.connect`.
+   * @returns A logged-in client, with the FEAT answer read and TLS negotiated.
+   * @throws TypeError or RangeError at once for a mistake in the options, naming the option.
+   * @throws {@link ConnectionError} `ERR_FTPS_CONNECTION` (refused, reset, DNS), {@link ProxyError}
+   *   `ERR_FTPS_PROXY`, {@link ConnectTimeoutError} `ERR_FTPS_CONNECT_TIMEOUT`, {@link TlsError}
+   *   `ERR_FTPS_TLS` (handshake, certificate, AUTH TLS refused), {@link TlsPinError}
+   *   `ERR_FTPS_TLS_PIN`, {@link FtpReplyError} `ERR_FTPS_REPLY` (e.g. 530 login refused, 421 at the
+   *   greeting), {@link ProtocolError} `ERR_FTPS_PROTOCOL`.
    */
   static async connect(
     target: FtpsClientOptions | string | URL,
@@ -204,8 +237,13 @@ export class FtpsClient implements AsyncDisposable {
   }
 
   /**
-   * Sends a raw command line and returns the final reply. Rejects with FtpReplyError on 4xx/5xx.
-   * Not for commands that open a data connection (use the transfer methods).
+   * Sends a raw command line and returns the final reply. Not for commands that open a data
+   * connection (use the transfer methods).
+   *
+   * @param line - The whole command line without CRLF, e.g. `'SITE CHMOD 644 /a.txt'`.
+   * @returns The final reply (1xx–3xx).
+   * @throws {@link FtpReplyError} `ERR_FTPS_REPLY` on a 4xx/5xx reply; {@link InvalidArgumentError}
+   *   `ERR_FTPS_INVALID_ARGUMENT` for an empty line or CR, LF or NUL in it.
    */
   async send(line: string, call: OperationOptions = {}): Promise<FtpReply> {
     const command = formatRawCommand(line);
@@ -248,19 +286,34 @@ export class FtpsClient implements AsyncDisposable {
     return this.#pathCommand('DELE', path, call);
   }
 
+  /**
+   * Renames or moves a file or folder (RNFR + RNTO).
+   *
+   * @throws {@link FtpReplyError} `ERR_FTPS_REPLY` when the server refuses either step (e.g. 550).
+   */
   async rename(from: string, to: string, call: OperationOptions = {}): Promise<void> {
     checkPath(from, 'from');
     checkPath(to, 'to');
     return this.#run(call, (s) => rename(s, from, to));
   }
 
-  /** Size in bytes (SIZE). */
+  /**
+   * Size in bytes (SIZE).
+   *
+   * @throws {@link FtpReplyError} `ERR_FTPS_REPLY` (550: no such file, or a folder);
+   *   {@link ProtocolError} `ERR_FTPS_PROTOCOL` for a 213 reply that is not a number.
+   */
   async size(path: string, call: OperationOptions = {}): Promise<number> {
     checkPath(path, 'path');
     return this.#run(call, (s) => fileSize(s, path));
   }
 
-  /** Modification time (MDTM), in UTC as RFC 3659 specifies. */
+  /**
+   * Modification time (MDTM), in UTC as RFC 3659 specifies.
+   *
+   * @throws {@link FtpReplyError} `ERR_FTPS_REPLY` (550: no such file); {@link ProtocolError}
+   *   `ERR_FTPS_PROTOCOL` for a reply that is not a time.
+   */
   async lastModified(path: string, call: OperationOptions = {}): Promise<Date> {
     checkPath(path, 'path');
     const line = formatCommand('MDTM', path);
@@ -275,7 +328,13 @@ export class FtpsClient implements AsyncDisposable {
   /**
    * Lists a directory (default: the current one) into an array. Uses MLSD when the server
    * advertises MLST, else LIST with the Unix/DOS parsers; entries no parser understands come back
-   * as type 'unknown' with an empty name and the raw line. At most `maxListEntries` entries (default 100 000; more reject with ListingTooLargeError): for huge folders use `listIter`.
+   * as type 'unknown' with an empty name and the raw line.
+   *
+   * @param path - The folder; default the current one.
+   * @throws {@link ListingTooLargeError} `ERR_FTPS_LISTING_TOO_LARGE` past `maxListEntries` entries
+   *   (default 100 000; for huge folders use `listIter`); {@link TruncatedTransferError}
+   *   `ERR_FTPS_TRUNCATED` when the listing's data connection ended without TLS close_notify;
+   *   {@link DataTimeoutError} `ERR_FTPS_DATA_TIMEOUT`.
    */
   async list(path?: string, call: OperationOptions = {}): Promise<FileInfo[]> {
     checkPath(path, 'path', { optional: true });
@@ -289,6 +348,9 @@ export class FtpsClient implements AsyncDisposable {
    * rest of the listing without keeping it (aborting a listing confuses some servers: pure-ftpd
    * sends the leftover into the next data connection, proftpd drops the session); pass a `signal`
    * to cut it off instead. The connection is busy until the listing has ended.
+   *
+   * @param path - The folder; default the current one.
+   * @throws The iterator rejects as `list()` does (but never with ListingTooLargeError).
    */
   listIter(path?: string, call: OperationOptions = {}): AsyncGenerator<FileInfo, void, undefined> {
     checkPath(path, 'path', { optional: true }); // now, not at the first next()
@@ -333,7 +395,11 @@ export class FtpsClient implements AsyncDisposable {
     }
   }
 
-  /** Facts about one file or folder: MLST when offered, else SIZE + MDTM (files) or a CWD probe (folders). */
+  /**
+   * Facts about one file or folder: MLST when offered, else SIZE + MDTM (files) or a CWD probe (folders).
+   *
+   * @throws {@link FtpReplyError} `ERR_FTPS_REPLY` (550/450) when it does not exist.
+   */
   async stat(path: string, call: OperationOptions = {}): Promise<FileInfo> {
     checkPath(path, 'path');
     return this.#run(call, (s) => stat(s, path));
@@ -353,7 +419,12 @@ export class FtpsClient implements AsyncDisposable {
     );
   }
 
-  /** Sets a file's modification time (MFMT, or `MDTM time path` where MFMT is missing, as on vsftpd). */
+  /**
+   * Sets a file's modification time (MFMT, or `MDTM time path` where MFMT is missing, as on vsftpd).
+   *
+   * @throws TypeError when `date` is not a valid Date; {@link FtpReplyError} `ERR_FTPS_REPLY` when
+   *   the server refuses (or supports neither command: 500/502).
+   */
   async setLastModified(path: string, date: Date, call: OperationOptions = {}): Promise<void> {
     checkPath(path, 'path');
     if (!(date instanceof Date) || Number.isNaN(date.getTime())) throw new TypeError('date must be a valid Date');
@@ -366,7 +437,13 @@ export class FtpsClient implements AsyncDisposable {
     return this.#run(call, (s) => ensureDir(s, path));
   }
 
-  /** Removes a folder; with `recursive: true` its content first (symlinks are deleted, not followed). */
+  /**
+   * Removes a folder; with `recursive: true` its content first (symlinks are deleted, not followed).
+   *
+   * @param call - Also `recursive` (default false: the folder must be empty, RMD).
+   * @throws {@link TreeTooDeepError} `ERR_FTPS_TREE_TOO_DEEP` when a recursive walk goes too deep or
+   *   finds a loop; {@link FtpReplyError} `ERR_FTPS_REPLY` for a refused DELE or RMD.
+   */
   async removeDir(path: string, call: OperationOptions & { recursive?: boolean } = {}): Promise<void> {
     checkPath(path, 'path');
     const recursive = call.recursive ?? false;
@@ -378,6 +455,15 @@ export class FtpsClient implements AsyncDisposable {
    * server confirmed the whole file (226) and closed the data connection. A local file is opened
    * before anything is sent; a Readable is destroyed if the transfer fails. Options: `resume`,
    * `verify`, `onProgress`, `atomic` (docs/transfers.md).
+   *
+   * @param source - A local file path, a Buffer/Uint8Array, or a Readable.
+   * @param remotePath - Where to store it on the server.
+   * @returns Bytes sent, duration, the offset resumed from, verification, TLS session reuse, the 226.
+   * @throws {@link VerifyError} `ERR_FTPS_VERIFY` when `verify` finds a different size or hash;
+   *   {@link DataTimeoutError} `ERR_FTPS_DATA_TIMEOUT`; {@link TlsError} `ERR_FTPS_TLS` (the data
+   *   connection's handshake, or a server refusing TLS session reuse); {@link FtpReplyError}
+   *   `ERR_FTPS_REPLY` (e.g. 553, or 426/451 from the server); Node's own error (ENOENT, …) when the
+   *   local file cannot be opened or read.
    */
   async upload(source: UploadSource, remotePath: string, options: UploadOptions & OperationOptions = {}): Promise<TransferResult> {
     checkPath(remotePath, 'remotePath');
@@ -392,7 +478,17 @@ export class FtpsClient implements AsyncDisposable {
   /**
    * Downloads `remotePath` (RETR) into a local file (path) or a Writable, which is ended when the
    * transfer succeeds and destroyed when it fails (as stream.pipeline does). On failure the promise
-   * rejects; a local file may then hold a partial download (`resume: true` continues it). Options: `resume`, `verify`, `onProgress` (docs/transfers.md).
+   * rejects. Options: `resume`, `verify`, `onProgress` (docs/transfers.md).
+   *
+   * @param remotePath - The file on the server.
+   * @param destination - A local file path or a Writable. A local path is written to a temporary
+   *   sibling and renamed into place once the transfer is proven complete.
+   * @returns Bytes received, duration, the offset resumed from, verification, TLS session reuse, the 226.
+   * @throws {@link TruncatedTransferError} `ERR_FTPS_TRUNCATED` when the data stream ended without
+   *   TLS close_notify or short of the announced size; {@link VerifyError} `ERR_FTPS_VERIFY`;
+   *   {@link DataTimeoutError} `ERR_FTPS_DATA_TIMEOUT`; {@link TlsError} `ERR_FTPS_TLS`;
+   *   {@link FtpReplyError} `ERR_FTPS_REPLY` (550: no such file); Node's own error when the local
+   *   file cannot be written.
    */
   async download(remotePath: string, destination: DownloadDestination, options: DownloadOptions & OperationOptions = {}): Promise<TransferResult> {
     checkPath(remotePath, 'remotePath');
@@ -409,8 +505,15 @@ export class FtpsClient implements AsyncDisposable {
    * the stream ends only after the server confirmed the transfer (226). It holds this connection's
    * queue slot while it runs: read it to the end or destroy it (destroying aborts the transfer; the
    * client stays usable). `result` resolves with the TransferResult.
+   *
+   * @param options - `start` (REST offset), `onProgress`, `signal`.
+   * @returns The stream, with `result`. Errors (as for `download()`) destroy the stream and reject `result`.
+   * @throws {@link InvalidArgumentError} `ERR_FTPS_INVALID_ARGUMENT` (at once) for a bad path; RangeError for a bad `start`.
    */
-  createReadStream(remotePath: string, options: ReadStreamOptions = {}): Readable & { readonly result: Promise<TransferResult> } {
+  createReadStream(remotePath: string, options: ReadStreamOptions = {}): Readable & {
+    /** Resolves with the transfer's result once the server confirmed it (226); rejects with its error. */
+    readonly result: Promise<TransferResult>;
+  } {
     checkPath(remotePath, 'remotePath');
     checkStreamOptions(options);
     const { stream, result } = downloadStream((sink, internal) => {
@@ -424,8 +527,15 @@ export class FtpsClient implements AsyncDisposable {
    * A Writable that uploads to `remotePath` (STOR; APPE with `append`; REST + STOR with `start`).
    * 'finish' is emitted only after the server confirmed the transfer (226); errors of the transfer
    * destroy the stream. Destroying it aborts the upload. `result` resolves with the TransferResult.
+   *
+   * @param options - `append` (APPE), `start` (REST offset), `onProgress`, `signal`.
+   * @returns The stream, with `result`. Errors (as for `upload()`) destroy the stream and reject `result`.
+   * @throws {@link InvalidArgumentError} `ERR_FTPS_INVALID_ARGUMENT` (at once) for a bad path; RangeError for a bad `start`, TypeError for `append` with `start`.
    */
-  createWriteStream(remotePath: string, options: WriteStreamOptions = {}): Writable & { readonly result: Promise<TransferResult> } {
+  createWriteStream(remotePath: string, options: WriteStreamOptions = {}): Writable & {
+    /** Resolves with the transfer's result once the server confirmed it (226); rejects with its error. */
+    readonly result: Promise<TransferResult>;
+  } {
     checkPath(remotePath, 'remotePath');
     checkStreamOptions(options);
     const { stream, result } = uploadStream((source, internal) => {
@@ -453,6 +563,7 @@ export class FtpsClient implements AsyncDisposable {
     this.#session.markClosed(new ClientClosedError());
   }
 
+  /** `await using client = await FtpsClient.connect(…)` closes it (as `close()`) at the end of the block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

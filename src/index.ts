@@ -19,6 +19,7 @@ export {
   TreeTooDeepError,
   UnsafePathError,
   VerifyError,
+  type FtpsErrorOptions,
 } from './errors.js';
 export { createPool, FtpsPool, isTooManyConnections, isTransientError, type PoolCloseOptions, type PoolOptions, type PoolRunOptions, type PoolStats } from './pool.js';
 export type { RetryPolicyOptions } from './retry-policy.js';
@@ -27,7 +28,7 @@ export type { FtpsClientOptions, FtpsTlsOptions, SecureMode, TimeoutOptions } fr
 export type { FileInfo, FileType, ListLineParser } from './protocol/listing/index.js';
 export type { FtpReply } from './protocol/reply.js';
 export type { DownloadDestination, UploadSource } from './transfer/endpoints.js';
-export type { DownloadOptions, ReadStreamOptions, UploadOptions, WriteStreamOptions } from './transfer/file-transfer.js';
+export type { DownloadOptions, FileTransferOptions, ReadStreamOptions, UploadOptions, WriteStreamOptions } from './transfer/file-transfer.js';
 export type { ProgressEvent, ProgressListener } from './transfer/progress.js';
 export { RateLimiter } from './transfer/rate-limit.js';
 export type { VerifyOptions, VerifyReport } from './transfer/verify.js';

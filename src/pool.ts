@@ -20,6 +20,7 @@ import type { FtpReply } from './protocol/reply.js';
 import type { DownloadDestination, UploadSource } from './transfer/endpoints.js';
 import { downloadDir, mirror, uploadDir, type MirrorOptions, type TreeOptions, type TreeResult } from './transfer/tree.js';
 
+/** The pool's own options, the last argument of {@link createPool}. Mistakes throw RangeError at once. */
 export interface PoolOptions {
   /** Most connections open at once (and operations running at once). Default 4. */
   size?: number;
@@ -41,16 +42,19 @@ export interface PoolOptions {
   regrowDelayMs?: number;
 }
 
+/** Options of {@link FtpsPool.run} and of the pool's single-file methods: a call's `signal` and `timeout`, and `retries`. */
 export interface PoolRunOptions extends OperationOptions {
   /** Retries after a transient failure, on another connection. Default 0 for `run()`, the pool's `retries` for its methods. */
   retries?: number;
 }
 
+/** Options of {@link FtpsPool.close}. */
 export interface PoolCloseOptions {
   /** Aborting it cancels the operations still running or queued (they reject) and closes at once. */
   signal?: AbortSignal;
 }
 
+/** A snapshot of the pool's connections and queue, from {@link FtpsPool.stats}. */
 export interface PoolStats {
   /** The most connections the pool will open now (`options.size`, or less after a server refused more). */
   size: number;
@@ -140,6 +144,18 @@ export function createPool(target: FtpsClientOptions | string | URL, second: obj
   return legacy ? new FtpsPool(target, second as PoolOptions, third) : new FtpsPool(target, third as PoolOptions, second);
 }
 
+/**
+ * Up to `size` logged-in connections to one server, opened lazily and reused; operations run in
+ * parallel, each on a connection of its own, and queue when all are busy. Broken connections are
+ * replaced; a server that limits connections per client makes the pool shrink, then try to regrow
+ * (`regrowDelayMs`). Operations that are safe to repeat are retried after transient failures
+ * ({@link isTransientError}, `retry`). Create it with {@link createPool}; close it with `close()`
+ * or `await using`.
+ *
+ * Methods reject as the same {@link FtpsClient} methods do (and with {@link ClientClosedError}
+ * `ERR_FTPS_CLIENT_CLOSED` once the pool is closing), after any retries. Connect failures of a
+ * fresh connection (TLS, login, timeouts) reject the operation that needed it.
+ */
 export class FtpsPool implements AsyncDisposable {
   readonly #options: FtpsClientOptions;
   readonly #maxSize: number;
@@ -159,6 +175,11 @@ export class FtpsPool implements AsyncDisposable {
   /** Aborted by close({ signal }) when that signal aborts: cancels every operation. */
   readonly #cancel = new AbortController();
 
+  /**
+   * Prefer {@link createPool}, whose argument order matches `connect`. Opens no connection.
+   *
+   * @throws TypeError or RangeError for a mistake in the client or pool options.
+   */
   constructor(target: FtpsClientOptions | string | URL, poolOptions: PoolOptions = {}, overrides: Partial<FtpsClientOptions> = {}) {
     const base = typeof target === 'string' || target instanceof URL ? optionsFromUrl(target) : target;
     this.#options = { ...base, ...overrides } as FtpsClientOptions;
@@ -188,10 +209,12 @@ export class FtpsPool implements AsyncDisposable {
     return this.#policy.retries;
   }
 
+  /** True once `close()` was called. */
   get closed(): boolean {
     return this.#closing !== undefined;
   }
 
+  /** Connections open, busy, and operations queued, right now. */
   stats(): PoolStats {
     let busy = 0;
     let open = 0;
@@ -381,63 +404,75 @@ export class FtpsPool implements AsyncDisposable {
     return this.#op(options, (c, signal) => c.send(line, { signal }), false);
   }
 
+  /** Lists a folder on some connection, as {@link FtpsClient.list}. Retried. */
   async list(path?: string, options?: PoolRunOptions): Promise<FileInfo[]> {
     checkPath(path, 'path', { optional: true });
     return this.#op(options, (c, signal) => c.list(path, { signal }));
   }
 
+  /** Facts about a file or folder, as {@link FtpsClient.stat}. Retried. */
   async stat(path: string, options?: PoolRunOptions): Promise<FileInfo> {
     checkPath(path, 'path');
     return this.#op(options, (c, signal) => c.stat(path, { signal }));
   }
 
+  /** Whether a file or folder exists, as {@link FtpsClient.exists}. Retried. */
   async exists(path: string, options?: PoolRunOptions): Promise<boolean> {
     checkPath(path, 'path');
     return this.#op(options, (c, signal) => c.exists(path, { signal }));
   }
 
+  /** Size in bytes, as {@link FtpsClient.size}. Retried. */
   async size(path: string, options?: PoolRunOptions): Promise<number> {
     checkPath(path, 'path');
     return this.#op(options, (c, signal) => c.size(path, { signal }));
   }
 
+  /** Modification time, as {@link FtpsClient.lastModified}. Retried. */
   async lastModified(path: string, options?: PoolRunOptions): Promise<Date> {
     checkPath(path, 'path');
     return this.#op(options, (c, signal) => c.lastModified(path, { signal }));
   }
 
+  /** Sets a modification time, as {@link FtpsClient.setLastModified}. Retried. */
   async setLastModified(path: string, date: Date, options?: PoolRunOptions): Promise<void> {
     checkPath(path, 'path');
     return this.#op(options, (c, signal) => c.setLastModified(path, date, { signal }));
   }
 
+  /** Creates one folder, as {@link FtpsClient.mkdir}. Never retried (a retry after a lost reply would fail: it exists). */
   async mkdir(path: string, options?: PoolRunOptions): Promise<void> {
     checkPath(path, 'path');
     // Not retried: a retry after a lost reply would fail with "already exists".
     return this.#op(options, (c, signal) => c.mkdir(path, { signal }), false);
   }
 
+  /** Creates a folder and its missing parents, as {@link FtpsClient.ensureDir}. Retried. */
   async ensureDir(path: string, options?: PoolRunOptions): Promise<void> {
     checkPath(path, 'path');
     return this.#op(options, (c, signal) => c.ensureDir(path, { signal }));
   }
 
+  /** Removes an empty folder, as {@link FtpsClient.rmdir}. Never retried. */
   async rmdir(path: string, options?: PoolRunOptions): Promise<void> {
     checkPath(path, 'path');
     return this.#op(options, (c, signal) => c.rmdir(path, { signal }), false);
   }
 
+  /** Removes a folder (with `recursive`, its content first), as {@link FtpsClient.removeDir}. Never retried. */
   async removeDir(path: string, options?: PoolRunOptions & { recursive?: boolean }): Promise<void> {
     checkPath(path, 'path');
     const recursive = options?.recursive ?? false;
     return this.#op(options, (c, signal) => c.removeDir(path, { signal, recursive }), false);
   }
 
+  /** Deletes a file, as {@link FtpsClient.remove}. Never retried. */
   async remove(path: string, options?: PoolRunOptions): Promise<void> {
     checkPath(path, 'path');
     return this.#op(options, (c, signal) => c.remove(path, { signal }), false);
   }
 
+  /** Renames or moves, as {@link FtpsClient.rename}. Never retried. */
   async rename(from: string, to: string, options?: PoolRunOptions): Promise<void> {
     checkPath(from, 'from');
     checkPath(to, 'to');
@@ -513,6 +548,7 @@ export class FtpsPool implements AsyncDisposable {
     await Promise.all(conns.map((c) => c.client.close().catch(() => undefined)));
   }
 
+  /** `await using pool = createPool(…)` closes it (as `close()`) at the end of the block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -16,6 +16,7 @@ import { limiterFor, ThrottledSink, throttledSource, type RateLimiter } from './
 import { planDownloadResume, planUploadResume, readLocalPrefix } from './resume.js';
 import { checkVerify, NOT_VERIFIED, planVerify, StreamHasher, type VerifyOptions, type VerifyPlan, type VerifyReport } from './verify.js';
 
+/** Options shared by `upload()` and `download()` (and the pool's and tree methods' per-file transfers). */
 export interface FileTransferOptions {
   /** Aborting rejects the call with `signal.reason`. */
   signal?: AbortSignal;
@@ -36,17 +37,20 @@ export interface FileTransferOptions {
   rateLimit?: number | RateLimiter;
 }
 
+/** Options of {@link FtpsClient.upload} (besides {@link OperationOptions}). See docs/transfers.md. */
 export interface UploadOptions extends FileTransferOptions {
   /** Upload to a temporary name beside the target and rename it over the target on success. */
   atomic?: boolean;
 }
 
+/** Options of {@link FtpsClient.download} (besides {@link OperationOptions}). See docs/transfers.md. */
 export type DownloadOptions = FileTransferOptions;
 
 /** What a transfer did; every transfer method resolves with one. */
 export interface TransferResult {
   /** Payload bytes moved. */
   bytes: number;
+  /** Wall time of the call, from when it started running (not while queued). */
   durationMs: number;
   /** Offset the transfer started at (REST, or bytes already there when resuming); 0 for a whole file. */
   resumedFrom: number;
