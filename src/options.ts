@@ -16,19 +16,27 @@ export type SecureMode = 'explicit' | 'implicit' | 'auto' | false;
 
 /** TLS settings passed through to `tls.connect` for the control and every data connection. */
 export interface FtpsTlsOptions {
+  /** CA certificates (PEM) to trust instead of Node's bundled roots: for a private-CA or self-signed server. */
   ca?: ConnectionOptions['ca'];
+  /** Client certificate (PEM), for servers that authenticate clients by certificate. */
   cert?: ConnectionOptions['cert'];
+  /** Private key (PEM) of `cert`. */
   key?: ConnectionOptions['key'];
+  /** Passphrase of `key` or `pfx`. */
   passphrase?: string;
+  /** Client certificate and key as PKCS#12, instead of `cert` and `key`. */
   pfx?: ConnectionOptions['pfx'];
+  /** OpenSSL cipher list (TLS 1.2 and below); default Node's. */
   ciphers?: string;
   /** Default `'TLSv1.2'`. */
   minVersion?: SecureVersion;
+  /** Default Node's (`'TLSv1.3'`); `'TLSv1.2'` for servers that break on TLS 1.3. */
   maxVersion?: SecureVersion;
   /** Default `true`. Turning it off accepts any certificate: only for testing. */
   rejectUnauthorized?: boolean;
   /** SNI name and the name the certificate must match. Default: the host, when it is a name (not an IP). */
   servername?: string;
+  /** Replaces Node's host name check (`tls.checkServerIdentity`): return an Error to refuse the certificate. */
   checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
   /**
    * Public-key pins, curl `--pinnedpubkey` format: `'sha256/'` + base64 of the SHA-256 of the
@@ -59,7 +67,13 @@ export interface TimeoutOptions {
   operation?: number;
 }
 
+/**
+ * How to reach and log in to the server: the first argument of {@link FtpsClient.connect} and
+ * {@link createPool} (or the overrides of a URL). Checked at once: a mistake is a TypeError or
+ * RangeError naming the option, before anything is sent.
+ */
 export interface FtpsClientOptions {
+  /** Host name or IP address of the server (IPv6 without brackets). */
   host: string;
   /** Default 21 (explicit, plain) or 990 (implicit). */
   port?: number;
@@ -73,7 +87,9 @@ export interface FtpsClientOptions {
   secure?: SecureMode | true;
   /** With `secure: 'auto'`: how long to wait for a plain greeting before starting TLS. Default 1500 ms. */
   autoDetectMs?: number;
+  /** TLS settings for the control and every data connection (CA, pins, client certificate, versions). */
   tls?: FtpsTlsOptions;
+  /** Per-phase timeouts (connect, reply, data, operation); defaults in {@link TimeoutOptions}. */
   timeouts?: TimeoutOptions;
   /**
    * Connect data connections to the address a 227 reply names instead of the control host.

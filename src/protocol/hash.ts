@@ -10,6 +10,7 @@ import { ProtocolError } from '../errors.js';
 import { formatRawCommand } from './command.js';
 import type { FtpReply } from './reply.js';
 
+/** A hash algorithm `verify` can compare, named as in the HASH draft and FEAT. */
 export type HashAlgorithm = 'SHA-256' | 'SHA-512' | 'SHA-1' | 'MD5' | 'CRC32';
 /** `'HASH'`: the draft's HASH command; `'X'`: XSHA256/XSHA512/XSHA1/XMD5/XCRC. */
 export type HashCommandFamily = 'HASH' | 'X';

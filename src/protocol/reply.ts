@@ -3,6 +3,7 @@ import { checkLimit, DEFAULT_MAX_LINE_BYTES, LineBuffer, type TextEncoding } fro
 
 /** One complete server reply. */
 export interface FtpReply {
+  /** The three-digit reply code, e.g. 226. */
   code: number;
   /**
    * One-line reply: the text after "xyz ". Multi-line: the first line's text after "xyz-", the

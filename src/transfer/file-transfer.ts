@@ -59,7 +59,12 @@ export interface TransferResult {
   /** Whether the data connection resumed the control connection's TLS session (undefined on plain FTP). */
   tlsSessionReused: boolean | undefined;
   /** The server's final reply, e.g. `{ code: 226, text: 'Transfer complete.' }`. */
-  reply: { code: number; text: string };
+  reply: {
+    /** Reply code, e.g. 226. */
+    code: number;
+    /** Reply text (lines joined with \n). */
+    text: string;
+  };
 }
 
 /** True when any option beyond `signal` is set (the client then takes this path). */
@@ -250,19 +255,25 @@ export async function downloadFile(session: Session, remotePath: string, destina
   return transferResult(outcome, started, offset, verified);
 }
 
+/** Options of {@link FtpsClient.createReadStream}. */
 export interface ReadStreamOptions {
-  /** Start at this byte of the remote file (REST). */
+  /** Start at this byte of the remote file (REST). A non-negative integer, else RangeError. */
   start?: number;
+  /** Aborting destroys the stream with `signal.reason` and aborts the transfer. */
   signal?: AbortSignal;
+  /** Called at most every 100 ms while data moves, and once more when the transfer is complete. */
   onProgress?: ProgressListener;
 }
 
+/** Options of {@link FtpsClient.createWriteStream}. `append` and `start` exclude each other (TypeError). */
 export interface WriteStreamOptions {
   /** Append to the remote file (APPE). */
   append?: boolean;
   /** Overwrite the remote file from this byte on (REST + STOR), keeping the bytes before it. */
   start?: number;
+  /** Aborting destroys the stream with `signal.reason` and aborts the upload. */
   signal?: AbortSignal;
+  /** Called at most every 100 ms while data moves, and once more when the transfer is complete. */
   onProgress?: ProgressListener;
 }
 

@@ -5,6 +5,7 @@
 export interface ProgressEvent {
   /** The remote path of the transfer. */
   name: string;
+  /** Which way the bytes move. */
   direction: 'upload' | 'download';
   /** Position in the file: bytes moved by this transfer plus the offset it resumed from. */
   bytes: number;
@@ -18,6 +19,7 @@ export interface ProgressEvent {
   done: boolean;
 }
 
+/** The `onProgress` option of transfers: called with each {@link ProgressEvent}; it should not throw. */
 export type ProgressListener = (event: ProgressEvent) => void;
 
 /** At most one event per this many milliseconds while data moves (the final event is always sent). */

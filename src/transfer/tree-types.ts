@@ -9,20 +9,27 @@ import type { VerifyOptions } from './verify.js';
 export interface TreeEntry {
   /** Path relative to the tree's root, '/'-separated, e.g. `docs/a.txt`. */
   path: string;
+  /** The last part of `path`. */
   name: string;
+  /** A file or a folder (symlinks are followed or skipped before the filter sees them). */
   type: 'file' | 'directory';
   /** Which side of the transfer the entry is on. */
   side: 'local' | 'remote';
+  /** Size in bytes, when known (files). */
   size?: number;
+  /** Modification time, when known. */
   modifiedAt?: Date;
 }
 
+/** What a tree run's `onProgress` receives: the whole run's counters, and the file the event is about. */
 export interface TreeProgress {
   /** Files copied (or failed) so far, of `filesTotal` to copy. */
   filesDone: number;
+  /** Files the plan copies. */
   filesTotal: number;
   /** Bytes of finished files, of `bytesTotal` (sum of the sizes of the files to copy, as far as known). */
   bytesDone: number;
+  /** Sum of the sizes of the files to copy, as far as known. */
   bytesTotal: number;
   /** Bytes moved so far by the files still being copied (resumed parts not counted). */
   bytesInFlight: number;
@@ -63,6 +70,10 @@ export interface TreeTransferOptions {
   rateLimit?: number | RateLimiter;
 }
 
+/**
+ * Options of {@link FtpsPool.uploadDir}, {@link FtpsPool.downloadDir} (and, with `direction`,
+ * `local` and `remote`, {@link FtpsPool.mirror}). See docs/pool-and-trees.md.
+ */
 export interface TreeOptions extends TreeTransferOptions {
   /** Aborting it stops the run: running transfers are aborted and the run rejects with `signal.reason`. */
   signal?: AbortSignal;
@@ -87,24 +98,35 @@ export interface TreeOptions extends TreeTransferOptions {
   onProgress?: (progress: TreeProgress) => void;
 }
 
+/** Options of {@link FtpsPool.mirror}: which way, the two folders, and whether to delete. */
 export interface MirrorOptions extends TreeOptions {
   /** 'upload': local → remote; 'download': remote → local. */
   direction: 'upload' | 'download';
+  /** The local folder (created when it is the destination and missing). */
   local: string;
+  /** The remote folder (created when it is the destination and missing). */
   remote: string;
   /** Delete destination entries the source does not have (and the filter does not exclude). Default false. */
   delete?: boolean;
 }
 
+/** What a run does with an entry: copy a file, create a folder, delete an extraneous entry, or nothing. */
 export type TreeAction = 'copy' | 'mkdir' | 'delete' | 'skip';
+/**
+ * How an entry's action ended: `'done'`, `'planned'` (a dry run), `'skipped'` (up to date, a symlink
+ * not followed…), `'failed'` (see `error`), or `'cancelled'` (the run stopped first: abort or `stopOnError`).
+ */
 export type TreeStatus = 'done' | 'planned' | 'skipped' | 'failed' | 'cancelled';
 
 /** One entry of a run and what happened to it. */
 export interface TreeItem {
   /** Path relative to the tree's root, '/'-separated (for refused remote names: as listed, within its folder). */
   path: string;
+  /** What the entry is (`'unknown'`: a listing line no parser understood). */
   type: 'file' | 'directory' | 'symlink' | 'unknown';
+  /** What the run does with it. */
   action: TreeAction;
+  /** How that ended. */
   status: TreeStatus;
   /** Why it was skipped ('up to date', 'symlink not followed', ...) or what went wrong. */
   reason?: string;
@@ -112,18 +134,51 @@ export interface TreeItem {
   bytes: number;
   /** How often the copy was tried (1 = no retry). */
   attempts: number;
+  /** With status `'failed'`: the error (an FtpsError such as UnsafePathError, or Node's own for local files). */
   error?: unknown;
 }
 
+/**
+ * What a tree run did. A run resolves with this even when entries failed (check `ok`); it rejects
+ * only when it could not run at all (abort, a scan error, ListingTooLargeError, a closed pool).
+ */
 export interface TreeResult {
-  /** True when no entry failed (refused names count as failures). */
+  /** True when no entry failed or was cancelled (refused names count as failures). */
   ok: boolean;
+  /** Whether this was a dry run (`dryRun: true`): nothing was changed. */
   dryRun: boolean;
   /** Every file, folder and refused entry seen, with its outcome, sorted by path. */
   items: TreeItem[];
-  plan: { mkdir: string[]; copy: string[]; delete: string[] };
-  files: { total: number; copied: number; upToDate: number; failed: number; deleted: number };
-  bytes: { total: number; done: number };
+  /** The relative paths the run planned to create, copy and delete (replaced entries included in `delete`). */
+  plan: {
+    /** Folders to create. */
+    mkdir: string[];
+    /** Files to copy. */
+    copy: string[];
+    /** Entries to delete. */
+    delete: string[];
+  };
+  /** Counts of files (every type but folders). */
+  files: {
+    /** Files the plan copies. */
+    total: number;
+    /** Copied successfully. */
+    copied: number;
+    /** Left alone: same size and modification time on both sides. */
+    upToDate: number;
+    /** Failed (refused names included). */
+    failed: number;
+    /** Deleted (`delete: true`). */
+    deleted: number;
+  };
+  /** Payload bytes. */
+  bytes: {
+    /** Sum of the sizes of the files to copy, as far as known. */
+    total: number;
+    /** Bytes of finished files. */
+    done: number;
+  };
+  /** Wall time of the run. */
   durationMs: number;
 }
 

@@ -9,6 +9,7 @@ import { fileHash, selectHashAlgorithm } from '../session/hash.js';
 import { fileSizeIfKnown } from '../session/metadata.js';
 import type { Session } from '../session/session.js';
 
+/** The object form of the `verify` transfer option (`verify: true` is all defaults). See docs/transfers.md. */
 export interface VerifyOptions {
   /** Compare a hash computed by the server when it offers one. Default true. */
   hash?: boolean;
@@ -23,7 +24,14 @@ export interface VerifyReport {
   /** `true`: the server's SIZE matched; `'skipped'`: not asked for, or the server could not say. */
   size: true | 'skipped';
   /** Present when a hash was compared (and matched): algorithm, lower-case hex value, command used. */
-  hash?: { algorithm: HashAlgorithm; value: string; command: string };
+  hash?: {
+    /** The algorithm compared. */
+    algorithm: HashAlgorithm;
+    /** Its value, lower-case hex (the same locally and on the server). */
+    value: string;
+    /** The command that asked the server, e.g. `'HASH'` or `'XSHA256'`. */
+    command: string;
+  };
   /** Why a hash was not compared although verification was asked for. */
   hashSkipped?: string;
 }

@@ -107,7 +107,9 @@ function settleOpen<S extends net.Socket>(socket: S, readyEvent: string, limits:
 
 /** What a `connect` function is asked for: a connected TCP (or TCP-like) socket to host:port. */
 export interface ConnectRequest {
+  /** Host name or address to connect to. */
   host: string;
+  /** TCP port. */
   port: number;
   /** The `localAddress` option, if set. */
   localAddress?: string | undefined;

@@ -1,6 +1,7 @@
 // A plain description of a TLS connection, safe to log or show.
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 
+/** What was negotiated on a TLS connection: {@link FtpsClient.tls} for the control connection. */
 export interface TlsInfo {
   /** e.g. 'TLSv1.3' */
   protocol: string | null;
@@ -10,6 +11,7 @@ export interface TlsInfo {
   authorized: boolean;
   /** Whether this connection resumed an earlier TLS session. */
   sessionReused: boolean;
+  /** The server's certificate as Node describes it (subject, issuer, validity, fingerprints…). */
   peerCertificate: PeerCertificate;
 }
 

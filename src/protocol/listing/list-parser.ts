@@ -11,7 +11,7 @@ import { unixEntry } from './unix.js';
  * name with '/' or NUL becomes an 'unknown' entry, and '.' and '..' are skipped. A parser that
  * throws fails the listing with its error.
  */
-export type ListLineParser = (line: string, context: { readonly now: Date }) => (Omit<FileInfo, 'raw'> & { raw?: string }) | null | undefined;
+export type ListLineParser = (line: string, context: { readonly now: Date }) => (Omit<FileInfo, 'raw'> & Partial<Pick<FileInfo, 'raw'>>) | null | undefined;
 
 export interface ListParserOptions {
   /** Reference time for Unix "Mon DD HH:MM" dates (default: when the parser is created). */

@@ -1,19 +1,25 @@
+/** What a listed entry is; `'unknown'` for a line no parser understood (or an unsafe name). */
 export type FileType = 'file' | 'directory' | 'symlink' | 'unknown';
 
 /** One directory entry. Dates are UTC as far as the listing can tell (see each parser). */
 export interface FileInfo {
   /** Never contains '/' or NUL; '' only for type 'unknown' (a line that could not be parsed safely). */
   name: string;
+  /** File, folder, symlink, or `'unknown'`. */
   type: FileType;
   /** Bytes, when known. */
   size?: number;
+  /** Modification time, when the listing gives one. */
   modifiedAt?: Date;
+  /** How precise `modifiedAt` is: MLSD gives seconds or better, Unix LIST minutes (recent) or days (older). */
   modifiedPrecision?: 'millisecond' | 'second' | 'minute' | 'day';
   /** Unix 'rwxr-xr-x' style, or the MLSD perm fact. */
   permissions?: string;
   /** Numeric Unix permission bits (0o7777 mask) when known. */
   mode?: number;
+  /** Owner name or id, as listed. */
   owner?: string;
+  /** Group name or id, as listed. */
   group?: string;
   /** Symlink target, as the server sent it. */
   target?: string;
