@@ -5,14 +5,23 @@ import diagnostics_channel from 'node:diagnostics_channel';
 
 /** Channel names; subscribe with `diagnostics_channel.subscribe(name, fn)`. */
 export const CHANNELS = {
+  /** {@link ConnectMessage}: a session is logged in and ready. */
   connect: 'ftps-client:connect',
+  /** {@link CloseMessage}: a control connection is gone. */
   close: 'ftps-client:close',
+  /** {@link CommandMessage}: a command line was sent. */
   command: 'ftps-client:command',
+  /** {@link ReplyMessage}: a complete reply arrived. */
   reply: 'ftps-client:reply',
+  /** {@link TransferStartMessage}: a data transfer begins. */
   transferStart: 'ftps-client:transfer:start',
+  /** {@link TransferEndMessage}: a data transfer is over. */
   transferEnd: 'ftps-client:transfer:end',
+  /** {@link RetryMessage}: the pool retries an operation. */
   retry: 'ftps-client:retry',
+  /** {@link PoolResizeMessage}: the pool lowered its connection target after a refusal. */
   poolShrink: 'ftps-client:pool:shrink',
+  /** {@link PoolResizeMessage}: the pool raised its connection target again. */
   poolRegrow: 'ftps-client:pool:regrow',
 } as const;
 
@@ -20,7 +29,9 @@ export const CHANNELS = {
 export interface ConnectionRef {
   /** 1, 2, 3… per control connection, in the order they were opened in this process. */
   connectionId: number;
+  /** The server's address as connected (the socket's remote address). */
   host: string;
+  /** The server's port. */
   port: number;
 }
 
@@ -42,11 +53,13 @@ export interface CloseMessage extends ConnectionRef {
 
 /** `ftps-client:command`: a command line was sent. PASS and ACCT arguments read `<redacted>`. */
 export interface CommandMessage extends ConnectionRef {
+  /** The command line as sent, without CRLF (PASS and ACCT arguments redacted). */
   command: string;
 }
 
 /** `ftps-client:reply`: a complete reply arrived (1xx included). */
 export interface ReplyMessage extends ConnectionRef {
+  /** The reply code, e.g. 150 or 226. */
   code: number;
   /** All lines of the reply joined with '\n', codes stripped as in FtpReply.text. */
   text: string;
@@ -56,6 +69,7 @@ export interface ReplyMessage extends ConnectionRef {
 export interface TransferStartMessage extends ConnectionRef {
   /** The transfer command line, e.g. `RETR /a.txt`. */
   command: string;
+  /** `'download'` for RETR and listings, `'upload'` for STOR and APPE. */
   direction: 'upload' | 'download';
 }
 
@@ -63,6 +77,7 @@ export interface TransferStartMessage extends ConnectionRef {
 export interface TransferEndMessage extends TransferStartMessage {
   /** Payload bytes moved on the data connection; undefined when the transfer failed. */
   bytes: number | undefined;
+  /** From the transfer's start message to its end. */
   durationMs: number;
   /** Whether the data connection resumed the control connection's TLS session; undefined on plain FTP or before TLS. */
   tlsSessionReused: boolean | undefined;
@@ -86,7 +101,9 @@ export interface RetryMessage {
 
 /** `ftps-client:pool:shrink` / `ftps-client:pool:regrow`: the pool's connection target changed. */
 export interface PoolResizeMessage {
+  /** The connection target before. */
   from: number;
+  /** The connection target now. */
   to: number;
   /** The configured `size`. */
   max: number;
