@@ -119,11 +119,15 @@ export class ControlConnection {
     this.#listen(socket);
   }
 
-  write(line: string): void {
+  /**
+   * Sends a command line. `outstanding`: replies to an earlier command are still due (ABOR during
+   * a transfer), so queued replies are kept for their reader instead of discarded as stale.
+   */
+  write(line: string, outstanding = false): void {
     if (this.#error !== undefined) throw this.#error;
     // A reply waiting now answers no command we have outstanding (a late reply after a broken
     // transfer, say); left here it would be taken as the answer to this one.
-    if (this.#queue.length > 0) {
+    if (this.#queue.length > 0 && !outstanding) {
       logControl('discarding %d stale repl%s before "%s"', this.#queue.length, this.#queue.length === 1 ? 'y' : 'ies', redactCommand(line));
       this.#queue.length = 0;
     }

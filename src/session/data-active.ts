@@ -9,6 +9,7 @@ import { logData } from '../log.js';
 import { eprtCommand, plainAddress, portCommand } from '../protocol/active.js';
 import { expectReply } from './control.js';
 import type { DataChannel, DataChannelLimits, PendingDataConnection } from './data-channel.js';
+import { resetSocket } from '../transport/close.js';
 import type { Session } from './session.js';
 
 /** Sessions whose server does not know EPRT. */
@@ -117,6 +118,11 @@ class ActiveConnection implements PendingDataConnection {
   destroy(err?: Error): void {
     this.#fail(err ?? new ConnectionError(`The ${this.what} was closed`));
     this.#accepted?.destroy(err);
+  }
+
+  reset(): void {
+    this.#fail(new ConnectionError(`The ${this.what} was closed`));
+    if (this.#accepted !== undefined) resetSocket(this.#accepted);
   }
 }
 

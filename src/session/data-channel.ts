@@ -25,6 +25,11 @@ export interface PendingDataConnection {
   connected(): Promise<Socket>;
   /** Closes whatever is open (socket, listener), the socket with `err` if given. Idempotent. */
   destroy(err?: Error): void;
+  /**
+   * Like destroy(), but the socket goes with a TCP reset: a server can never take that for the end
+   * of an upload (a FIN it can, on plain FTP or with lax TLS EOF checks). Stopping early uses it.
+   */
+  reset(): void;
 }
 
 /** One way of opening data connections (passive, active…). */

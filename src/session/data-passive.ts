@@ -6,6 +6,7 @@ import { parseEpsvReply, parsePasvReply } from '../protocol/passive.js';
 import { connectTcp } from '../transport/connect.js';
 import { expectReply } from './control.js';
 import type { DataChannel, DataChannelLimits, PendingDataConnection } from './data-channel.js';
+import { resetSocket } from '../transport/close.js';
 import type { Session } from './session.js';
 
 /** Asks for a passive port: EPSV first, PASV when the server does not know EPSV (remembered). */
@@ -35,6 +36,10 @@ class PassiveConnection implements PendingDataConnection {
 
   destroy(err?: Error): void {
     this.socket.destroy(err);
+  }
+
+  reset(): void {
+    resetSocket(this.socket);
   }
 }
 

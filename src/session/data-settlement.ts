@@ -78,6 +78,13 @@ export class TransferSettlement {
     if (dataError !== undefined) throw asDataError(dataError, what);
     return reply;
   }
+
+  /** The verdict for a range that got all its bytes: only a local failure counts; the reply is any. */
+  rangeVerdict(reply: FtpReply): FtpReply {
+    const own = this.localError;
+    if (own !== undefined) throw own;
+    return reply;
+  }
 }
 
 /** A data-connection failure the server did not report: our typed errors as they are, socket errors as ConnectionError. */

@@ -19,6 +19,7 @@ import { LocalSide, type DataIo } from './data-local.js';
 import { protectData, type ProtectedData } from './data-protect.js';
 import { pumpData } from './data-pump.js';
 import { TransferSettlement } from './data-settlement.js';
+import { TransferReplies } from './data-stop.js';
 import type { Session } from './session.js';
 
 export type { DataIo } from './data-local.js';
@@ -30,6 +31,13 @@ export interface TransferExtras {
   restOffset?: number;
   /** Sees every payload chunk, in order (hashing, progress). Not attached when unset. */
   onChunk?: (chunk: Buffer) => void;
+  /**
+   * Downloads only: a range of the file, from `restOffset` on. The transfer stops after exactly
+   * this many payload bytes (the sink gets exactly `length` bytes), through the early stop of
+   * data-stop.ts, and then counts as complete whatever the server answers (226, 426, 451, a 1xx);
+   * the TLS end and announced-size checks do not apply. Fewer bytes: TruncatedTransferError.
+   */
+  length?: number;
 }
 
 export interface TransferOutcome {
@@ -52,6 +60,10 @@ export interface TransferOutcome {
  * connection as ConnectionError, an abort as `signal.reason`, else the server's reply.
  */
 export function runTransfer(session: Session, command: string, io: DataIo, signal?: AbortSignal, extras: TransferExtras = {}): Promise<TransferOutcome> {
+  const { length } = extras;
+  if (length !== undefined && (!Number.isSafeInteger(length) || length <= 0 || io.direction !== 'download')) {
+    return Promise.reject(new RangeError(`A transfer "length" must be a positive integer, for downloads only; got ${String(length)}`));
+  }
   return diagnostics.transfer(session.control, command, io.direction, new DataTransfer(session, command, io, signal, extras).run());
 }
 
@@ -62,8 +74,14 @@ class DataTransfer {
   readonly #local: LocalSide;
   #pending: PendingDataConnection | undefined;
   #socket: Socket | undefined;
+  #replies: TransferReplies | undefined;
+  /** Set once the client has decided to end the transfer before the server does (see #stopEarly). */
+  #stoppedEarly = false;
+  /** A range download got all its bytes. */
+  #rangeComplete = false;
   readonly #onAbort = (): void => {
     const reason: unknown = this.signal?.reason;
+    this.#stopEarly();
     this.#settlement.stop(reason instanceof Error ? reason : new Error(String(reason)));
   };
 
@@ -107,13 +125,32 @@ class DataTransfer {
     }
   }
 
+  /**
+   * Ends the transfer before the server does (an abort, a range at its length): reset the data
+   * connection, then ABOR + NOOP unless the server already answered (data-stop.ts). Idempotent;
+   * before the transfer command is answered, the ABOR waits for TransferReplies to exist.
+   */
+  #stopEarly(): void {
+    if (this.#stoppedEarly) return;
+    this.#stoppedEarly = true;
+    this.#pending?.reset();
+    this.#replies?.stop();
+  }
+
   /** The part that owns an open data connection: command, data, final reply. */
   async #transfer(pending: PendingDataConnection): Promise<TransferOutcome> {
     logData('%s open for %s', pending.what, this.command.split(' ', 1)[0]);
     const first = await this.#sendCommand();
-    const finalReply = first.code < 200 ? this.#readFinalReply() : Promise.resolve(first);
+    const replies = new TransferReplies(this.session.control, first, () => this.#settlement.dataStopped || this.#rangeComplete);
+    this.#replies = replies;
+    if (this.#stoppedEarly) replies.stop();
+    const finalReply = replies.done;
     finalReply.then(
-      (reply) => this.#settlement.replyArrived(reply, this.command),
+      // A range reads on after a failing reply: the bytes it needs may all be in flight already
+      // (the server sent them, then failed); the data stream's end decides.
+      (reply) => {
+        if (this.extras.length === undefined) this.#settlement.replyArrived(reply, this.command);
+      },
       (err: Error) => this.#settlement.stop(err),
     );
     let bytes = 0;
@@ -125,12 +162,23 @@ class DataTransfer {
       this.#socket = data.socket;
       if (data.socket !== raw) data.socket.on('error', () => this.#settlement.socketFailed());
       reused = data.tlsSessionReused;
-      bytes = await pumpData(data.socket, this.io, { timeoutMs: this.session.options.timeouts.data, what: pending.what, onChunk: this.extras.onChunk });
-      if (download) this.#checkComplete(data, bytes, first, pending.what);
+      bytes = await pumpData(data.socket, this.io, {
+        timeoutMs: this.session.options.timeouts.data,
+        what: pending.what,
+        onChunk: this.extras.onChunk,
+        length: this.extras.length,
+        onLengthReached: () => {
+          this.#rangeComplete = true;
+          this.#stopEarly();
+        },
+      });
+      if (download && !this.#rangeComplete) this.#checkComplete(data, bytes, first, pending.what);
     } catch (err) {
       this.#settlement.dataFailed(err);
     }
-    const reply = this.#settlement.verdict(await this.#awaitFinalReply(finalReply), this.command, pending.what);
+    const answer = await this.#awaitFinalReply(finalReply);
+    // A complete range stands whatever the server answered (426/451 for the reset we caused).
+    const reply = this.#rangeComplete ? this.#settlement.rangeVerdict(answer) : this.#settlement.verdict(answer, this.command, pending.what);
     this.signal?.throwIfAborted();
     await this.#local.commit();
     const durationMs = performance.now() - this.#started;
@@ -161,21 +209,12 @@ class DataTransfer {
       const rest = `REST ${offset}`;
       expectReply(await control.request(rest), rest, 350, 350);
     }
+    // Aborted while REST was on its way: the transfer command need not go out at all.
+    this.signal?.throwIfAborted();
     control.write(this.command);
     const first = await control.read();
     if (first.code >= 300) throw new FtpReplyError(first.code, first.text, this.command);
     return first;
-  }
-
-  /**
-   * Usually 1xx came first and the final reply follows. Once the data side has failed, a further
-   * 1xx ends the wait too: pure-ftpd reports a broken transfer with a bare "150 … seconds" line.
-   */
-  async #readFinalReply(): Promise<FtpReply> {
-    for (;;) {
-      const reply = await this.session.control.read(0);
-      if (reply.code >= 200 || this.#settlement.dataStopped) return reply;
-    }
   }
 
   /** Waits for the final reply once the data side is over; gives up the connection after the reply timeout. */

@@ -1,8 +1,10 @@
 // Named file and folder operations on the control connection. Code above session calls these
 // instead of writing command lines or checking reply codes itself.
+import type { Writable } from 'node:stream';
 import { FtpReplyError } from '../errors.js';
 import { formatCommand } from '../protocol/command.js';
 import { expectReply } from './control.js';
+import { runTransfer, type TransferOutcome } from './data.js';
 import { stat } from './metadata.js';
 import type { Session } from './session.js';
 
@@ -62,4 +64,30 @@ export async function ensureDir(session: Session, path: string): Promise<void> {
       if (existing?.type !== 'directory') throw err;
     }
   }
+}
+
+export interface RangeOptions {
+  /** First byte of the range (sent as REST when > 0). */
+  offset: number;
+  /** Bytes in the range; the sink gets exactly these (TransferExtras.length). */
+  length: number;
+  signal?: AbortSignal | undefined;
+  /** Sees every payload chunk of the range, in order (progress, hashing). */
+  onChunk?: ((chunk: Buffer) => void) | undefined;
+}
+
+/**
+ * Downloads bytes [offset, offset + length) of `remotePath` into `sink` (REST + RETR), stopping the
+ * transfer at the range's end (data-stop.ts) with the control connection kept in step: for the
+ * ranges of a segmented download. Resolves once the sink has finished with exactly `length` bytes,
+ * whatever the server answered to the stopped RETR; fewer bytes rejects with TruncatedTransferError.
+ * The sink is ended on success and destroyed on failure (runTransfer).
+ */
+export function downloadRange(session: Session, remotePath: string, sink: Writable, range: RangeOptions): Promise<TransferOutcome> {
+  const line = formatCommand('RETR', remotePath);
+  return runTransfer(session, line, { direction: 'download', sink }, range.signal, {
+    restOffset: range.offset,
+    length: range.length,
+    ...(range.onChunk === undefined ? {} : { onChunk: range.onChunk }),
+  });
 }

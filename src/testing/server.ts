@@ -692,6 +692,8 @@ export class ControlConnection {
         return void await this.reply(arg.toUpperCase() === 'UTF8 ON' ? '200 Always in UTF8 mode.' : '501 Option not understood.');
       case 'SYST': return void await this.reply('215 UNIX Type: L8');
       case 'NOOP': return void await this.reply('200 NOOP ok.');
+      // Reached in turn, after any transfer has ended (vsftpd's answer then).
+      case 'ABOR': return void await this.reply('225 No transfer to ABOR.');
       case 'QUIT':
         await this.reply('221 Goodbye.');
         this.closeGracefully();
@@ -972,4 +974,4 @@ function drained(s: net.Socket): Promise<void> {
   });
 }
 
-const KNOWN = new Set(['EPRT', 'PORT', 'USER', 'PASS', 'AUTH', 'PBSZ', 'PROT', 'FEAT', 'OPTS', 'TYPE', 'SYST', 'NOOP', 'PWD', 'XPWD', 'CWD', 'CDUP', 'XCUP', 'MKD', 'RMD', 'DELE', 'RNFR', 'RNTO', 'SIZE', 'MDTM', 'EPSV', 'PASV', 'LIST', 'NLST', 'MLSD', 'MLST', 'RETR', 'STOR', 'APPE', 'REST', 'QUIT', 'HASH', 'XSHA256', 'XSHA512', 'XSHA1', 'XSHA', 'XMD5', 'XCRC']);
+const KNOWN = new Set(['EPRT', 'PORT', 'USER', 'PASS', 'AUTH', 'PBSZ', 'PROT', 'FEAT', 'OPTS', 'TYPE', 'SYST', 'NOOP', 'ABOR', 'PWD', 'XPWD', 'CWD', 'CDUP', 'XCUP', 'MKD', 'RMD', 'DELE', 'RNFR', 'RNTO', 'SIZE', 'MDTM', 'EPSV', 'PASV', 'LIST', 'NLST', 'MLSD', 'MLST', 'RETR', 'STOR', 'APPE', 'REST', 'QUIT', 'HASH', 'XSHA256', 'XSHA512', 'XSHA1', 'XSHA', 'XMD5', 'XCRC']);

@@ -21,3 +21,13 @@ export function endAndWaitClose(socket: Socket, timeoutMs: number): Promise<void
     socket.end();
   });
 }
+
+/** Resets (RST) a TCP socket; anything else (a caller's connector's stream) is destroyed. */
+export function resetSocket(socket: Socket): void {
+  if (socket.destroyed) return;
+  try {
+    socket.resetAndDestroy(); // throws for a handle that is no TCP one (a pipe)
+  } catch {
+    socket.destroy();
+  }
+}
