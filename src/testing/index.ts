@@ -15,7 +15,19 @@ import { FakeFtpServer, faults as hooks, type FakeServerMode } from './server.js
 import { testCa, testCertificate } from './certs.js';
 
 export { testCa, testCertificate };
-export { FakeFtpServer, faults, type FakeServerOptions, type FakeServerMode, type TransferFault, type Hook, type HookContext } from './server.js';
+export {
+  FakeFtpServer,
+  faults,
+  type FakeServerOptions,
+  type FakeServerMode,
+  type FaultAction,
+  type TransferFault,
+  type Hook,
+  type HookContext,
+  type HookResult,
+  type LogEntry,
+  type SessionState,
+} from './server.js';
 
 /** Options of {@link startTestServer}. */
 export interface TestServerOptions {
@@ -35,12 +47,21 @@ export interface TestServerOptions {
 
 /** Options ready to pass to `FtpsClient.connect()` / `createPool()`. */
 export interface TestConnectOptions {
+  /** `'127.0.0.1'`. */
   host: string;
+  /** The server's port. */
   port: number;
+  /** The server's mode as the client's `secure` option (`false` for plain). */
   secure: 'explicit' | 'implicit' | false;
+  /** The test login's user. */
   user: string;
+  /** The test login's password. */
   password: string;
-  tls: { ca: string };
+  /** Trust the test CA. */
+  tls: {
+    /** {@link testCa}. */
+    ca: string;
+  };
 }
 
 /** Fault hooks; each applies to the next matching command or transfer only. */
@@ -64,17 +85,21 @@ export interface TestServerFaults {
 
 /** A running test server, from {@link startTestServer}. */
 export interface TestServer {
+  /** `'127.0.0.1'`. */
   readonly host: string;
+  /** The kernel-chosen port. */
   readonly port: number;
   /** `ftpes://`, `ftps://` or `ftp://` URL with the user and password. */
   readonly url: string;
   /** The CA (PEM) of the server's certificate. */
   readonly ca: string;
+  /** Pass to `FtpsClient.connect()` or `createPool()` (add your own `timeouts`, etc. beside them). */
   readonly connectOptions: TestConnectOptions;
   /** The server's files by absolute path, live (what your code uploaded is here). */
   readonly files: Map<string, Buffer>;
   /** Every command line received, in order (PASS arguments included: test credentials only). */
   readonly commands: readonly string[];
+  /** Fault hooks for the next command or transfer. */
   readonly faults: TestServerFaults;
   /** The underlying scripted server, for advanced hooks; its API may change between minor versions. */
   readonly server: FakeFtpServer;
@@ -86,7 +111,13 @@ export interface TestServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Starts a test server on 127.0.0.1 with a kernel-chosen port. */
+/**
+ * Starts a test server on 127.0.0.1 with a kernel-chosen port.
+ *
+ * @param options - Mode (default explicit), files, login, session reuse; see {@link TestServerOptions}.
+ * @returns The running server; stop it with `stop()` or `await using`.
+ * @throws Node's error when `root` cannot be read, or when listening fails.
+ */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const mode = options.mode ?? 'explicit';
   const user = options.user ?? 'user';

@@ -48,14 +48,27 @@ import { FakeFs } from './fake-fs.js';
 import { TlsEndpoint, type ServerTls } from './fake-tls.js';
 import { testCertificate } from './certs.js';
 
+/** `'explicit'`: AUTH TLS on a plain greeting; `'implicit'`: TLS from the first byte; `'plain'`: no TLS. */
 export type FakeServerMode = 'implicit' | 'explicit' | 'plain';
 
+/** Options of {@link FakeFtpServer}: the scripted server behind {@link startTestServer}. */
 export interface FakeServerOptions {
+  /** TLS mode. */
   mode: FakeServerMode;
+  /** Address to listen on (loopback only). Default `'127.0.0.1'`. */
   host?: '127.0.0.1' | '::1';
+  /** Lowest TLS version accepted. Default `'TLSv1.2'`. */
   minVersion?: tls.SecureVersion;
+  /** Highest TLS version accepted. Default `'TLSv1.3'`. */
   maxVersion?: tls.SecureVersion;
-  cert?: { key: string | Buffer; cert: string | Buffer };
+  /** Key and certificate (PEM) to present. Default {@link testCertificate}. */
+  cert?: {
+    /** Private key (PEM). */
+    key: string | Buffer;
+    /** Certificate chain (PEM). */
+    cert: string | Buffer;
+  };
+  /** Accepted logins, user → password. Default `{ user: 'pass' }`. */
   users?: Record<string, string>;
   /** Default true: a data TLS connection that did not resume the control session gets 425. */
   requireSessionReuse?: boolean;
@@ -63,7 +76,12 @@ export interface FakeServerOptions {
   dataTls?: 'after-preliminary' | 'strict';
   /** Default true; false → EPSV answered 502. */
   epsv?: boolean;
+  /**
+   * FEAT lines (without the leading space). Default EPSV, PASV, SIZE, MDTM, REST STREAM, UTF8, AUTH TLS,
+   * PBSZ, PROT and MLST; HASH and the X hash commands answer only when listed here.
+   */
   features?: string[];
+  /** Initial files by absolute path, e.g. `{ '/in/a.txt': 'hello' }`; parent folders exist implicitly. */
   files?: Record<string, string | Buffer>;
   /** How long a transfer command waits for the client's data connection (default 5000 ms). */
   dataConnectTimeoutMs?: number;
@@ -85,8 +103,10 @@ export interface FakeServerOptions {
   keepPartialUploads?: boolean;
 }
 
+/** What {@link TransferFault.after} does once its byte count is reached (see there). */
 export type FaultAction = 'close' | 'reset' | 'stall' | 'close-control' | 'reset-control' | 'truncate' | 'truncate-mid-record';
 
+/** A fault for the next data transfer: {@link FakeFtpServer.nextTransfer} or {@link faults}.transfer. */
 export interface TransferFault {
   /** Accept the data connection, send 150, then nothing: no TLS handshake, no bytes, no final reply. */
   stall?: boolean;
@@ -98,7 +118,12 @@ export interface TransferFault {
    * 'truncate' = TCP FIN without close_notify; 'truncate-mid-record' = the next TLS record is cut
    * after a few bytes, then FIN (on plain FTP both are a bare FIN).
    */
-  after?: { bytes: number; action: FaultAction };
+  after?: {
+    /** Payload bytes to let through first. */
+    bytes: number;
+    /** What happens then. */
+    action: FaultAction;
+  };
   /** Never send the final 226/426 reply. */
   omitFinalReply?: boolean;
   /** Replace the 150 reply's text, e.g. '150 Opening BINARY mode data connection for f (100 bytes).' */
@@ -107,40 +132,66 @@ export interface TransferFault {
   finalReply?: string;
 }
 
+/** One command line the server received ({@link FakeFtpServer.log}). */
 export interface LogEntry {
+  /** The line as received, without CRLF (PASS arguments included: test credentials only). */
   line: string;
+  /** Whether it arrived over TLS. */
   secure: boolean;
+  /** Which control connection: 1, 2, … in the order they were accepted. */
   connection: number;
 }
 
+/** The state of one control connection's session, as a hook sees it ({@link HookContext.state}). */
 export interface SessionState {
+  /** The USER given, if any. */
   user: string | undefined;
+  /** PASS accepted. */
   loggedIn: boolean;
+  /** Current folder (absolute). */
   cwd: string;
+  /** PBSZ received. */
   pbsz: boolean;
+  /** Data protection: `'C'` clear, `'P'` private (TLS). */
   prot: 'C' | 'P';
+  /** TYPE: `'A'` ASCII, `'I'` binary. */
   type: 'A' | 'I';
+  /** The REST offset for the next transfer (0: none). */
   rest: number;
+  /** The path given to RNFR, waiting for RNTO. */
   renameFrom: string | undefined;
   /** Algorithm selected with OPTS HASH (undefined: the one FEAT marks with '*'). */
   hashAlgorithm?: string;
 }
 
+/** What a hook returns: `'default'` to run the server's own handling of the command afterwards, else nothing. */
 export type HookResult = 'default' | void;
+/**
+ * A handler for one command (or the greeting, verb `'CONNECT'`), registered with
+ * {@link FakeFtpServer.hook}; ready-made ones are in {@link faults}. It replaces the server's
+ * handling unless it returns `'default'` (or calls `ctx.next()`).
+ */
 export type Hook = (ctx: HookContext) => HookResult | Promise<HookResult>;
 
+/** What a {@link Hook} gets: the command, the session, and the means to answer or misbehave. */
 export interface HookContext {
+  /** The server. */
   readonly server: FakeFtpServer;
   /** Upper-case verb, 'CONNECT' for the greeting. */
   readonly verb: string;
+  /** The command's argument ('' for none). */
   readonly arg: string;
+  /** The whole command line as received. */
   readonly line: string;
+  /** Which control connection (as {@link LogEntry.connection}). */
   readonly connection: number;
   /** Whether the control connection is TLS right now. */
   readonly secure: boolean;
+  /** This connection's session state; hooks may change it. */
   readonly state: SessionState;
   /** Sends a reply; '\n'-separated lines are sent with CRLF. Resolves when written. */
   reply(text: string): Promise<void>;
+  /** Writes bytes as they are on the control connection (no CRLF added): for malformed replies. */
   writeRaw(data: string | Buffer): Promise<void>;
   /** Never answer: resolves when the control connection closes. */
   stall(): Promise<void>;
@@ -158,31 +209,41 @@ export interface HookContext {
   flood(opts?: { code?: string; totalBytes?: number; lineLength?: number; terminate?: boolean }): Promise<void>;
 }
 
-/** Ready-made hook handlers. */
+/** Ready-made hook handlers, for {@link FakeFtpServer.hook}. */
 export const faults = {
+  /** Answers with `text` (e.g. `'550 No.'`) instead of handling the command. */
   reply: (text: string): Hook => async (ctx) => { await ctx.reply(text); },
+  /** Never answers. */
   stall: (): Hook => (ctx) => ctx.stall(),
+  /** Answers with `text` (default a 421), then closes the control connection. */
   replyAndClose: (text = '421 Service not available, closing control connection.'): Hook => async (ctx) => {
     await ctx.reply(text);
     ctx.close();
   },
+  /** Closes the control connection without an answer. */
   close: (): Hook => (ctx) => ctx.close(),
+  /** Resets (RST) the control connection. */
   reset: (): Hook => (ctx) => ctx.destroy(),
+  /** For 'CONNECT': a 120 "ready in a moment" first, then after `delayMs` the usual greeting. */
   greeting120: (delayMs = 50): Hook => async (ctx): Promise<HookResult> => {
     await ctx.reply('120 Service ready in a moment.');
     await new Promise((r) => setTimeout(r, delayMs));
     return 'default';
   },
+  /** For AUTH: 234, then `garbage` in clear text instead of a TLS handshake. */
   garbageAfter234: (garbage: string | Buffer = 'this is definitely not a TLS ServerHello\r\n'): Hook => async (ctx) => {
     ctx.ignoreInput();
     await ctx.reply('234 Proceed with negotiation.');
     await ctx.writeRaw(garbage);
   },
+  /** For PASV: opens a listener but names `host` (default 10.1.2.3) in the 227 reply, as a server behind NAT. */
   bogusPasv: (host = '10,1,2,3'): Hook => async (ctx) => {
     const port = await ctx.openPassive();
     await ctx.reply(`227 Entering Passive Mode (${host},${port >> 8},${port & 255}).`);
   },
+  /** An endless (or `totalBytes` long) multi-line reply, to test reply size caps. */
   hugeReply: (opts: { code?: string; totalBytes?: number } = {}): Hook => (ctx) => ctx.flood(opts),
+  /** Handles the command as usual, with `transfer` applied to its data transfer. */
   transfer: (transfer: TransferFault): Hook => (ctx) => ctx.next({ transfer }),
 };
 
@@ -200,8 +261,19 @@ interface Passive {
   closed: boolean;
 }
 
+/**
+ * The scripted FTP/FTPS server behind {@link startTestServer}, for hooks beyond {@link TestServerFaults}:
+ * any command's answer ({@link FakeFtpServer.hook}), any transfer's fault ({@link FakeFtpServer.nextTransfer}),
+ * raw listings, connection limits, active mode. Its API may change between minor versions; the
+ * module comment of src/testing/server.ts lists recipes. Listens on loopback only.
+ */
 export class FakeFtpServer {
-  readonly options: Required<Omit<FakeServerOptions, 'cert' | 'files' | 'maxConnections'>> & { maxConnections: number };
+  /** The options in force, defaults filled in. Tests may change them while the server runs (e.g. `maxConnections`). */
+  readonly options: Required<Omit<FakeServerOptions, 'cert' | 'files' | 'maxConnections'>> & {
+    /** Most control connections at once (`Infinity`: no limit). */
+    maxConnections: number;
+  };
+  /** @internal The in-memory file system (the project's own tests reach into it; use `files`). */
   readonly fs: FakeFs;
   /** Every command line received, in order, with transport info. */
   readonly log: LogEntry[] = [];
@@ -220,9 +292,15 @@ export class FakeFtpServer {
   refusedConnections = 0;
   /** Most control connections that were open at once. */
   peakConnections = 0;
+  /** @internal The TLS side of the control and data connections; undefined in plain mode. */
   readonly tlsEndpoint: TlsEndpoint | undefined;
   /** Active mode: every EPRT/PORT target announced, in order. */
-  readonly activeTargets: { host: string; port: number }[] = [];
+  readonly activeTargets: {
+    /** The address the client announced. */
+    host: string;
+    /** The port the client announced. */
+    port: number;
+  }[] = [];
   /** Active mode: the local address the server connects from (default: any; set to test the client's peer check). */
   activeSource: string | undefined;
   /** Active mode: never connect to the client (the transfer then gets 425 after dataConnectTimeoutMs). */
@@ -231,6 +309,7 @@ export class FakeFtpServer {
   private readonly transferFaults: TransferFault[] = [];
   private readonly sockets = new Set<net.Socket>();
   private readonly listeners = new Set<net.Server>();
+  /** @internal The open control connections. */
   readonly connections = new Set<ControlConnection>();
   private main: net.Server | undefined;
   private connectionCount = 0;
@@ -265,24 +344,29 @@ export class FakeFtpServer {
     }
   }
 
+  /** The address it listens on. */
   get host(): string {
     return this.options.host;
   }
 
+  /** The port the kernel chose; throws before `start()`. */
   get port(): number {
     const addr = this.main?.address();
     if (!addr || typeof addr === 'string') throw new Error('FakeFtpServer not started');
     return addr.port;
   }
 
+  /** Every command line received, in order (the `line` of each {@link LogEntry}). */
   get commands(): string[] {
     return this.log.map((e) => e.line);
   }
 
+  /** The files by absolute path, live: what clients uploaded is here, and tests may add or change files. */
   get files(): Map<string, Buffer> {
     return this.fs.files;
   }
 
+  /** Starts listening on `host`, on a kernel-chosen port. */
   async start(): Promise<void> {
     const main = net.createServer({ allowHalfOpen: true, noDelay: true }, (raw) => this.onConnection(raw));
     this.main = main;
