@@ -26,6 +26,10 @@ export interface TlsEndpointOptions {
   maxVersion: tls.SecureVersion;
 }
 
+/** OpenSSL 3 refuses TLS 1.0/1.1 (SHA-1 handshake signatures) unless the security level is 0. */
+const LEGACY_CIPHERS = 'DEFAULT@SECLEVEL=0';
+const isLegacy = (v: tls.SecureVersion): boolean => v === 'TLSv1' || v === 'TLSv1.1';
+
 /** Duplex over a raw TCP socket that remembers whether/when the peer's FIN or an error arrived. */
 export class EofTap extends Duplex {
   /** The peer's FIN arrived on the raw socket. */
@@ -114,6 +118,8 @@ export class TlsEndpoint {
       cert: opts.cert,
       minVersion: opts.minVersion,
       maxVersion: opts.maxVersion,
+      // A server told to accept TLS 1.0/1.1 (to test legacy diagnostics) really does.
+      ...(isLegacy(opts.minVersion) ? { ciphers: LEGACY_CIPHERS } : {}),
     });
     this.sessionServer = tls.createServer({ key: opts.key, cert: opts.cert });
     this.sessionServer.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {

@@ -57,7 +57,11 @@ export interface FakeServerOptions {
   mode: FakeServerMode;
   /** Address to listen on (loopback only). Default `'127.0.0.1'`. */
   host?: '127.0.0.1' | '::1';
-  /** Lowest TLS version accepted. Default `'TLSv1.2'`. */
+  /**
+   * Lowest TLS version accepted. Default `'TLSv1.2'`. `'TLSv1'` or `'TLSv1.1'` makes the server
+   * accept those deprecated versions (OpenSSL security level 0), for testing how a client or probe
+   * treats a legacy server.
+   */
   minVersion?: tls.SecureVersion;
   /** Highest TLS version accepted. Default `'TLSv1.3'`. */
   maxVersion?: tls.SecureVersion;

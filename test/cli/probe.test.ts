@@ -64,6 +64,36 @@ test('probe finds which of TLS 1.3 and 1.2 a server accepts', LIMIT, async () =>
   });
 });
 
+test('probe reports TLS 1.1 and 1.0 accepted and flags them insecure (a legacy-only server is exit 4)', LIMIT, async () => {
+  // The scripted server accepts TLS 1.0/1.1 when told to (OpenSSL security level 0).
+  await withServer({ mode: 'explicit', minVersion: 'TLSv1', maxVersion: 'TLSv1.1' }, async ({ server }) => {
+    const report = await probe({ host: '127.0.0.1', port: server.port, tls: { ca: fixture('ca.pem') } });
+    const tls = report.ports[0]?.tls;
+    assert.equal(report.ports[0]?.mode, 'explicit');
+    assert.equal(tls?.protocol, 'TLSv1.1');
+    assert.deepEqual(tls?.versions, { 'TLSv1.3': false, 'TLSv1.2': false, 'TLSv1.1': true, TLSv1: true });
+    assert.deepEqual(tls?.insecureVersions, ['TLSv1.1', 'TLSv1']);
+    assert.equal(tls?.verification.ok, true, 'the certificate itself is fine');
+    const human = await runCli(['probe', '--ca', CA_FILE, `127.0.0.1:${server.port}`]);
+    assertExit(human, 4, 'a server ftps-client cannot use');
+    assert.match(human.stdout, /versions accepted: TLS 1\.3 no, TLS 1\.2 no, TLS 1\.1 yes, TLS 1\.0 yes/);
+    assert.match(human.stdout, /WARNING: the server accepts deprecated, insecure TLSv1\.1 and TLSv1 /);
+    assert.match(human.stdout, /WARNING: no TLS 1\.2 or 1\.3/);
+  });
+  // 1.0 to 1.3: usable (exit 0), the legacy versions still flagged.
+  await withServer({ mode: 'implicit', minVersion: 'TLSv1' }, async ({ server }) => {
+    const { code, port, stdout } = await probeJson(['--ca', CA_FILE, `127.0.0.1:${server.port}`]);
+    assert.equal(code, 0, stdout);
+    assert.equal(port.tls?.protocol, 'TLSv1.3');
+    assert.deepEqual(port.tls?.versions, { 'TLSv1.3': true, 'TLSv1.2': true, 'TLSv1.1': true, TLSv1: true });
+    assert.deepEqual(port.tls?.insecureVersions, ['TLSv1.1', 'TLSv1']);
+    const human = await runCli(['probe', '--ca', CA_FILE, `127.0.0.1:${server.port}`]);
+    assertExit(human, 0, 'legacy versions besides 1.2/1.3');
+    assert.match(human.stdout, /WARNING: the server accepts deprecated, insecure TLSv1\.1 and TLSv1 /);
+    assert.doesNotMatch(human.stdout, /no TLS 1\.2 or 1\.3/);
+  });
+});
+
 test('probe names expired, self-signed and wrong-name certificates with a hint (exit 4)', LIMIT, async () => {
   const cases: [string, RegExp, RegExp][] = [
     ['expired', /CERT_HAS_EXPIRED/, /renew/],

@@ -20,6 +20,9 @@ function parseHostPort(arg: string): { host: string; port: number | undefined; u
   return { host, port, user: undefined };
 }
 
+/** The strongest version the server agreed to (the first handshake offers 1.0 to 1.3) is one ftps-client accepts. */
+const speaksModernTls = (t: TlsReport): boolean => t.protocol === 'TLSv1.3' || t.protocol === 'TLSv1.2';
+
 const mark = (ok: boolean): string => (ok ? 'ok  ' : 'FAIL');
 const step = (name: string, s: StepResult | undefined): string | undefined => (s === undefined ? undefined : `  ${mark(s.ok)} ${name}: ${s.detail}`);
 
@@ -28,6 +31,7 @@ function tlsLines(t: TlsReport): string[] {
   const versions = (Object.entries(t.versions) as [string, boolean][]).map(([v, ok]) => `${v.replace('TLSv1', 'TLS 1').replace('TLS 1.', 'TLS 1.').replace(/^TLS 1$/, 'TLS 1.0')} ${ok ? 'yes' : 'no'}`);
   lines.push(`  versions accepted: ${versions.join(', ')}`);
   if (t.insecureVersions.length > 0) lines.push(`  WARNING: the server accepts deprecated, insecure ${t.insecureVersions.join(' and ')} (RFC 8996); ftps-client refuses them by default`);
+  if (!speaksModernTls(t)) lines.push('  WARNING: no TLS 1.2 or 1.3: ftps-client cannot connect by default (see docs/probe.md, legacy servers)');
   t.chain.forEach((c, i) => {
     lines.push(`  certificate ${i}${i === 0 ? ' (server)' : ''}: ${c.subject}`);
     lines.push(`    issuer:    ${c.issuer}${c.selfSigned ? ' (self-signed)' : ''}`);
@@ -72,13 +76,15 @@ export function formatPort(host: string, p: PortReport): string[] {
 
 /**
  * 0 when an FTPS port was found, its certificate verified (or the pin matched) and the login (if
- * tried) worked; else the class of the first problem: 3 nothing reachable, 4 no TLS or an
- * unverified certificate, 5 login refused.
+ * tried) worked; else the class of the first problem: 3 nothing reachable, 4 no TLS, an
+ * unverified certificate or only TLS 1.0/1.1, 5 login refused.
  */
 function probeExitCode(ports: PortReport[], ftps: PortReport[], insecure: boolean): ExitCode {
   if (ftps.length === 0) return ports.every((p) => !p.reachable) ? EXIT.connect : EXIT.tls;
   const trusted = (p: PortReport): boolean => insecure || p.tls?.verification.ok === true || p.tls?.verification.pinMatches === true;
   if (!ftps.some(trusted)) return EXIT.tls;
+  // A legacy-only server (TLS 1.0/1.1) is one the client refuses: a TLS problem, not a usable port.
+  if (!ftps.some((p) => trusted(p) && p.tls !== undefined && speaksModernTls(p.tls))) return EXIT.tls;
   const login = ftps.find((p) => p.login !== undefined && !p.login.login.ok)?.login?.login;
   if (login !== undefined) return login.code === 'ERR_FTPS_TLS' || login.code === 'ERR_FTPS_TLS_PIN' ? EXIT.tls : login.code === 'ERR_FTPS_REPLY' ? EXIT.login : EXIT.connect;
   return EXIT.ok;
