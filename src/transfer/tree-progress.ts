@@ -1,5 +1,6 @@
 // Progress of a tree run: finished files and bytes, plus the bytes of the files still moving, with
-// the run's rate and an ETA. Fed by each file's own progress events (throttled per file).
+// the run's rate and an ETA. Fed by each file's own progress events (throttled per file), which
+// ride along as `file`: a per-file bar and a single transfer's bar read the same ProgressEvent.
 import type { ProgressEvent } from './progress.js';
 import type { TreeProgress } from './tree-types.js';
 
@@ -8,6 +9,8 @@ export class TreeProgressMeter {
   readonly #filesTotal: number;
   readonly #bytesTotal: number;
   readonly #inFlight = new Map<string, number>();
+  /** Each running file's latest single-file event (kept until the file is reported finished). */
+  readonly #latest = new Map<string, ProgressEvent>();
   #filesDone = 0;
   #bytesDone = 0;
   #started = 0;
@@ -26,9 +29,10 @@ export class TreeProgressMeter {
   fileListener(rel: string, index: number): ((event: ProgressEvent) => void) | undefined {
     if (this.#listener === undefined) return undefined;
     return (event) => {
-      if (event.done) return; // the finished file is reported by fileDone
+      this.#latest.set(rel, event);
+      if (event.done) return; // the finished file is reported by fileDone, with this event
       this.#inFlight.set(rel, event.bytes - event.resumedFrom);
-      this.#emit(rel, index, false);
+      this.#emit(rel, index, false, event);
     };
   }
 
@@ -36,6 +40,7 @@ export class TreeProgressMeter {
   fileStarted(rel: string): void {
     if (this.#started === 0) this.#started = performance.now();
     this.#inFlight.set(rel, 0);
+    this.#latest.delete(rel); // a retry starts a new transfer
   }
 
   /** A file finished (copied or failed): `bytes` moved for it, counted only when copied. */
@@ -43,7 +48,9 @@ export class TreeProgressMeter {
     this.#inFlight.delete(rel);
     this.#filesDone++;
     if (copiedBytes !== undefined) this.#bytesDone += copiedBytes;
-    this.#emit(rel, index, true);
+    const latest = this.#latest.get(rel);
+    this.#latest.delete(rel);
+    this.#emit(rel, index, true, latest);
   }
 
   /** A deletion finished. */
@@ -51,7 +58,7 @@ export class TreeProgressMeter {
     this.#emit(rel, 0, true);
   }
 
-  #emit(path: string, fileIndex: number, finished: boolean): void {
+  #emit(path: string, fileIndex: number, finished: boolean, file?: ProgressEvent): void {
     if (this.#listener === undefined) return;
     let bytesInFlight = 0;
     for (const n of this.#inFlight.values()) bytesInFlight += n;
@@ -71,6 +78,7 @@ export class TreeProgressMeter {
       path,
       fileIndex,
       finished,
+      ...(file === undefined ? {} : { file }),
     };
     try {
       this.#listener(progress);

@@ -1,6 +1,7 @@
 // The types of folder-tree runs (uploadDir, downloadDir, mirror): the public ones, and what the
 // scan, plan and run steps share.
 import type { FileInfo } from '../protocol/listing/index.js';
+import type { ProgressEvent } from './progress.js';
 import type { TreeRunner } from './runner.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { VerifyOptions } from './verify.js';
@@ -45,6 +46,14 @@ export interface TreeProgress {
   fileIndex: number;
   /** True when the event reports a finished file or deletion; false while a file's bytes move. */
   finished: boolean;
+  /**
+   * The file's own progress: the same event a single `upload()`/`download()` gives its
+   * `onProgress` (`bytes` with any resumed offset, `total`, `bytesPerSecond` of this file, `name`
+   * the remote path). Present on every event while the file's bytes move, and on the finished
+   * event of a copied file (its final event, `done: true`). On a failed file's finished event: its
+   * last event if one came (`done: false`). Absent for deletions.
+   */
+  file?: ProgressEvent;
 }
 
 /** What every file of a tree run gets, with the meaning of the single-file options (docs/transfers.md). */
