@@ -50,7 +50,8 @@ export class TreeProgressMeter {
     if (copiedBytes !== undefined) this.#bytesDone += copiedBytes;
     const latest = this.#latest.get(rel);
     this.#latest.delete(rel);
-    this.#emit(rel, index, true, latest);
+    // `done: true` means copied: not for a file whose transfer completed but whose step after it failed.
+    this.#emit(rel, index, true, copiedBytes === undefined && latest?.done === true ? undefined : latest);
   }
 
   /** A deletion finished. */

@@ -51,7 +51,7 @@ export interface TreeProgress {
    * `onProgress` (`bytes` with any resumed offset, `total`, `bytesPerSecond` of this file, `name`
    * the remote path). Present on every event while the file's bytes move, and on the finished
    * event of a copied file (its final event, `done: true`). On a failed file's finished event: its
-   * last event if one came (`done: false`). Absent for deletions.
+   * last event if one came mid-file (never `done: true`). Absent for deletions.
    */
   file?: ProgressEvent;
 }

@@ -111,6 +111,32 @@ describe('tree progress: per-file bytes', () => {
     });
   });
 
+  it('a file whose bytes all went but whose next step failed is not reported done', async () => {
+    await withServer({ mode: 'explicit' }, async ({ server }) => {
+      const local = join(scratch, 'after-step');
+      mkdirSync(local, { recursive: true });
+      writeFileSync(join(local, 'ok.txt'), 'fine');
+      writeFileSync(join(local, 'late.txt'), 'stored, then MDTM fails');
+      // Setting the modification time (MDTM with a time, no MFMT offered) fails transiently: no retry.
+      server.hook('MDTM', async (ctx) => {
+        if (ctx.arg.endsWith('late.txt') && /^\d{14}/.test(ctx.arg)) await ctx.reply('450 Try again later.');
+        else return 'default';
+      });
+      const pool = createPool(optionsFor(server), { size: POOL_SIZE });
+      try {
+        const progress: TreeProgress[] = [];
+        const result = await pool.uploadDir(local, '/late', { retries: 0, onProgress: (p) => progress.push(p) });
+        assert.deepEqual(result.items.filter((i) => i.status === 'failed').map((i) => i.path), ['late.txt']);
+        assert.ok(server.files.has('/late/late.txt'), 'its bytes did arrive');
+        const finished = new Map(progress.filter((p) => p.finished).map((p) => [p.path, p]));
+        assert.equal(finished.get('ok.txt')?.file?.done, true);
+        assert.equal(finished.get('late.txt')?.file, undefined);
+      } finally {
+        await pool.close();
+      }
+    });
+  });
+
   it('mirror with delete: deletions carry no file event', async () => {
     await withServer({ mode: 'explicit', files: { '/m/old.txt': 'gone soon' } }, async ({ server }) => {
       const local = join(scratch, 'mirror');
