@@ -25,6 +25,8 @@ export interface Stream {
 export interface Reporter {
   /** Bytes of one file so far (`done` once complete). */
   progress(name: string, bytes: number, total: number | undefined, bytesPerSecond: number): void;
+  /** A file of a folder run stopped moving (its outcome comes later, with done or failed): its bar goes. */
+  fileEnded(name: string): void;
   /** Totals of a multi-file run, known up front or growing. */
   totals(bytes: number, files: number): void;
   /** Progress of a folder run as a whole (files finished so far). */
@@ -60,17 +62,22 @@ export class HumanReporter implements Reporter {
   readonly #started = performance.now();
   #tree: { bytesDone: number; bytesTotal: number; filesDone: number; filesTotal: number } | undefined;
 
-  constructor(out: Stream, err: Stream, { quiet }: { quiet: boolean }) {
+  /** `redrawMs`: the bars' redraw interval (LiveBars' default, 100 ms, unless given). */
+  constructor(out: Stream, err: Stream, { quiet, redrawMs }: { quiet: boolean; redrawMs?: number }) {
     this.#out = out;
     this.#err = err;
     this.#quiet = quiet;
-    this.#bars = !quiet && out.isTTY === true ? new LiveBars(out) : undefined;
+    this.#bars = !quiet && out.isTTY === true ? new LiveBars(out, redrawMs === undefined ? {} : { intervalMs: redrawMs }) : undefined;
   }
 
   progress(name: string, bytes: number, total: number | undefined, rate: number): void {
     if (this.#bars === undefined) return;
     this.#running.set(name, { bytes, total, rate });
     this.#redraw();
+  }
+
+  fileEnded(name: string): void {
+    if (this.#running.delete(name)) this.#redraw();
   }
 
   totals(bytes: number, files: number): void {
@@ -173,6 +180,10 @@ export class JsonReporter implements Reporter {
 
   progress(name: string, bytes: number, total: number | undefined, bytesPerSecond: number): void {
     this.#emit({ event: 'progress', name, bytes, total: total ?? null, bytesPerSecond: Math.round(bytesPerSecond) });
+  }
+
+  fileEnded(): void {
+    // The file's last `progress` event came just before; its `done` or `failed` event follows.
   }
 
   totals(bytes: number, files: number): void {

@@ -14,17 +14,20 @@ const ESC = '\x1b[';
 export const HIDE_CURSOR = `${ESC}?25l`;
 export const SHOW_CURSOR = `${ESC}?25h`;
 
-/** One bar line, never wider than `width` (a wrapped line would break the in-place redraw). */
-export function renderRow(row: BarRow, width: number): string {
+/**
+ * One bar line, never wider than `width` (a wrapped line would break the in-place redraw).
+ * `labelWidth`: the column the labels of a frame are padded to, so that their bars line up.
+ */
+export function renderRow(row: BarRow, width: number, labelWidth = row.label.length): string {
   const pct = row.total === undefined || row.total === 0 ? undefined : Math.min(1, row.done / row.total);
   const amount = row.total === undefined ? formatBytes(row.done) : `${formatBytes(row.done)}/${formatBytes(row.total)}`;
   const tail = ` ${pct === undefined ? '  ?%' : `${String(Math.floor(pct * 100)).padStart(3)}%`} ${amount} ${formatRate(row.bytesPerSecond)} ETA ${formatDuration(eta(row.done, row.total, row.bytesPerSecond))}`;
   const room = width - tail.length - 3; // label + ' [' + bar + ']'
-  const labelWidth = Math.max(0, Math.min(row.label.length, Math.floor(room / 2)));
-  const label = row.label.length > labelWidth ? `…${row.label.slice(row.label.length - labelWidth + 1)}` : row.label;
-  const barWidth = Math.max(0, room - labelWidth);
+  const column = Math.max(0, Math.min(labelWidth, Math.floor(room / 2)));
+  const label = row.label.length > column ? `…${row.label.slice(row.label.length - column + 1)}` : row.label;
+  const barWidth = Math.max(0, room - column);
   const filled = pct === undefined ? 0 : Math.round(pct * barWidth);
-  const line = `${label.padEnd(labelWidth)} [${'='.repeat(filled)}${' '.repeat(barWidth - filled)}]${tail}`;
+  const line = `${label.padEnd(column)} [${'='.repeat(filled)}${' '.repeat(barWidth - filled)}]${tail}`;
   return line.length > width ? line.slice(0, Math.max(0, width)) : line;
 }
 
@@ -96,6 +99,7 @@ export class LiveBars {
     const maxRows = Math.max(1, (this.#out.rows ?? 24) - 2);
     const rows = this.#rows.length > maxRows ? [...this.#rows.slice(0, maxRows - 1), this.#rows[this.#rows.length - 1] as BarRow] : this.#rows;
     this.#drawn = rows.length;
-    return rows.map((r) => `${renderRow(r, width)}\n`).join('');
+    const labelWidth = Math.max(0, ...rows.map((r) => r.label.length));
+    return rows.map((r) => `${renderRow(r, width, labelWidth)}\n`).join('');
   }
 }

@@ -11,10 +11,13 @@ import { resolveCredentials } from '../../src/cli/credentials.js';
 import { EXIT, exitCodeOf, UsageError } from '../../src/cli/exit.js';
 import { eta, formatBytes, formatDuration } from '../../src/cli/format.js';
 import { findNetrcEntry, parseNetrc, readNetrc } from '../../src/cli/netrc.js';
-import { HumanReporter } from '../../src/cli/output.js';
+import { treeOptions } from '../../src/cli/commands/transfer.js';
+import { TreeView } from '../../src/cli/commands/tree-view.js';
+import { Context } from '../../src/cli/context.js';
+import { HumanReporter, JsonReporter, type Reporter, type Stream } from '../../src/cli/output.js';
 import { HIDE_CURSOR, LiveBars, renderRow, SHOW_CURSOR } from '../../src/cli/progress.js';
 import { parseTarget } from '../../src/cli/target.js';
-import { ConnectionError, FtpReplyError, TlsError, VerifyError } from '../../src/index.js';
+import { ConnectionError, FtpReplyError, TlsError, VerifyError, type ProgressEvent, type TreeProgress } from '../../src/index.js';
 import { ESCAPE, ROOT, tempDir } from './support.js';
 
 test('formatting of sizes, durations and ETA', () => {
@@ -85,6 +88,141 @@ test('HumanReporter without a TTY prints one plain line per file', () => {
   assert.doesNotMatch(out.text + err.text, ESCAPE);
   assert.equal(out.text.split('\n')[0], 'put a -> /a 10 B 1000 B/s');
   assert.equal(err.text, 'error: b: boom\n');
+});
+
+const CSI = new RegExp(`^${String.fromCharCode(27)}\\[(\\?25l|\\?25h|(\\d*)A|J)`);
+
+/** Just enough of a terminal for the bars: text, newline, CR, cursor up (CSI n A), erase below (CSI J), cursor on/off. */
+class Screen implements Stream {
+  readonly isTTY = true;
+  readonly columns = 80;
+  readonly rows = 24;
+  lines: string[] = [''];
+  cursorHidden = false;
+  #row = 0;
+  #col = 0;
+
+  write(text: string): boolean {
+    for (let i = 0; i < text.length; ) {
+      const esc = CSI.exec(text.slice(i));
+      if (esc !== null) {
+        i += esc[0].length;
+        if (esc[1] === '?25l' || esc[1] === '?25h') this.cursorHidden = esc[1] === '?25l';
+        else if (esc[1] === 'J') {
+          this.lines[this.#row] = (this.lines[this.#row] ?? '').slice(0, this.#col);
+          this.lines.length = this.#row + 1;
+        } else this.#row = Math.max(0, this.#row - Number(esc[2] === '' ? 1 : esc[2]));
+        continue;
+      }
+      const ch = text[i++] as string;
+      assert.notEqual(ch, '\x1b', `an escape sequence this terminal does not know: ${JSON.stringify(text.slice(i - 1, i + 8))}`);
+      if (ch === '\n') {
+        this.#row++;
+        this.#col = 0;
+        if (this.#row >= this.lines.length) this.lines.push('');
+      } else if (ch === '\r') this.#col = 0;
+      else {
+        const line = this.lines[this.#row] ?? '';
+        this.lines[this.#row] = line.slice(0, this.#col).padEnd(this.#col) + ch + line.slice(this.#col + 1);
+        this.#col++;
+      }
+    }
+    return true;
+  }
+
+  /** What a capture of the terminal shows (trailing blank lines dropped). */
+  get shown(): string[] {
+    const lines = [...this.lines];
+    while (lines.length > 0 && lines.at(-1)?.trim() === '') lines.pop();
+    return lines;
+  }
+
+  get bars(): string[] {
+    return this.shown.filter((l) => /\[[= ]*\] +(\d+|\?)% .* ETA /.test(l));
+  }
+}
+
+/** A tree run's event as the library sends it (docs/pool-and-trees.md), for a run of 3 files of 400 B. */
+function treeEvent(path: string, fileIndex: number, bytes: number | undefined, finished: boolean, filesDone: number, bytesDone: number, inFlight: number): TreeProgress {
+  const file: ProgressEvent | undefined = bytes === undefined ? undefined : { name: `/www/${path}`, direction: 'upload', bytes, resumedFrom: 0, total: 400, bytesPerSecond: 200, done: finished };
+  return { filesDone, filesTotal: 3, bytesDone, bytesTotal: 1200, bytesInFlight: inFlight, filesRunning: 2, bytesPerSecond: 400, etaSeconds: 2, path, fileIndex, finished, ...(file === undefined ? {} : { file }) };
+}
+
+function treeRun(reporter: Reporter): (p: TreeProgress) => void {
+  const parsed = parseCommandLine(['put', '-r', 'site', 'ftpes://h/www/']);
+  assert.equal(parsed.kind, 'run');
+  const ctx = new Context(parsed.kind === 'run' ? parsed.flags : ({} as never), reporter, new AbortController().signal, { env: {}, stdinPassword: async () => undefined });
+  return treeOptions(ctx, new TreeView(ctx, true, 'site', '/www')).onProgress;
+}
+
+test('folder runs on a terminal: a bar per moving file plus the overall bar, redrawn in place, a clean screen at the end', () => {
+  const screen = new Screen();
+  const reporter = new HumanReporter(screen, screen, { quiet: false, redrawMs: 0 });
+  const onProgress = treeRun(reporter);
+  onProgress(treeEvent('a.bin', 1, 100, false, 0, 0, 100));
+  onProgress(treeEvent('sub/b.bin', 2, 50, false, 0, 0, 150));
+  assert.ok(screen.cursorHidden);
+  assert.equal(screen.bars.length, 3, screen.shown.join('\n'));
+  assert.match(screen.bars[0] ?? '', /^site\/a\.bin +\[=+ +\] {2}25% 100 B\/400 B 200 B\/s ETA 0:02$/);
+  assert.match(screen.bars[1] ?? '', /^site\/sub\/b\.bin +\[=* +\] {2}12% 50 B\/400 B /);
+  assert.match(screen.bars[2] ?? '', /^total 0\/3 +\[=* +\] {2}12% 150 B\/1\.2 KiB /);
+  assert.equal(new Set(screen.bars.map((l) => l.indexOf('['))).size, 1, `the bars line up:\n${screen.bars.join('\n')}`);
+  onProgress(treeEvent('a.bin', 1, 300, false, 0, 0, 350));
+  assert.equal(screen.bars.length, 3, `redrawn in place, not appended:\n${screen.shown.join('\n')}`);
+  assert.match(screen.bars[0] ?? '', / 75% 300 B\/400 B /);
+  // a.bin is copied: its line goes above the bars, its bar goes, sub/b.bin and the total stay; the third file starts.
+  onProgress(treeEvent('a.bin', 1, 400, true, 1, 400, 50));
+  assert.equal(screen.shown[0], 'put site/a.bin -> /www/a.bin 400 B');
+  onProgress(treeEvent('c.bin', 3, 10, false, 1, 400, 60));
+  assert.deepEqual(screen.bars.map((l) => l.split(' ')[0]), ['site/sub/b.bin', 'site/c.bin', 'total'], screen.shown.join('\n'));
+  assert.match(screen.bars[2] ?? '', /^total 1\/3 /);
+  assert.equal(screen.shown.length, 4);
+  // The end erases the bars and shows the cursor.
+  onProgress(treeEvent('sub/b.bin', 2, 400, true, 2, 800, 10));
+  onProgress(treeEvent('c.bin', 3, 400, true, 3, 1200, 0));
+  reporter.finish();
+  assert.equal(screen.cursorHidden, false);
+  assert.deepEqual(screen.bars, []);
+  assert.deepEqual(screen.shown.slice(0, 3), ['put site/a.bin -> /www/a.bin 400 B', 'put site/sub/b.bin -> /www/sub/b.bin 400 B', 'put site/c.bin -> /www/c.bin 400 B']);
+  assert.equal(screen.shown.length, 4, screen.shown.join('\n'));
+  assert.match(screen.shown[3] ?? '', /^3\/3 files, 1\.2 KiB in \d+\.\d s$/);
+  assert.ok(screen.shown.every((l) => !/ETA|\[/.test(l)), screen.shown.join('\n'));
+});
+
+test('folder runs: Ctrl-C (restore) erases the per-file bars and shows the cursor', () => {
+  const screen = new Screen();
+  const reporter = new HumanReporter(screen, screen, { quiet: false, redrawMs: 0 });
+  const onProgress = treeRun(reporter);
+  onProgress(treeEvent('a.bin', 1, 100, false, 0, 0, 100));
+  onProgress(treeEvent('sub/b.bin', 2, 50, false, 0, 0, 150));
+  assert.equal(screen.bars.length, 3);
+  reporter.restore();
+  assert.deepEqual(screen.shown, []);
+  assert.equal(screen.cursorHidden, false);
+  onProgress(treeEvent('a.bin', 1, 200, false, 0, 0, 250));
+  assert.deepEqual(screen.shown, [], 'no bar drawn after the restore');
+});
+
+test('folder runs without a terminal: one line per copied file, no progress; with --json --progress, per-file progress events', () => {
+  const out = { text: '', isTTY: false, write(s: string) { this.text += s; } };
+  const plain = treeRun(new HumanReporter(out, out, { quiet: false, redrawMs: 0 }));
+  plain(treeEvent('a.bin', 1, 100, false, 0, 0, 100));
+  assert.equal(out.text, '', 'no progress noise');
+  plain(treeEvent('a.bin', 1, 400, true, 1, 400, 0));
+  assert.equal(out.text, 'put site/a.bin -> /www/a.bin 400 B\n', 'the line of a copied file, as soon as it is copied');
+  const json = { text: '', write(s: string) { this.text += s; } };
+  const events = treeRun(new JsonReporter(json, { events: true }));
+  events(treeEvent('a.bin', 1, 100, false, 0, 0, 100));
+  events(treeEvent('sub/b.bin', 2, 50, false, 0, 0, 150));
+  events(treeEvent('a.bin', 1, 400, true, 1, 400, 50));
+  const lines = json.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(lines.filter((e) => e.event === 'progress'), [
+    { event: 'progress', name: 'site/a.bin', bytes: 100, total: 400, bytesPerSecond: 200 },
+    { event: 'progress', name: 'site/sub/b.bin', bytes: 50, total: 400, bytesPerSecond: 200 },
+    { event: 'progress', name: 'site/a.bin', bytes: 400, total: 400, bytesPerSecond: 200 },
+  ]);
+  assert.deepEqual(lines.filter((e) => e.event === 'done'), [{ event: 'done', op: 'put', local: 'site/a.bin', remote: '/www/a.bin', bytes: 400 }]);
+  assert.deepEqual(lines.at(-1), { event: 'overall', bytesDone: 450, bytesTotal: 1200, filesDone: 1, filesTotal: 3 });
 });
 
 test('netrc: tokens, quotes, macdef, default, matching by host and login', () => {

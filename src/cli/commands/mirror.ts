@@ -1,19 +1,20 @@
 // mirror LOCAL URL (upload), mirror --reverse URL LOCAL (download); --delete, --dry-run.
 import type { TreeResult } from '../../index.js';
 import type { Context } from '../context.js';
-import { isUrl, remoteJoin } from '../target.js';
+import { isUrl } from '../target.js';
 import { treeOptions } from './transfer.js';
+import { TreeView } from './tree-view.js';
 import { Tally, usage, type CommandResult } from './tally.js';
-import path from 'node:path';
 
-function report(ctx: Context, result: TreeResult, local: string, remote: string, upload: boolean, tally: Tally): void {
+/** Reports the run's entries (but the copies `view` showed already) and counts them into `tally`. */
+function report(ctx: Context, result: TreeResult, view: TreeView, upload: boolean, tally: Tally): void {
   for (const item of result.items) {
-    const l = path.join(local, ...item.path.split('/'));
-    const r = remoteJoin(remote, item.path);
+    const l = view.localPath(item.path);
+    const r = view.remotePath(item.path);
     if (item.status === 'failed') {
       const err = item.error ?? new Error(item.reason ?? 'failed');
       tally.failures.push(err);
-      ctx.reporter.failed(upload ? l : r, err);
+      ctx.reporter.failed(view.label(item.path), err);
       continue;
     }
     if (item.status === 'cancelled') {
@@ -22,6 +23,7 @@ function report(ctx: Context, result: TreeResult, local: string, remote: string,
     }
     if (item.action === 'skip' || (item.action === 'mkdir' && item.status !== 'planned')) continue;
     tally.ok++;
+    if (item.action === 'copy' && view.shown(item.path)) continue;
     const op = item.action === 'delete' ? 'delete' : item.action === 'mkdir' ? 'mkdir' : upload ? 'put' : 'get';
     const outcome = { op, local: l, remote: r, ...(item.action === 'copy' ? { bytes: item.bytes } : {}), ...(item.status === 'planned' ? { note: 'dry run' } : {}) } as const;
     if (item.action === 'delete') ctx.reporter.done({ op, remote: upload ? r : l, ...(item.status === 'planned' ? { note: 'dry run' } : {}) });
@@ -40,6 +42,7 @@ export async function mirror(ctx: Context, args: string[]): Promise<CommandResul
   const tally = new Tally();
   const pool = await ctx.pool(target);
   let result: TreeResult | undefined;
+  const view = new TreeView(ctx, upload, local, target.path);
   try {
     result = await pool.mirror({
       direction: upload ? 'upload' : 'download',
@@ -47,9 +50,9 @@ export async function mirror(ctx: Context, args: string[]): Promise<CommandResul
       remote: target.path,
       delete: ctx.flags.delete,
       dryRun: ctx.flags.dryRun,
-      ...treeOptions(ctx),
+      ...treeOptions(ctx, view),
     });
-    report(ctx, result, local, target.path, upload, tally);
+    report(ctx, result, view, upload, tally);
   } catch (err) {
     tally.failures.push(err);
     if (!ctx.signal.aborted) ctx.reporter.failed(upload ? local : target.path, err);

@@ -6,6 +6,7 @@ import type { Context } from '../context.js';
 import type { FileOutcome } from '../output.js';
 import { remoteJoin } from '../target.js';
 import { Tally, usage, type CommandResult } from './tally.js';
+import { TreeView } from './tree-view.js';
 
 interface Job {
   local: string;
@@ -17,29 +18,26 @@ function progressOf(ctx: Context, label: string): (e: ProgressEvent) => void {
   return (e) => ctx.reporter.progress(label, e.bytes, e.total, e.bytesPerSecond);
 }
 
-function treeProgressOf(ctx: Context): (p: TreeProgress) => void {
-  return (p) => ctx.reporter.overall(p.bytesDone + p.bytesInFlight, p.bytesTotal, p.filesDone, p.filesTotal);
-}
-
-/** The options every tree run (put -r, get -r, mirror) takes from the flags. */
-export function treeOptions(ctx: Context): { signal: AbortSignal; onProgress: (p: TreeProgress) => void; atomic: boolean; resume: boolean; verify: boolean; retries?: number } {
+/** The options every tree run (put -r, get -r, mirror) takes from the flags, its progress shown by `view`. */
+export function treeOptions(ctx: Context, view: TreeView): { signal: AbortSignal; onProgress: (p: TreeProgress) => void; atomic: boolean; resume: boolean; verify: boolean; retries?: number } {
   const { atomic, resume, verify } = ctx.flags;
-  return { signal: ctx.signal, onProgress: treeProgressOf(ctx), atomic, resume, verify, ...retries(ctx) };
+  return { signal: ctx.signal, onProgress: view.onProgress, atomic, resume, verify, ...retries(ctx) };
 }
 
-/** Reports a tree run's entries and counts them into `tally`. */
-function reportTree(ctx: Context, op: 'put' | 'get', result: TreeResult, localRoot: string, remoteRoot: string, tally: Tally): void {
+/** Reports a tree run's entries (but the copies `view` showed already) and counts them into `tally`. */
+function reportTree(ctx: Context, op: 'put' | 'get', result: TreeResult, view: TreeView, tally: Tally): void {
   for (const item of result.items) {
     if (item.type !== 'file' && item.status !== 'failed') continue;
-    const local = path.join(localRoot, ...item.path.split('/'));
-    const remote = remoteJoin(remoteRoot, item.path);
+    const local = view.localPath(item.path);
+    const remote = view.remotePath(item.path);
     if (item.status === 'failed') {
       tally.failures.push(item.error ?? new Error(item.reason ?? 'failed'));
-      ctx.reporter.failed(op === 'put' ? local : remote, item.error ?? new Error(item.reason ?? 'failed'));
+      ctx.reporter.failed(view.label(item.path), item.error ?? new Error(item.reason ?? 'failed'));
     } else if (item.status === 'cancelled') {
       tally.failures.push(ctx.signal.reason ?? new Error('cancelled'));
     } else {
       tally.ok++;
+      if (view.shown(item.path)) continue;
       const outcome: FileOutcome = { op, local, remote, bytes: item.bytes };
       if (item.status === 'skipped' && item.reason !== undefined) outcome.note = item.reason;
       if (item.status === 'planned') outcome.note = 'dry run';
@@ -120,8 +118,9 @@ export async function put(ctx: Context, args: string[]): Promise<CommandResult> 
     await runJobs(ctx, pool, files, 'put', tally);
     for (const dir of dirs) {
       const remote = intoDir ? remoteJoin(target.path, path.basename(path.resolve(dir))) : target.path;
-      const result = await pool.uploadDir(dir, remote, treeOptions(ctx));
-      reportTree(ctx, 'put', result, dir, remote, tally);
+      const view = new TreeView(ctx, true, dir, remote);
+      const result = await pool.uploadDir(dir, remote, treeOptions(ctx, view));
+      reportTree(ctx, 'put', result, view, tally);
     }
   } catch (err) {
     tally.failures.push(err);
@@ -147,8 +146,9 @@ export async function get(ctx: Context, args: string[]): Promise<CommandResult> 
     if (ctx.flags.recursive) {
       for (const t of targets) {
         const dest = localIsDir ? path.join(local, path.posix.basename(t.path) || 'root') : local;
-        const result = await pool.downloadDir(t.path, dest, treeOptions(ctx));
-        reportTree(ctx, 'get', result, dest, t.path, tally);
+        const view = new TreeView(ctx, false, dest, t.path);
+        const result = await pool.downloadDir(t.path, dest, treeOptions(ctx, view));
+        reportTree(ctx, 'get', result, view, tally);
       }
     } else {
       const jobs = targets.map((t) => ({ remote: t.path, local: localIsDir ? path.join(local, path.posix.basename(t.path)) : local, size: undefined }));
