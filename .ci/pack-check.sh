@@ -13,7 +13,8 @@ tarball=$work/$(npm pack --silent --pack-destination "$work" | tail -1)
 echo "== $(basename "$tarball"): $(tar tzf "$tarball" | wc -l) files, $(du -k "$tarball" | cut -f1) KiB"
 files=$(tar tzf "$tarball")
 for need in dist/index.js dist/index.d.ts dist/testing/index.js dist/testing/index.d.ts dist/testing/certs.js \
-            docs/testing.md docs/errors.md README.md LICENSE package.json; do
+            docs/testing.md docs/errors.md docs/api/README.md docs/api/ftps-client/README.md \
+            docs/api/ftps-client/testing/README.md README.md LICENSE package.json; do
   grep -qx "package/$need" <<<"$files" || { echo "missing from the tarball: $need"; exit 1; }
 done
 if bad=$(grep -E '^package/(test|bench|examples|src|\.ci)/|\.test\.|fixtures|\.(key|pem)$' <<<"$files"); then

@@ -93,7 +93,7 @@ export type { TransferResult };
 
 /**
  * One logged-in FTP/FTPS connection (control connection plus a data connection per transfer).
- * Create it with {@link FtpsClient.connect} (or {@link connect}); close it with `close()` or
+ * Create it with {@link FtpsClient.connect} (or {@link "ftps-client"!connect | connect}); close it with `close()` or
  * `await using`.
  *
  * One command is in flight at a time: calls made concurrently are queued and run in call order,

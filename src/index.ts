@@ -1,3 +1,9 @@
+/**
+ * The main entry point: {@link FtpsClient} and {@link connect} for one connection, {@link createPool}
+ * for many, {@link probe} for diagnostics, and the error classes (match on `code`, docs/errors.md).
+ *
+ * @module ftps-client
+ */
 // Public exports only.
 export { FtpsClient, type OperationOptions, type TransferResult } from './client.js';
 export {

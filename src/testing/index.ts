@@ -3,11 +3,15 @@
  * in-memory files, optionally seeded from a folder; TLS session reuse enforced on data connections like
  * vsftpd and pure-ftpd; fault hooks). Listens on 127.0.0.1 on a kernel-chosen port.
  *
- *   const server = await startTestServer({ files: { '/hello.txt': 'hi' } });
- *   const client = await FtpsClient.connect(server.connectOptions);
- *   await server.stop();
+ * ```ts
+ * const server = await startTestServer({ files: { '/hello.txt': 'hi' } });
+ * const client = await FtpsClient.connect(server.connectOptions);
+ * await server.stop();
+ * ```
  *
  * Not loaded by `import 'ftps-client'`. See docs/testing.md.
+ *
+ * @module ftps-client/testing
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
