@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Publish check: packs the package, checks the tarball's contents, installs it into two scratch projects
 # (ESM and CommonJS TypeScript, module nodenext), type-checks them against the shipped types and runs
-# the README quick start, `require('ftps-client')` and examples/testing.test.ts against ftps-client/testing.
+# the README quick start, `require('ftps-client')`, examples/testing.test.ts and the fault-free examples (all of
+# examples/ type-checked there) against ftps-client/testing.
 # Needs a build (dist/). Uses the repo's TypeScript and @types/node; the tarball's dependencies come from npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,9 +35,28 @@ scratch() {   # scratch NAME TYPE: a project with the tarball installed
 JSON
 }
 
-echo "== ESM project: README quick start + examples/testing.test.ts against ftps-client/testing"
+echo "== ESM project: README quick start, and examples/ copied in as they are, against ftps-client/testing"
 scratch esm module
-cp "$repo/examples/testing.test.ts" .
+cp "$repo"/examples/*.ts .
+# The examples that need no scripted fault (the others' set-ups are in test/helpers/run-example.ts),
+# each against a fresh test server, as a user would run them: FTPS_URL and FTPS_CA.
+cat > run-examples.ts <<'TS'
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { startTestServer } from 'ftps-client/testing';
+
+for (const name of ['demo', 'pool', 'mirror', 'object-storage']) {
+  await using server = await startTestServer();
+  writeFileSync('ca.pem', server.ca);
+  const env = { ...process.env, FTPS_URL: server.url, FTPS_CA: 'ca.pem' };
+  await promisify(execFile)(process.execPath, [`out/${name}.js`], { env, timeout: 60_000 }).catch((err: { stdout?: string; stderr?: string }) => {
+    throw new Error(`examples/${name}.ts failed in a fresh project:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+  });
+  await server.waitForIdle();
+  console.log(`examples/${name}.ts OK`);
+}
+TS
 cat > quickstart.ts <<'TS'
 import { writeFileSync, readFileSync } from 'node:fs';
 import { FtpsClient } from 'ftps-client';
@@ -57,6 +77,7 @@ TS
 tsc -p .
 node out/quickstart.js
 node --test out/testing.test.js
+node out/run-examples.js
 
 echo "== CommonJS project: require('ftps-client') and its types"
 scratch cjs commonjs

@@ -4,7 +4,7 @@
 // (validation.notDocumented, treatWarningsAsErrors in typedoc.json).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
@@ -30,6 +30,7 @@ test('docs/api/ is current: regenerating it from the TSDoc comments changes noth
   const out = mkdtempSync(join(tmpdir(), 'ftps-docs-api-'));
   try {
     const typedoc = join(root, 'node_modules/typedoc/bin/typedoc');
+    assert.ok(existsSync(typedoc), 'TypeDoc is not installed: run `npm ci` (it is a devDependency)');
     const run = await promisify(execFile)(process.execPath, [typedoc, '--out', out], { cwd: root, env: { ...process.env, NO_COLOR: '1' } }).catch(
       (err: { stdout?: string; stderr?: string; code?: unknown }) => err,
     );
