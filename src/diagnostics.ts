@@ -81,6 +81,11 @@ export interface TransferEndMessage extends TransferStartMessage {
   durationMs: number;
   /** Whether the data connection resumed the control connection's TLS session; undefined on plain FTP or before TLS. */
   tlsSessionReused: boolean | undefined;
+  /**
+   * When the data TLS handshake started: 'early' (with the transfer command) or 'after-1xx' (the
+   * session's fallback once a server refused early bytes); undefined on plain FTP or when it failed.
+   */
+  dataTls: 'early' | 'after-1xx' | undefined;
   /** The final reply code (226…) when complete. */
   replyCode: number | undefined;
   /** Set when the transfer failed. */
@@ -171,7 +176,7 @@ export const publish = {
     if (channels.transferEnd.hasSubscribers) channels.transferEnd.publish({ ...ref(connection), ...message } satisfies TransferEndMessage);
   },
   /** Start now, end when `run` settles; returns `run` unchanged. */
-  transfer<T extends { bytes: number; tlsSessionReused: boolean | undefined; reply: { code: number } }>(
+  transfer<T extends { bytes: number; tlsSessionReused: boolean | undefined; dataTls: 'early' | 'after-1xx' | undefined; reply: { code: number } }>(
     connection: object,
     command: string,
     direction: 'upload' | 'download',
@@ -187,6 +192,7 @@ export const publish = {
         bytes: outcome?.bytes,
         durationMs: performance.now() - started,
         tlsSessionReused: outcome?.tlsSessionReused,
+        dataTls: outcome?.dataTls,
         replyCode: outcome?.reply.code,
         error,
       });

@@ -37,6 +37,8 @@ export class ControlConnection {
   readonly #options: ControlOptions;
   readonly #queue: FtpReply[] = [];
   #waiter: Waiter | undefined;
+  /** Told about every reply that arrives (and the end of the connection); see replyWaiting(). */
+  #watchers: (() => void)[] = [];
   #error: Error | undefined;
   readonly #onData = (chunk: Buffer): void => this.#receive(chunk);
   readonly #onError = (err: Error): void => this.destroy(new ConnectionError(`Control connection failed: ${err.message}`, { cause: err }));
@@ -57,6 +59,21 @@ export class ControlConnection {
   /** Set once the connection is unusable; the reason. */
   get error(): Error | undefined {
     return this.#error;
+  }
+
+  /** Replies that arrived while nobody was reading. */
+  get queuedReplies(): number {
+    return this.#queue.length;
+  }
+
+  /** Resolves once a reply has arrived (or the connection is gone), without reading it. */
+  replyWaiting(): Promise<void> {
+    if (this.#queue.length > 0 || this.#error !== undefined) return Promise.resolve();
+    return new Promise((resolve) => this.#watchers.push(resolve));
+  }
+
+  #notifyWatchers(): void {
+    for (const watcher of this.#watchers.splice(0)) watcher();
   }
 
   #listen(socket: Socket): void {
@@ -90,6 +107,7 @@ export class ControlConnection {
         this.destroy(new ProtocolError(`Server sent more than ${MAX_QUEUED_REPLIES} unrequested replies`));
         return;
       }
+      this.#notifyWatchers();
       // 421: the server is closing the connection (RFC 959), whether or not it then does. The
       // reply still reaches its reader (or the next one) first.
       if (reply.code === 421) {
@@ -189,6 +207,7 @@ export class ControlConnection {
     const waiter = this.#waiter;
     this.#waiter = undefined;
     waiter?.reject(err);
+    this.#notifyWatchers();
     this.#options.onClosed?.(err);
   }
 

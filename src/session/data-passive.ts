@@ -3,25 +3,36 @@
 import type { Socket } from 'node:net';
 import { FtpReplyError } from '../errors.js';
 import { parseEpsvReply, parsePasvReply } from '../protocol/passive.js';
+import type { FtpReply } from '../protocol/reply.js';
 import { connectTcp } from '../transport/connect.js';
 import { expectReply } from './control.js';
 import type { DataChannel, DataChannelLimits, PendingDataConnection } from './data-channel.js';
 import { resetSocket } from '../transport/close.js';
 import type { Session } from './session.js';
 
+export interface PassiveTarget {
+  host: string;
+  port: number;
+}
+
 /** Asks for a passive port: EPSV first, PASV when the server does not know EPSV (remembered). */
-export async function enterPassive(session: Session): Promise<{ host: string; port: number }> {
-  const { control, options } = session;
+export async function enterPassive(session: Session): Promise<PassiveTarget> {
+  const { control } = session;
   if (session.passiveCommand === 'EPSV') {
     const reply = await control.request('EPSV');
-    if (reply.code === 229) return { host: session.remoteAddress, port: parseEpsvReply(reply.text) };
+    if (reply.code === 229) return passiveTarget(session, reply);
     if (reply.code < 500) throw new FtpReplyError(reply.code, reply.text, 'EPSV');
     session.passiveCommand = 'PASV';
   }
-  const reply = expectReply(await control.request('PASV'), 'PASV', 227, 227);
-  const offered = parsePasvReply(reply.text);
+  return passiveTarget(session, expectReply(await control.request('PASV'), 'PASV', 227, 227));
+}
+
+/** Where a 229 (EPSV) or 227 (PASV) reply says to connect; throws FtpReplyError for any other reply. */
+export function passiveTarget(session: Session, reply: FtpReply): PassiveTarget {
+  if (reply.code === 229) return { host: session.remoteAddress, port: parseEpsvReply(reply.text) };
+  const offered = parsePasvReply(expectReply(reply, 'PASV', 227, 227).text);
   // The control host, not the address in 227, unless the caller trusts the server (design: NAT, bounce).
-  return { host: options.trustPasvAddress ? offered.host : session.remoteAddress, port: offered.port };
+  return { host: session.options.trustPasvAddress ? offered.host : session.remoteAddress, port: offered.port };
 }
 
 class PassiveConnection implements PendingDataConnection {
@@ -43,14 +54,18 @@ class PassiveConnection implements PendingDataConnection {
   }
 }
 
+/** Opens the TCP connection to a passive port (through the session's connector). */
+export async function dialPassive(session: Session, target: PassiveTarget, limits: DataChannelLimits): Promise<PendingDataConnection> {
+  const what = `data connection to ${target.host}:${target.port}`;
+  const { options } = session;
+  const request = { host: target.host, port: target.port, localAddress: options.localAddress, family: options.family, purpose: 'data' as const };
+  const socket = await connectTcp(options.connector, request, { timeoutMs: options.timeouts.connect, signal: limits.signal, what });
+  socket.on('error', limits.onSocketError);
+  return new PassiveConnection(what, socket);
+}
+
 export const passiveChannel: DataChannel = {
   async prepare(session: Session, limits: DataChannelLimits): Promise<PendingDataConnection> {
-    const target = await enterPassive(session);
-    const what = `data connection to ${target.host}:${target.port}`;
-    const { options } = session;
-    const request = { host: target.host, port: target.port, localAddress: options.localAddress, family: options.family, purpose: 'data' as const };
-    const socket = await connectTcp(options.connector, request, { timeoutMs: options.timeouts.connect, signal: limits.signal, what });
-    socket.on('error', limits.onSocketError);
-    return new PassiveConnection(what, socket);
+    return dialPassive(session, await enterPassive(session), limits);
   },
 };

@@ -1,11 +1,12 @@
 // One transfer over a data connection, and the choreography around it.
 //
-// Order of events, chosen to work with every server we know:
-//   prepare the data connection (data-channel.ts strategy: EPSV/PASV + TCP connect) -> transfer
-//   command -> 1xx -> TLS handshake (data-protect.ts, resuming the control session) -> bytes
-//   (data-pump.ts) -> both the final reply and the end of the data stream (data-settlement.ts).
-// Starting TLS only after the 1xx (as curl does) suits servers that accept TLS on the data socket
-// after they processed the command (vsftpd, proftpd) and those that want no bytes before it.
+// Order of events:
+//   prepare the data connection (data-channel.ts strategy: EPSV/PASV + TCP connect) -> TLS handshake
+//   started (data-protect.ts, resuming the control session) while the transfer command goes out ->
+//   1xx -> bytes (data-pump.ts) -> both the final reply and the end of the data stream (data-settlement.ts).
+// The early handshake (data-early.ts) saves a round trip; a server that closes a data connection with
+// bytes before the command (stock pyftpdlib) makes the session fall back, for good, to starting TLS
+// only after the 1xx (as curl does), and the transfer is retried once, transparently.
 import type { Socket } from 'node:net';
 import { FtpReplyError, ReplyTimeoutError, TruncatedTransferError } from '../errors.js';
 import { publish as diagnostics } from '../diagnostics.js';
@@ -15,6 +16,8 @@ import { redactCommand } from '../protocol/command.js';
 import type { FtpReply } from '../protocol/reply.js';
 import { expectReply } from './control.js';
 import { dataChannelFor, type PendingDataConnection } from './data-channel.js';
+import { EarlyHandshake, EarlyTlsRefused, earlyTlsFor } from './data-early.js';
+import { dialPassive, passiveTarget } from './data-passive.js';
 import { LocalSide, type DataIo } from './data-local.js';
 import { protectData, type ProtectedData } from './data-protect.js';
 import { pumpData } from './data-pump.js';
@@ -47,6 +50,8 @@ export interface TransferOutcome {
   reply: FtpReply;
   /** Whether the data connection resumed the TLS session; undefined on plain FTP. */
   tlsSessionReused: boolean | undefined;
+  /** When the data TLS handshake started: with the command ('early') or after its 1xx; undefined on plain FTP. */
+  dataTls: 'early' | 'after-1xx' | undefined;
   durationMs: number;
 }
 
@@ -64,7 +69,20 @@ export function runTransfer(session: Session, command: string, io: DataIo, signa
   if (length !== undefined && (!Number.isSafeInteger(length) || length <= 0 || io.direction !== 'download')) {
     return Promise.reject(new RangeError(`A transfer "length" must be a positive integer, for downloads only; got ${String(length)}`));
   }
-  return diagnostics.transfer(session.control, command, io.direction, new DataTransfer(session, command, io, signal, extras).run());
+  return diagnostics.transfer(session.control, command, io.direction, transferWithFallback(session, command, io, signal, extras));
+}
+
+/** One attempt, with early data TLS where the session allows it; after the server refused that, the fallback and a second attempt. */
+async function transferWithFallback(session: Session, command: string, io: DataIo, signal: AbortSignal | undefined, extras: TransferExtras): Promise<TransferOutcome> {
+  try {
+    return await new DataTransfer(session, command, io, signal, extras, earlyTlsFor(session)).run();
+  } catch (err) {
+    if (!(err instanceof EarlyTlsRefused)) throw err;
+    // Nothing moved and the control connection is in step: the caller's stream is untouched.
+    session.dataTlsOrder = 'after-1xx';
+    logData('%s: the server closed the data connection carrying an early TLS handshake; TLS after the 1xx from now on, retrying', command.split(' ', 1)[0]);
+    return new DataTransfer(session, command, io, signal, extras, false).run();
+  }
 }
 
 /** The state of one running transfer; see runTransfer. */
@@ -75,6 +93,9 @@ class DataTransfer {
   #pending: PendingDataConnection | undefined;
   #socket: Socket | undefined;
   #replies: TransferReplies | undefined;
+  /** The early handshake (data-early.ts), while a refusal of it could still be retried. */
+  #early: EarlyHandshake | undefined;
+  #firstCode: number | undefined;
   /** Set once the client has decided to end the transfer before the server does (see #stopEarly). */
   #stoppedEarly = false;
   /** A range download got all its bytes. */
@@ -91,6 +112,8 @@ class DataTransfer {
     readonly io: DataIo,
     readonly signal: AbortSignal | undefined,
     readonly extras: TransferExtras,
+    /** Start the data TLS handshake with the command instead of after its 1xx (data-early.ts). */
+    readonly early: boolean,
   ) {
     this.#local = new LocalSide(io, (err) => this.#settlement.localFailed(err));
   }
@@ -107,6 +130,8 @@ class DataTransfer {
       this.signal?.addEventListener('abort', this.#onAbort, { once: true });
       return await this.#transfer(this.#pending);
     } catch (err) {
+      if (err instanceof EarlyTlsRefused) throw err;
+      if (this.#earlyRefused()) throw new EarlyTlsRefused(err);
       await this.#local.discard();
       throw this.signal?.aborted === true ? this.signal.reason : err;
     } finally {
@@ -114,6 +139,20 @@ class DataTransfer {
       this.#destroyData();
       this.#local.detach();
     }
+  }
+
+  /**
+   * Whether this failure is the server refusing the early handshake, safe to retry in the other
+   * order: it took the command (1xx) or answered 425/426, and closed the connection under the
+   * handshake (a 425 alone will do), so no payload byte moved; the control connection is in step,
+   * the caller's stream untouched. Any other refusal of the command is the server's answer as it is.
+   */
+  #earlyRefused(): boolean {
+    const early = this.#early;
+    const code = this.#firstCode;
+    if (early === undefined || early.done || code === undefined || this.#stoppedEarly) return false;
+    if (!(code === 425 || ((code < 200 || code === 426) && early.refused))) return false;
+    return this.session.control.error === undefined && this.signal?.aborted !== true && this.#settlement.localError === undefined;
   }
 
   #destroyData(err?: Error): void {
@@ -140,7 +179,16 @@ class DataTransfer {
   /** The part that owns an open data connection: command, data, final reply. */
   async #transfer(pending: PendingDataConnection): Promise<TransferOutcome> {
     logData('%s open for %s', pending.what, this.command.split(' ', 1)[0]);
+    const download = this.io.direction === 'download';
+    // The ClientHello is written before the command, so a server that reads both sees it first.
+    if (this.early) this.#early = new EarlyHandshake(this.#protect(await pending.connected(), pending.what, download));
     const first = await this.#sendCommand();
+    if (this.#early !== undefined && first.code < 200) {
+      const early = this.#early;
+      const { control } = this.session;
+      await Promise.race([early.settled, control.replyWaiting()]);
+      if (early.refused && control.queuedReplies === 0) pending = await this.#redial();
+    }
     const replies = new TransferReplies(this.session.control, first, () => this.#settlement.dataStopped || this.#rangeComplete);
     this.#replies = replies;
     if (this.#stoppedEarly) replies.stop();
@@ -155,12 +203,10 @@ class DataTransfer {
     );
     let bytes = 0;
     let reused: boolean | undefined;
+    let dataTls: TransferOutcome['dataTls'];
     try {
-      const raw = await pending.connected();
-      const download = this.io.direction === 'download';
-      const data = await protectData(this.session, raw, pending.what, this.signal, download);
-      this.#socket = data.socket;
-      if (data.socket !== raw) data.socket.on('error', () => this.#settlement.socketFailed());
+      const data = this.#early !== undefined ? await this.#early.result : await this.#protect(await pending.connected(), pending.what, download);
+      if (data.tlsSessionReused !== undefined) dataTls = this.#early === undefined ? 'after-1xx' : 'early';
       reused = data.tlsSessionReused;
       bytes = await pumpData(data.socket, this.io, {
         timeoutMs: this.session.options.timeouts.data,
@@ -182,8 +228,47 @@ class DataTransfer {
     this.signal?.throwIfAborted();
     await this.#local.commit();
     const durationMs = performance.now() - this.#started;
-    logData('%s done: %d bytes in %d ms, TLS session reused: %s', this.command.split(' ', 1)[0], bytes, Math.round(durationMs), reused);
-    return { bytes, reply, tlsSessionReused: reused, durationMs };
+    logData('%s done: %d bytes in %d ms, TLS session reused: %s, TLS %s', this.command.split(' ', 1)[0], bytes, Math.round(durationMs), reused, dataTls);
+    return { bytes, reply, tlsSessionReused: reused, dataTls, durationMs };
+  }
+
+  /** TLS on the data socket (none on plain FTP); from here on the protected socket's errors are watched. */
+  async #protect(raw: Socket, what: string, download: boolean): Promise<ProtectedData> {
+    const data = await protectData(this.session, raw, what, this.signal, download);
+    this.#socket = data.socket;
+    if (data.socket !== raw) data.socket.on('error', () => this.#settlement.socketFailed());
+    return data;
+  }
+
+  /**
+   * The server closed the data connection carrying the early handshake, yet took the command (1xx)
+   * and has not answered it since: it may still wait for a data connection (pyftpdlib does). Offer a
+   * new one, TLS after the 1xx as from now on for the session. If the command's final reply comes
+   * before the passive reply, the server gave up on the command: the passive reply is read (in step
+   * again) and the attempt retried. Any other failure here leaves the command unanswered: the
+   * control connection goes too.
+   */
+  async #redial(): Promise<PendingDataConnection> {
+    const { control } = this.session;
+    this.session.dataTlsOrder = 'after-1xx';
+    this.#pending?.destroy();
+    this.#early = undefined;
+    logData('%s: the server closed the data connection carrying an early TLS handshake; offering another', this.command.split(' ', 1)[0]);
+    try {
+      const reply = await control.request(this.session.passiveCommand);
+      if (reply.code !== 229 && reply.code !== 227) {
+        await control.read();
+        throw new EarlyTlsRefused(new FtpReplyError(reply.code, reply.text, this.command));
+      }
+      this.#pending = await dialPassive(this.session, passiveTarget(this.session, reply), {
+        signal: this.signal,
+        onSocketError: () => this.#settlement.socketFailed(),
+      });
+      return this.#pending;
+    } catch (err) {
+      if (!(err instanceof EarlyTlsRefused)) control.destroy(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
   }
 
   /**
@@ -213,6 +298,7 @@ class DataTransfer {
     this.signal?.throwIfAborted();
     control.write(this.command);
     const first = await control.read();
+    this.#firstCode = first.code;
     if (first.code >= 300) throw new FtpReplyError(first.code, first.text, this.command);
     return first;
   }

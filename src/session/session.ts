@@ -9,6 +9,11 @@ import type { ControlConnection } from './control.js';
 export class Session {
   /** Which passive command works here; learnt on the first data connection. */
   passiveCommand: 'EPSV' | 'PASV' = 'EPSV';
+  /**
+   * When data TLS starts: 'early' (with the transfer command, session/data-early.ts) until the server
+   * closes a data connection for it, then 'after-1xx' for the rest of the session.
+   */
+  dataTlsOrder: 'early' | 'after-1xx' = 'early';
   /** Whether `OPTS MLST` was sent on this connection (once is enough). */
   mlstFactsSent = false;
   /** Whether LIST takes `-a` here (shows dotfiles); undefined until the first LIST tells. */

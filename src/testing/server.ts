@@ -76,7 +76,11 @@ export interface FakeServerOptions {
   users?: Record<string, string>;
   /** Default true: a data TLS connection that did not resume the control session gets 425. */
   requireSessionReuse?: boolean;
-  /** Default 'after-preliminary'. 'strict': any byte on the data connection before the command → 425. */
+  /**
+   * Default 'after-preliminary' (TLS read after the 1xx; bytes sent earlier wait in the buffer).
+   * 'strict': any byte on the data connection before the command (looked at one event-loop turn
+   * after reading it, so bytes already sent are seen) → connection closed and 425.
+   */
   dataTls?: 'after-preliminary' | 'strict';
   /** Default true; false → EPSV answered 502. */
   epsv?: boolean;
@@ -950,6 +954,8 @@ export class ControlConnection {
     if (this.isClosed) return void raw.destroy();
     this.activeData.add(raw);
     raw.once('close', () => this.activeData.delete(raw));
+    // Bytes already sent before the command are read by the next turn of the event loop.
+    if (this.server.options.dataTls === 'strict') await new Promise((resolve) => setImmediate(resolve));
     if (this.server.options.dataTls === 'strict' && raw.readableLength > 0) {
       this.server.violations.push(`${raw.readableLength} byte(s) on the data connection before ${verb}`);
       raw.destroy();

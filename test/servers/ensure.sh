@@ -4,7 +4,8 @@
 # (CI), where they fail.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-if [ -x /usr/sbin/vsftpd ] && [ -x /opt/ftps-client-servers/usr/sbin/proftpd ] && [ -x /opt/ftps-client-servers/usr/sbin/pure-ftpd ] && id ftpsuser >/dev/null 2>&1; then
+if [ -x /usr/sbin/vsftpd ] && [ -x /opt/ftps-client-servers/usr/sbin/proftpd ] && [ -x /opt/ftps-client-servers/usr/sbin/pure-ftpd ] && id ftpsuser >/dev/null 2>&1 \
+  && /usr/bin/python3 -c 'import pyftpdlib.handlers, OpenSSL' >/dev/null 2>&1; then
   exit 0
 fi
 if [ "$(id -u)" = 0 ]; then

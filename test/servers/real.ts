@@ -176,7 +176,7 @@ function lockRange(base: number): string | undefined {
  * A passive port range of PASV_COUNT ports below the kernel's ephemeral range (so that no
  * outgoing connection can take one), locked across processes, every port checked bindable.
  */
-async function pickPassiveRange(): Promise<{ min: number; max: number; lock: string }> {
+export async function pickPassiveRange(): Promise<{ min: number; max: number; lock: string }> {
   let ephemeralLow = 32768;
   try {
     const first = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0];
