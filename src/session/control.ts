@@ -195,6 +195,33 @@ export class ControlConnection {
     }
   }
 
+  /**
+   * Sends several commands in one write and returns their final replies in order: one round trip
+   * instead of one per command. Only for commands that are sent whatever the earlier ones answer
+   * (every FTP server we know reads pipelined lines in order; RFC 959 does not forbid it). One
+   * reply timeout covers the whole batch. `onReply` sees each final reply as it arrives and may
+   * throw, e.g. for a refusal after which the server closes the connection before the later replies.
+   */
+  async requestAll(lines: readonly string[], onReply?: (reply: FtpReply, index: number) => void, timeoutMs: number = this.#options.replyTimeoutMs): Promise<FtpReply[]> {
+    if (this.#error !== undefined) throw this.#error;
+    if (this.#queue.length > 0) this.#queue.length = 0; // stale replies, as in write()
+    for (const line of lines) {
+      logControl('> %s', redactCommand(line));
+      diagnostics.command(this, redactCommand(line));
+    }
+    this.#socket.write(Buffer.concat(lines.map((line) => encodeCommand(line, this.#options.encoding))));
+    const deadline = performance.now() + timeoutMs;
+    const replies: FtpReply[] = [];
+    for (const line of lines) {
+      const onTimeout = (): Error => new ReplyTimeoutError(`No final reply to "${redactCommand(line)}" within ${timeoutMs} ms`);
+      let reply = await this.read(Math.max(1, deadline - performance.now()), onTimeout);
+      while (reply.code < 200) reply = await this.read(Math.max(1, deadline - performance.now()), onTimeout);
+      onReply?.(reply, replies.length);
+      replies.push(reply);
+    }
+    return replies;
+  }
+
   /** Tears the connection down at once; pending and later reads reject with `err`. Idempotent. */
   destroy(err: Error = new ClientClosedError()): void {
     if (this.#error !== undefined) return;

@@ -1,5 +1,6 @@
-// Opening a session: connect (implicit | explicit | plain), greeting, AUTH TLS, login, PBSZ/PROT,
-// FEAT, OPTS UTF8, TYPE I. Everything after the connect step sees one socket, TLS or not.
+// Opening a session: connect (implicit | explicit | plain), greeting, AUTH TLS, then pipelined
+// USER + PASS + FEAT and PBSZ/PROT + OPTS UTF8 + TYPE I. Everything after the connect step sees one
+// socket, TLS or not.
 import { publish as diagnostics } from '../diagnostics.js';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -7,9 +8,10 @@ import { ConnectTimeoutError, FtpReplyError, TlsError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { parseFeatReply } from '../protocol/feat.js';
 import { clearTls, DetachableTransport } from '../transport/ccc.js';
-import { connectTcp, connectTls, tlsConnectOptions, type ConnectLimits, type TlsDialOptions } from '../transport/connect.js';
+import { connectTcp, connectTls, preferGroupOf, tlsConnectOptions, type ConnectLimits, type TlsDialOptions } from '../transport/connect.js';
 import { waitForFirstBytes } from '../transport/first-bytes.js';
 import { TlsSessionStore } from '../transport/tls-session.js';
+import type { FtpReply } from '../protocol/reply.js';
 import { ControlConnection, expectReply } from './control.js';
 import { Session } from './session.js';
 
@@ -61,24 +63,30 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
     signal?.throwIfAborted();
     await readGreeting(control);
     const transport = mode === 'explicit' ? await upgradeToTls(control, options, tlsOptions ?? {}, tlsSessions, limits) : undefined;
-    await login(control, options);
+    // Two round trips from TLS to a ready session: USER, PASS and FEAT in one write, then the
+    // settings (PBSZ/PROT, OPTS UTF8 when FEAT lists it, TYPE I) in another. Each command of a
+    // batch is sent whatever the one before answers (a refused PROT P leaves TYPE I harmless).
+    const features = await login(control, options);
+    const settings = secure === false ? [] : ['PBSZ 0', `PROT ${options.dataProtection === 'clear' ? 'C' : 'P'}`];
+    // OPTS UTF8 is advisory: some servers answer 202/501 and still speak UTF-8.
+    if (features.has('UTF8') && options.encoding === 'utf8') settings.push('OPTS UTF8 ON');
+    settings.push('TYPE I');
+    const replies = await control.requestAll(settings);
     if (secure !== false) {
-      expectReply(await control.request('PBSZ 0'), 'PBSZ 0');
+      expectReply(replies[0] as FtpReply, 'PBSZ 0');
       // PROT C only when asked for (dataProtection: 'clear'); a refusal of either is an error.
       const level = options.dataProtection === 'clear' ? 'C' : 'P';
-      const prot = await control.request(`PROT ${level}`);
+      const prot = replies[1] as FtpReply;
       if (prot.code < 200 || prot.code > 299) {
         throw new TlsError(`Server refused PROT ${level} (data channel ${level === 'P' ? 'protection' : 'in clear text'}): ${prot.code} ${prot.text}`, {
           cause: new FtpReplyError(prot.code, prot.text, `PROT ${level}`),
         });
       }
     }
-    const features = await readFeatures(control);
-    if (features.has('UTF8') && options.encoding === 'utf8') {
-      await control.request('OPTS UTF8 ON'); // advisory: some servers answer 202/501 and still speak UTF-8
-    }
-    expectReply(await control.request('TYPE I'), 'TYPE I');
-    const session = new Session(control, options, features, tlsSessions, tlsOptions);
+    expectReply(replies.at(-1) as FtpReply, 'TYPE I');
+    // Data connections offer the control connection's key-exchange group first (no HelloRetryRequest).
+    const dataTlsOptions = tlsOptions === undefined ? undefined : (preferGroupOf(tlsOptions, control.socket as TLSSocket) ?? tlsOptions);
+    const session = new Session(control, options, features, tlsSessions, dataTlsOptions);
     if (transport !== undefined) await clearControlChannel(control, transport, options.timeouts.reply);
     onClosed = (err) => session.markClosed(err);
     diagnostics.connect(control, { secure: mode === 'auto' ? 'explicit' : mode, tlsProtocol: session.tlsInfo?.protocol ?? undefined, durationMs: options.timeouts.connect - (deadline - Date.now()) });
@@ -206,18 +214,27 @@ async function clearControlChannel(control: ControlConnection, transport: Detach
   }
 }
 
-async function login(control: ControlConnection, options: ResolvedOptions): Promise<void> {
-  let reply = await control.request(`USER ${options.user}`);
-  if (reply.code === 331) reply = await control.request(`PASS ${options.password}`);
+/** Replies that let a login go on: 230 logged in, 202 "superfluous" (RFC 959), 332 wants ACCT. */
+const LOGIN_GOES_ON = [230, 202, 332];
+
+/** USER, PASS and FEAT in one write; returns the features once logged in. */
+async function login(control: ControlConnection, options: ResolvedOptions): Promise<Map<string, string>> {
+  let askedForPassword = false;
+  // A refusal fails at once: some servers close right after it, before the later replies.
+  const check = (reply: FtpReply, index: number): void => {
+    if (index === 0) askedForPassword = reply.code === 331;
+    const answer = index === 0 ? !askedForPassword : index === 1 && askedForPassword;
+    if (answer && !LOGIN_GOES_ON.includes(reply.code)) throw new FtpReplyError(reply.code, reply.text, 'login');
+  };
+  const [user, pass, feat] = (await control.requestAll([`USER ${options.user}`, `PASS ${options.password}`, 'FEAT'], check)) as [FtpReply, FtpReply, FtpReply];
+  // 230 to USER: no password needed, and the PASS reply (503 or 202) says nothing.
+  let reply = askedForPassword ? pass : user;
+  let features = feat;
   if (reply.code === 332) {
     if (options.account === undefined) throw new FtpReplyError(reply.code, `${reply.text} (server wants an account: set the "account" option)`, 'PASS');
     reply = await control.request(`ACCT ${options.account}`);
+    if (reply.code !== 230 && reply.code !== 202) throw new FtpReplyError(reply.code, reply.text, 'login');
+    features = await control.request('FEAT'); // the first FEAT came before the login was complete
   }
-  // 230 logged in; 202 "superfluous" answers a PASS the server did not need (RFC 959).
-  if (reply.code !== 230 && reply.code !== 202) throw new FtpReplyError(reply.code, reply.text, 'login');
-}
-
-async function readFeatures(control: ControlConnection): Promise<Map<string, string>> {
-  const reply = await control.request('FEAT');
-  return reply.code === 211 ? parseFeatReply(reply) : new Map();
+  return features.code === 211 ? parseFeatReply(features) : new Map();
 }

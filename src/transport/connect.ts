@@ -23,6 +23,8 @@ export interface TlsDialOptions extends tls.ConnectionOptions {
    */
   pin?: readonly string[];
   identityCheck?: { hostname: string; check: (hostname: string, cert: tls.PeerCertificate) => Error | undefined };
+  /** What `secureContext` was built from, to build a variant (preferGroup). */
+  contextOptions?: tls.SecureContextOptions;
 }
 
 /**
@@ -38,7 +40,7 @@ export function tlsConnectOptions(host: string, settings: FtpsTlsOptions): TlsDi
   } catch (err) {
     throw new TlsError(`Invalid TLS options: ${(err as Error).message}`, { cause: err });
   }
-  const options: TlsDialOptions = { host, secureContext };
+  const options: TlsDialOptions = { host, secureContext, contextOptions };
   const sni = servername ?? (net.isIP(host) === 0 ? host : undefined);
   if (sni !== undefined) options.servername = sni;
   if (pin !== undefined && pin.length > 0) {
@@ -53,6 +55,27 @@ export function tlsConnectOptions(host: string, settings: FtpsTlsOptions): TlsDi
   if (rejectUnauthorized !== undefined) options.rejectUnauthorized = rejectUnauthorized;
   if (checkServerIdentity !== undefined) options.checkServerIdentity = checkServerIdentity;
   return options;
+}
+
+/** OpenSSL 3's default key-exchange groups, in its order; a TLS 1.3 client sends a key share for the first only. */
+const DEFAULT_GROUPS = ['X25519', 'P-256', 'X448', 'P-521', 'P-384'];
+const GROUP_NAMES: Record<string, string> = { X25519: 'X25519', X448: 'X448', prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+
+/**
+ * The dial options again, with the key-exchange group the server chose on `socket` offered first:
+ * a TLS 1.3 server that takes only P-256 (vsftpd, pure-ftpd) answers a key share for X25519 with a
+ * HelloRetryRequest, one round trip more on every data connection. Undefined when nothing changes.
+ */
+export function preferGroupOf(options: TlsDialOptions, socket: tls.TLSSocket): TlsDialOptions | undefined {
+  const info = socket.getEphemeralKeyInfo() as { name?: string } | null;
+  const chosen = GROUP_NAMES[info?.name ?? ''];
+  if (chosen === undefined || chosen === DEFAULT_GROUPS[0] || options.contextOptions === undefined) return undefined;
+  const ecdhCurve = [chosen, ...DEFAULT_GROUPS.filter((g) => g !== chosen)].join(':');
+  try {
+    return { ...options, secureContext: tls.createSecureContext({ ...options.contextOptions, ecdhCurve }) };
+  } catch {
+    return undefined; // a build without one of the groups: the default order still works
+  }
 }
 
 /** The pin (and the caller's own identity check, if any) on a finished handshake; throws a TlsError. */
@@ -191,7 +214,7 @@ export function connectTls(
   /** Sees the TLS socket before any byte is read (e.g. TlsEndWitness.watch). */
   onCreated?: (socket: tls.TLSSocket) => void,
 ): Promise<tls.TLSSocket> {
-  const { pin: _pin, identityCheck: _identity, ...connectOptions } = options;
+  const { pin: _pin, identityCheck: _identity, contextOptions: _context, ...connectOptions } = options;
   const socket = tls.connect(connectOptions);
   onCreated?.(socket);
   // Track before the handshake completes: TLS 1.3 tickets may arrive right after it.
