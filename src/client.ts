@@ -91,6 +91,15 @@ function raceAbort<T>(task: Promise<T>, signal: AbortSignal | undefined): Promis
 
 export type { TransferResult };
 
+/** A session-level operation run as one call of a client. */
+export type SessionOperation<T> = (session: Session, signal: AbortSignal | undefined) => Promise<T>;
+
+/**
+ * Runs `op` as a call of `client` (its queue, deadline and reconnect rules, as every method does).
+ * Not public: the pool hands it to transfer/ code that works on sessions (segmented downloads).
+ */
+export let runOnSession: <T>(client: FtpsClient, call: OperationOptions, op: SessionOperation<T>) => Promise<T>;
+
 /**
  * One logged-in FTP/FTPS connection (control connection plus a data connection per transfer).
  * Create it with {@link FtpsClient.connect} (or {@link "ftps-client"!connect | connect}); close it with `close()` or
@@ -110,6 +119,10 @@ export type { TransferResult };
  * in afterwards is in docs/errors.md.
  */
 export class FtpsClient implements AsyncDisposable {
+  static {
+    runOnSession = (client, call, op) => client.#run(call, op);
+  }
+
   #session: Session;
   readonly #options: ResolvedOptions;
   readonly #queue = new PQueue({ concurrency: 1 });

@@ -9,7 +9,7 @@
 import { publish as diagnostics } from './diagnostics.js';
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
-import { FtpsClient, neverStarted, type OperationOptions, type TransferResult } from './client.js';
+import { FtpsClient, neverStarted, runOnSession, type OperationOptions, type SessionOperation, type TransferResult } from './client.js';
 import { ClientClosedError, ConnectionError, ConnectTimeoutError, DataTimeoutError, FtpReplyError, ReplyTimeoutError } from './errors.js';
 import { RetryPolicy, type RetryPolicyOptions } from './retry-policy.js';
 import { checkCallTimeout, MAX_TIMER_MS, optionsFromUrl, resolveOptions, type FtpsClientOptions } from './options.js';
@@ -18,6 +18,7 @@ import type { FileInfo } from './protocol/listing/index.js';
 import { checkPath } from './protocol/command.js';
 import type { FtpReply } from './protocol/reply.js';
 import type { DownloadDestination, UploadSource } from './transfer/endpoints.js';
+import { checkSegments, segmentedDownload, type SegmentedDownloadOptions, type SegmentRunner } from './transfer/segmented.js';
 import { downloadDir, mirror, uploadDir, type MirrorOptions, type TreeOptions, type TreeResult } from './transfer/tree.js';
 
 /** The pool's own options, the last argument of {@link createPool}. Mistakes throw RangeError at once. */
@@ -492,10 +493,17 @@ export class FtpsPool implements AsyncDisposable {
   /**
    * Downloads on a pooled connection; `options` are the client's download options. Retried after
    * a transient failure when the destination is a local path (a stream may hold partial data).
+   * With `segments: N` (a local path only) the file is fetched as N byte ranges at once, each on a
+   * connection of its own, each range retried on its own (docs/pool-and-trees.md).
    */
-  async download(remotePath: string, destination: DownloadDestination, options?: Parameters<FtpsClient['download']>[2] & { retries?: number }): Promise<TransferResult> {
+  async download(remotePath: string, destination: DownloadDestination, options?: Parameters<FtpsClient['download']>[2] & { retries?: number; segments?: number }): Promise<TransferResult> {
     checkPath(remotePath, 'remotePath');
-    return this.#op(options, (c, signal) => c.download(remotePath, destination, { ...options, signal }), typeof destination === 'string');
+    if (checkSegments(options?.segments) > 1) {
+      if (typeof destination !== 'string') throw new TypeError('The "segments" option needs a local file path as the download destination');
+      return segmentedDownload(new PoolSegmentRunner(this), remotePath, destination, options ?? {});
+    }
+    const { segments: _segments, ...rest } = options ?? {};
+    return this.#op(rest, (c, signal) => c.download(remotePath, destination, { ...rest, signal }), typeof destination === 'string');
   }
 
   // ---- folder trees ----
@@ -551,5 +559,27 @@ export class FtpsPool implements AsyncDisposable {
   /** `await using pool = createPool(…)` closes it (as `close()`) at the end of the block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+}
+
+/** The pool as a segmented download sees it: sessions of pooled connections, and the one-stream download. */
+class PoolSegmentRunner implements SegmentRunner {
+  readonly #pool: FtpsPool;
+
+  constructor(pool: FtpsPool) {
+    this.#pool = pool;
+  }
+
+  get retries(): number {
+    return this.#pool.retries;
+  }
+
+  onSession<T>(op: SessionOperation<T>, { signal, retries }: { signal: AbortSignal | undefined; retries: number }): Promise<T> {
+    return this.#pool.run((client, sig) => runOnSession(client, { signal: sig }, op), signal === undefined ? { retries } : { signal, retries });
+  }
+
+  downloadWhole(remotePath: string, localPath: string, options: SegmentedDownloadOptions): Promise<TransferResult> {
+    const { segments: _segments, ...rest } = options;
+    return this.#pool.download(remotePath, localPath, rest);
   }
 }

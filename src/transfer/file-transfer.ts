@@ -65,6 +65,8 @@ export interface TransferResult {
     /** Reply text (lines joined with \n). */
     text: string;
   };
+  /** Ranges a segmented download (`pool.download` with `segments`) fetched in this call; absent for one stream. */
+  segments?: number;
 }
 
 /** True when any option beyond `signal` is set (the client then takes this path). */
@@ -87,7 +89,8 @@ function chunkHooks(plan: VerifyPlan | undefined, progress: ProgressTracker | un
   return combine(...fns);
 }
 
-function isRestRefusal(err: unknown): boolean {
+/** A 5xx answer to REST: the server cannot restart a transfer at an offset. */
+export function isRestRefusal(err: unknown): boolean {
   return err instanceof FtpReplyError && err.command?.startsWith('REST ') === true && err.replyCode >= 500;
 }
 

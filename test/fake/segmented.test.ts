@@ -1,0 +1,273 @@
+// Segmented download (pool.download with `segments`) against the scripted server: ranges fetched
+// with REST on connections of their own and written in place, the fallbacks to one stream (small
+// file, REST refused), a range failing, abort, resume per range after an interrupted run, verify.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ConnectionError, FtpReplyError, TruncatedTransferError, VerifyError, createPool, type FtpsPool, type ProgressEvent } from '../../src/index.js';
+import { faults, type FakeServerOptions, type HookContext } from '../helpers/fake-server.js';
+import { LIMIT, Sink, assertFtpsError, optionsFor, random, rejection, withServer, type Harness } from './support.js';
+
+const MiB = 1024 * 1024;
+const SIZE = 5 * MiB + 123; // four ranges of ~1.25 MiB
+const DATA = random(SIZE);
+const HASH_FEATURES = ['EPSV', 'PASV', 'SIZE', 'MDTM', 'REST STREAM', 'UTF8', 'AUTH TLS', 'PBSZ', 'PROT', 'MLST type*;size*;modify*;', 'HASH SHA-256*'];
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+let dir: string;
+before(() => (dir = mkdtempSync(join(tmpdir(), 'ftps-segments-'))));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A fresh empty folder for one test: what is left in it afterwards is what the download left. */
+function folder(): string {
+  return mkdtempSync(join(dir, 'run-'));
+}
+
+async function withPool(opts: Partial<FakeServerOptions>, size: number, fn: (h: Harness, pool: FtpsPool) => Promise<void>, retries = 0): Promise<void> {
+  await withServer({ mode: 'explicit', files: { '/big.bin': DATA }, ...opts }, async (h) => {
+    const pool = createPool(optionsFor(h.server), { size, retries, retryDelayMs: 10 });
+    try {
+      await fn(h, pool);
+      // Every connection is still in step: as many commands at once as the pool has connections.
+      const sizes = await Promise.all(Array.from({ length: size }, () => pool.size('/big.bin')));
+      assert.deepEqual(sizes, Array(size).fill(SIZE));
+    } finally {
+      await pool.close();
+    }
+  });
+}
+
+/** REST offsets the server was sent, sorted. */
+function restOffsets(h: Harness): number[] {
+  return h.server.commands.filter((c) => c.startsWith('REST ')).map((c) => Number(c.slice(5))).sort((a, b) => a - b);
+}
+
+/** A RETR hook that applies `fault` to the range starting at `offset` (once), default for the others. */
+function faultAt(offset: number, fault: Parameters<HookContext['next']>[0]): (ctx: HookContext) => Promise<void> | 'default' {
+  let done = false;
+  return (ctx) => {
+    if (done || ctx.state.rest !== offset) return 'default';
+    done = true;
+    return ctx.next(fault);
+  };
+}
+
+describe('segmented download', LIMIT, () => {
+  it('fetches 4 ranges with REST on 4 connections, written in place: byte-identical, one progress sum', async () => {
+    await withPool({}, 4, async (h, pool) => {
+      const d = folder();
+      const target = join(d, 'big.bin');
+      const events: ProgressEvent[] = [];
+      const result = await pool.download('/big.bin', target, { segments: 4, onProgress: (e) => events.push(e) });
+      assert.ok(readFileSync(target).equals(DATA), 'the file is byte-identical');
+      assert.deepEqual(readdirSync(d), ['big.bin'], 'no temporary file is left');
+      assert.equal(result.segments, 4);
+      assert.equal(result.bytes, SIZE);
+      assert.equal(result.resumedFrom, 0);
+      assert.equal(result.tlsSessionReused, true);
+      // Ranges of at least MIN_SEGMENT_BYTES, the first without REST.
+      const quarter = Math.floor(SIZE / 4);
+      assert.deepEqual(restOffsets(h), [quarter + 1, 2 * quarter + 2, 3 * quarter + 3]);
+      assert.equal(h.server.commands.filter((c) => c.startsWith('RETR ')).length, 4);
+      const last = events.at(-1);
+      assert.equal(last?.done, true);
+      assert.equal(last?.bytes, SIZE);
+      assert.equal(last?.total, SIZE);
+      for (let i = 1; i < events.length; i++) assert.ok((events[i]?.bytes ?? 0) >= (events[i - 1]?.bytes ?? 0), 'progress never goes back');
+      assert.ok(events.every((e) => e.bytes <= SIZE), 'progress never exceeds the file');
+    });
+  });
+
+  it('with more segments than connections, ranges queue for the pool: same bytes', async () => {
+    await withPool({}, 2, async (h, pool) => {
+      const target = join(folder(), 'big.bin');
+      const result = await pool.download('/big.bin', target, { segments: 5 });
+      assert.equal(result.segments, 5);
+      assert.ok(readFileSync(target).equals(DATA));
+      assert.equal(restOffsets(h).length, 4);
+    });
+  });
+
+  it('a file under two minimum segments is one stream (no REST), into the same kind of target', async () => {
+    const small = random(1024 * 1024 + 5);
+    await withPool({ files: { '/big.bin': DATA, '/small.bin': small } }, 4, async (h, pool) => {
+      const d = folder();
+      const result = await pool.download('/small.bin', join(d, 'small.bin'), { segments: 4 });
+      assert.equal(result.segments, undefined);
+      assert.deepEqual(restOffsets(h), []);
+      assert.ok(readFileSync(join(d, 'small.bin')).equals(small));
+      assert.deepEqual(readdirSync(d), ['small.bin']);
+    });
+  });
+
+  it('a server refusing REST gets one stream: the other ranges are stopped, the file is whole', async () => {
+    await withPool({}, 4, async (h, pool) => {
+      h.server.hook('REST', faults.reply('502 REST not implemented.'));
+      const d = folder();
+      const result = await pool.download('/big.bin', join(d, 'big.bin'), { segments: 4 });
+      assert.equal(result.segments, undefined, 'fell back to one stream');
+      assert.equal(result.bytes, SIZE);
+      assert.ok(readFileSync(join(d, 'big.bin')).equals(DATA));
+      assert.deepEqual(readdirSync(d), ['big.bin']);
+    });
+  });
+
+  it('a server whose SIZE fails gets one stream', async () => {
+    await withPool({}, 4, async (h, pool) => {
+      h.server.hook('SIZE', faults.reply('550 Could not get file size.'), { times: 1 });
+      h.server.hook('MLST', faults.reply('500 Unknown command.'), { times: 1 });
+      const target = join(folder(), 'big.bin');
+      const result = await pool.download('/big.bin', target, { segments: 4 });
+      assert.equal(result.segments, undefined);
+      assert.ok(readFileSync(target).equals(DATA));
+    });
+  });
+
+  it('one range failing mid-way fails the whole download with its typed error; nothing under the name, no leftovers', async () => {
+    await withPool({}, 4, async (h, pool) => {
+      const offset = 2 * Math.floor(SIZE / 4) + 2;
+      h.server.hook('RETR', faultAt(offset, { transfer: { after: { bytes: 300_000, action: 'reset' } } }));
+      const d = folder();
+      const err = await rejection(pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, retries: 0 }));
+      // The server noticed its reset data connection and said so (426).
+      assert.equal(assertFtpsError(err, FtpReplyError, 'ERR_FTPS_REPLY').replyCode, 426);
+      assert.deepEqual(readdirSync(d), [], 'no file under the final name, no temporary file');
+      // withPool then checks that every connection still works and, at the end, that none leaked.
+    });
+  });
+
+  it('a range failing mid-way is retried from where it stopped, on another connection', async () => {
+    await withPool({}, 4, async (h, pool) => {
+      const offset = Math.floor(SIZE / 4) + 1;
+      h.server.hook('RETR', faultAt(offset, { transfer: { after: { bytes: 300_000, action: 'reset' } } }));
+      const target = join(folder(), 'big.bin');
+      const result = await pool.download('/big.bin', target, { segments: 4, retries: 1 });
+      assert.ok(readFileSync(target).equals(DATA));
+      assert.equal(result.bytes, SIZE);
+      const rests = restOffsets(h);
+      assert.equal(rests.length, 4, rests.join(' '));
+      const retry = rests.find((r) => r > offset && r <= offset + 300_000);
+      assert.ok(retry !== undefined, `the retry restarts inside the range after the bytes it had (${rests.join(' ')})`);
+    }, 1);
+  });
+
+  it('a range cut short (FIN without close_notify, then 426) fails the download', async () => {
+    await withPool({}, 4, async (h, pool) => {
+      const offset = 3 * Math.floor(SIZE / 4) + 3;
+      h.server.hook('RETR', faultAt(offset, { transfer: { after: { bytes: 100_000, action: 'close' } } }));
+      const d = folder();
+      const err = await rejection(pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, retries: 0 }));
+      assert.ok(err instanceof FtpReplyError || err instanceof TruncatedTransferError || err instanceof ConnectionError, String(err));
+      assert.deepEqual(readdirSync(d), []);
+    });
+  });
+
+  for (const finalReply of ['451 Local error in processing.', '426 Connection closed; transfer aborted.']) {
+    it(`a range that got all its bytes is complete whatever the server answers then (${finalReply.slice(0, 3)})`, async () => {
+      await withPool({}, 4, async (h, pool) => {
+        const offset = Math.floor(SIZE / 4) + 1;
+        h.server.hook('RETR', faultAt(offset, { transfer: { finalReply } }));
+        const target = join(folder(), 'big.bin');
+        const result = await pool.download('/big.bin', target, { segments: 4, retries: 0 });
+        assert.equal(result.segments, 4);
+        assert.ok(readFileSync(target).equals(DATA));
+      });
+    });
+  }
+
+  it('abort stops every range: rejects with the reason, nothing under the final name, the pool still works', async () => {
+    await withPool({}, 4, async (_h, pool) => {
+      const d = folder();
+      const controller = new AbortController();
+      const reason = new Error('stop it');
+      const done = pool.download('/big.bin', join(d, 'big.bin'), {
+        segments: 4,
+        signal: controller.signal,
+        onProgress: (e) => {
+          if (e.bytes > 1_000_000) controller.abort(reason);
+        },
+      });
+      // Progress events come at most every 100 ms: abort at the latest once a range has moved.
+      const timer = setInterval(() => controller.abort(reason), 300);
+      try {
+        assert.equal(await rejection(done), reason);
+      } finally {
+        clearInterval(timer);
+      }
+      assert.deepEqual(readdirSync(d), []);
+      const again = join(d, 'again.bin');
+      await pool.download('/big.bin', again, { segments: 4 });
+      assert.ok(readFileSync(again).equals(DATA));
+    });
+  });
+
+  it('resume per range: an interrupted run leaves its state beside the temporary file; the rerun fetches only what is missing', async () => {
+    await withPool({ features: HASH_FEATURES }, 4, async (h, pool) => {
+      const d = folder();
+      const target = join(d, 'big.bin');
+      const quarter = Math.floor(SIZE / 4);
+      // Range 2 breaks after 400 000 bytes; that stops the others wherever they are.
+      h.server.hook('RETR', faultAt(2 * quarter + 2, { transfer: { after: { bytes: 400_000, action: 'reset' } } }));
+      await rejection(pool.download('/big.bin', target, { segments: 4, resume: true, retries: 0 }));
+      assert.equal(existsSync(target), false, 'nothing under the final name');
+      assert.deepEqual(readdirSync(d).sort(), ['.big.bin.ftps-segments', '.big.bin.ftps-segments.json']);
+      const state = JSON.parse(readFileSync(join(d, '.big.bin.ftps-segments.json'), 'utf8')) as { ranges: [number, number, number][] };
+      assert.equal(state.ranges.length, 4);
+      const [, , broken] = state.ranges[2] ?? [0, 0, 0];
+      assert.ok(broken >= 0 && broken <= 400_000, `the broken range is recorded with at most what it got (${broken})`);
+      // What the state claims is on disk really is.
+      const partial = readFileSync(join(d, '.big.bin.ftps-segments'));
+      for (const [start, , done] of state.ranges) assert.ok(partial.subarray(start, start + done).equals(DATA.subarray(start, start + done)));
+      const missing = state.ranges.filter(([start, end, done]) => start + done < end);
+
+      const before = h.server.commands.length;
+      const result = await pool.download('/big.bin', target, { segments: 4, resume: true, verify: true });
+      const commands = h.server.commands.slice(before);
+      assert.ok(readFileSync(target).equals(DATA), 'the resumed file is byte-identical');
+      assert.deepEqual(readdirSync(d), ['big.bin'], 'state and temporary file are gone');
+      assert.equal(commands.filter((c) => c.startsWith('RETR ')).length, missing.length, `only the missing ranges are fetched: ${commands.join(' | ')}`);
+      for (const [start, , done] of missing) if (start + done > 0) assert.ok(commands.includes(`REST ${start + done}`), commands.join(' | '));
+      const kept = state.ranges.reduce((sum, [, , done]) => sum + done, 0);
+      assert.equal(result.resumedFrom, kept);
+      assert.equal(result.bytes, SIZE - kept);
+      assert.deepEqual(result.verified, { size: true, hash: { algorithm: 'SHA-256', value: sha256(DATA), command: 'HASH' } });
+    });
+  });
+
+  it('resume ignores a state made for another version of the remote file', async () => {
+    await withPool({}, 4, async (h, pool) => {
+      const d = folder();
+      const target = join(d, 'big.bin');
+      writeFileSync(join(d, '.big.bin.ftps-segments'), Buffer.alloc(SIZE, 7));
+      writeFileSync(join(d, '.big.bin.ftps-segments.json'), JSON.stringify({ version: 1, remote: '/big.bin', size: SIZE - 1, modified: null, ranges: [[0, SIZE - 1, SIZE - 1]] }));
+      const result = await pool.download('/big.bin', target, { segments: 4, resume: true });
+      assert.equal(result.resumedFrom, 0);
+      assert.ok(readFileSync(target).equals(DATA));
+      assert.equal(restOffsets(h).length, 3);
+    });
+  });
+
+  it('verify: a wrong server hash is a VerifyError and leaves nothing behind, even when resumable', async () => {
+    await withPool({ features: HASH_FEATURES }, 4, async (h, pool) => {
+      h.server.hook('HASH', faults.reply(`213 SHA-256 0-${SIZE - 1} ${'0'.repeat(64)} /big.bin`));
+      const d = folder();
+      const err = await rejection(pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, verify: true, resume: true }));
+      assertFtpsError(err, VerifyError, 'ERR_FTPS_VERIFY');
+      assert.deepEqual(readdirSync(d), []);
+    });
+  });
+
+  it('rejects a bad segments value and a stream destination', async () => {
+    await withPool({}, 1, async (_h, pool) => {
+      await assert.rejects(pool.download('/big.bin', join(folder(), 'x'), { segments: 0 }), RangeError);
+      await assert.rejects(pool.download('/big.bin', join(folder(), 'x'), { segments: 2.5 }), RangeError);
+      await assert.rejects(pool.download('/big.bin', new Sink(), { segments: 2 }), TypeError);
+      const sink = new Sink();
+      await pool.download('/big.bin', sink, { segments: 1 });
+      assert.ok(sink.bytes.equals(DATA));
+    });
+  });
+});
