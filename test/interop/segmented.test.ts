@@ -1,0 +1,93 @@
+// Segmented download (pool.download with `segments`) against real vsftpd, proftpd and pure-ftpd,
+// explicit TLS 1.3: ranges stopped at their end on connections that stay usable, bytes compared by
+// SHA-256; resume of an interrupted run; verify where the server has a hash command.
+// In CI (FTPS_INTEROP_REQUIRED=1) a missing server is a failure, never a skip.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createPool, type FtpsPool } from '../../src/index.js';
+import { chownToServerUser, startRealServer, type RealServer, type ServerKind } from '../servers/real.js';
+import { clientOptions, skipReason } from './support.js';
+
+const KINDS: ServerKind[] = ['vsftpd', 'proftpd', 'pureftpd'];
+const OFFERS_HASH: Record<ServerKind, boolean> = { vsftpd: false, proftpd: true, pureftpd: false };
+const SIZE = 6 * 1024 * 1024 + 4321;
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+for (const kind of KINDS) {
+  describe(`${kind} explicit TLS 1.3: segmented download`, { skip: skipReason(kind) }, () => {
+    let server: RealServer;
+    let pool: FtpsPool;
+    let local: string;
+    const data = randomBytes(SIZE);
+    before(async () => {
+      server = await startRealServer({ kind, mode: 'explicit', tlsVersion: '1.3' });
+      writeFileSync(join(server.root, 'big.bin'), data);
+      await chownToServerUser(join(server.root, 'big.bin'));
+      pool = createPool(clientOptions(server), { size: 4, retries: 0 });
+      local = mkdtempSync(join(tmpdir(), `ftps-segments-${kind}-`));
+    });
+    after(async () => {
+      await pool?.close();
+      await server?.stop();
+      if (local !== undefined) rmSync(local, { recursive: true, force: true });
+    });
+
+    /** Every pooled connection answers in step after the ranges were stopped. */
+    async function assertConnectionsInStep(): Promise<void> {
+      const sizes = await Promise.all(Array.from({ length: 4 }, () => pool.size('big.bin')));
+      assert.deepEqual(sizes, [SIZE, SIZE, SIZE, SIZE]);
+      const listing = await pool.list('/');
+      assert.ok(listing.some((e) => e.name === 'big.bin'));
+    }
+
+    it('4 ranges, each stopped at its end: the same SHA-256, no temporary file, connections in step', async () => {
+      const target = join(local, 'whole.bin');
+      const result = await pool.download('big.bin', target, { segments: 4, verify: true });
+      assert.equal(result.segments, 4);
+      assert.equal(result.bytes, SIZE);
+      assert.equal(sha256(readFileSync(target)), sha256(data));
+      assert.equal(result.verified.size, true);
+      if (OFFERS_HASH[kind]) assert.equal(result.verified.hash?.value, sha256(data));
+      assert.deepEqual(readdirSync(local).filter((n) => n.startsWith('.')), []);
+      await assertConnectionsInStep();
+      // And once more on the same connections.
+      const again = join(local, 'again.bin');
+      await pool.download('big.bin', again, { segments: 3 });
+      assert.equal(sha256(readFileSync(again)), sha256(data));
+      await assertConnectionsInStep();
+    });
+
+    it('resume: an aborted run keeps its ranges; the rerun fetches only what is missing', async () => {
+      const dir = mkdtempSync(join(local, 'resume-'));
+      const target = join(dir, 'big.bin');
+      const controller = new AbortController();
+      const reason = new Error('interrupted');
+      await assert.rejects(
+        pool.download('big.bin', target, {
+          segments: 4,
+          resume: true,
+          signal: controller.signal,
+          rateLimit: 4 * 1024 * 1024, // slow enough to be stopped mid-way
+          onProgress: (e) => {
+            if (e.bytes > SIZE / 3) controller.abort(reason);
+          },
+        }),
+        (err) => err === reason,
+      );
+      assert.equal(existsSync(target), false);
+      const state = JSON.parse(readFileSync(join(dir, '.big.bin.ftps-segments.json'), 'utf8')) as { ranges: [number, number, number][] };
+      const kept = state.ranges.reduce((n, [, , done]) => n + done, 0);
+      assert.ok(kept > 0 && kept < SIZE, `kept ${kept} bytes`);
+      await assertConnectionsInStep();
+      const result = await pool.download('big.bin', target, { segments: 4, resume: true });
+      assert.equal(result.resumedFrom, kept);
+      assert.equal(result.bytes, SIZE - kept);
+      assert.equal(sha256(readFileSync(target)), sha256(data));
+      assert.deepEqual(readdirSync(dir), ['big.bin']);
+    });
+  });
+}
