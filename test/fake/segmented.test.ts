@@ -2,6 +2,7 @@
 // with REST on connections of their own and written in place, the fallbacks to one stream (small
 // file, REST refused), a range failing, abort, resume per range after an interrupted run, verify.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConnectionError, FtpReplyError, TruncatedTransferError, VerifyError, createPool, type FtpsPool, type ProgressEvent } from '../../src/index.js';
 import { faults, type FakeServerOptions, type HookContext } from '../helpers/fake-server.js';
-import { LIMIT, Sink, assertFtpsError, optionsFor, random, rejection, withServer, type Harness } from './support.js';
+import { LIMIT, Sink, assertFtpsError, closeDataOnClientFin, optionsFor, random, rejection, until, withServer, type Harness } from './support.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 5 * MiB + 123; // four ranges of ~1.25 MiB
@@ -234,6 +235,48 @@ describe('segmented download', LIMIT, () => {
       assert.equal(result.resumedFrom, kept);
       assert.equal(result.bytes, SIZE - kept);
       assert.deepEqual(result.verified, { size: true, hash: { algorithm: 'SHA-256', value: sha256(DATA), command: 'HASH' } });
+    });
+  });
+
+  it('resume after a crash: a process killed mid-download leaves a state the rerun continues from', async () => {
+    await withPool({}, 4, async (h, pool) => {
+      closeDataOnClientFin(h.server);
+      const d = folder();
+      const target = join(d, 'big.bin');
+      const quarter = Math.floor(SIZE / 4);
+      // Range 1 goes silent after 500 000 bytes: the child's download cannot finish.
+      h.server.hook('RETR', faultAt(quarter + 1, { transfer: { after: { bytes: 500_000, action: 'stall' } } }));
+      const task = { host: h.server.host, port: h.server.port, remote: '/big.bin', local: target, segments: 4 };
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/segmented-child.ts', JSON.stringify(task)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      const statePath = join(d, '.big.bin.ftps-segments.json');
+      const stalledSaved = (): boolean => {
+        try {
+          const state = JSON.parse(readFileSync(statePath, 'utf8')) as { ranges: [number, number, number][] };
+          return (state.ranges[1]?.[2] ?? 0) > 0;
+        } catch {
+          return false;
+        }
+      };
+      try {
+        await until(stalledSaved, 10_000, 'a checkpoint with progress of the stalled range');
+      } finally {
+        child.kill('SIGKILL');
+      }
+      assert.equal(await exited, 'SIGKILL');
+      assert.equal(output, '', 'the child never finished');
+      assert.equal(existsSync(target), false, 'nothing under the final name');
+      const state = JSON.parse(readFileSync(statePath, 'utf8')) as { ranges: [number, number, number][] };
+      const partial = readFileSync(join(d, '.big.bin.ftps-segments'));
+      for (const [start, , done] of state.ranges) assert.ok(partial.subarray(start, start + done).equals(DATA.subarray(start, start + done)), 'what the state claims is on disk');
+      const kept = state.ranges.reduce((sum, [, , done]) => sum + done, 0);
+
+      const result = await pool.download('/big.bin', target, { segments: 4, resume: true });
+      assert.equal(result.resumedFrom, kept);
+      assert.ok(readFileSync(target).equals(DATA), 'byte-identical after the crash and the rerun');
+      assert.deepEqual(readdirSync(d), ['big.bin']);
     });
   });
 
