@@ -578,6 +578,17 @@ class PoolSegmentRunner implements SegmentRunner {
     return this.#pool.run((client, sig) => runOnSession(client, { signal: sig }, op), signal === undefined ? { retries } : { signal, retries });
   }
 
+  get size(): number {
+    return this.#pool.stats().size;
+  }
+
+  warmUp(count: number, signal: AbortSignal | undefined): void {
+    for (let i = 0; i < count; i++) {
+      // An operation that does nothing: the pool opens a connection for it when none is idle.
+      void this.#pool.run(async () => undefined, signal === undefined ? {} : { signal }).catch(() => undefined);
+    }
+  }
+
   downloadWhole(remotePath: string, localPath: string, options: SegmentedDownloadOptions): Promise<TransferResult> {
     const { segments: _segments, ...rest } = options;
     return this.#pool.download(remotePath, localPath, rest);

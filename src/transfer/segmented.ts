@@ -49,6 +49,13 @@ export interface SegmentRunner {
   readonly retries: number;
   /** Runs `op` on the session of a pooled connection of its own, retrying transient failures `retries` times. */
   onSession<T>(op: (session: Session, signal: AbortSignal | undefined) => Promise<T>, options: { signal: AbortSignal | undefined; retries: number }): Promise<T>;
+  /** Most operations the pool runs at once now. */
+  readonly size: number;
+  /**
+   * Has `count` more connections opened now (in parallel, errors ignored), so that the ranges find
+   * them ready once the plan is made instead of connecting one after the other.
+   */
+  warmUp(count: number, signal: AbortSignal | undefined): void;
   /** Today's one-stream download (the fallback), with the caller's options. */
   downloadWhole(remotePath: string, localPath: string, options: SegmentedDownloadOptions): Promise<TransferResult>;
 }
@@ -170,6 +177,8 @@ class SegmentedDownload {
   async run(): Promise<TransferResult> {
     const { signal } = this;
     signal?.throwIfAborted();
+    // The connections the ranges will use open while SIZE is asked on the first one.
+    this.runner.warmUp(Math.min(this.wanted, this.runner.size) - 1, signal);
     const remote = await this.runner.onSession((s) => remoteIdentity(s, this.remotePath, this.#resumable), { signal, retries: this.#retries });
     if (remote === undefined) return this.#whole();
     const plan = planSegments(remote.size, this.wanted);
