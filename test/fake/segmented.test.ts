@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ConnectionError, FtpReplyError, TruncatedTransferError, VerifyError, createPool, type FtpsPool, type ProgressEvent } from '../../src/index.js';
+import { ConnectionError, FtpReplyError, OperationTimeoutError, TruncatedTransferError, VerifyError, createPool, type FtpsPool, type ProgressEvent } from '../../src/index.js';
 import { faults, type FakeServerOptions, type HookContext } from '../helpers/fake-server.js';
 import { LIMIT, Sink, assertFtpsError, closeDataOnClientFin, optionsFor, random, rejection, until, withServer, type Harness } from './support.js';
 
@@ -202,6 +202,18 @@ describe('segmented download', LIMIT, () => {
       const again = join(d, 'again.bin');
       await pool.download('/big.bin', again, { segments: 4 });
       assert.ok(readFileSync(again).equals(DATA));
+    });
+  });
+
+  it('timeout bounds the whole download: OperationTimeoutError, nothing left behind', async () => {
+    await withPool({}, 4, async (h, pool) => {
+      closeDataOnClientFin(h.server);
+      const quarter = Math.floor(SIZE / 4);
+      h.server.hook('RETR', faultAt(quarter + 1, { transfer: { after: { bytes: 100_000, action: 'stall' } } }));
+      const d = folder();
+      const err = await rejection(pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, timeout: 700 }));
+      assertFtpsError(err, OperationTimeoutError, 'ERR_FTPS_OPERATION_TIMEOUT');
+      assert.deepEqual(readdirSync(d), []);
     });
   });
 
