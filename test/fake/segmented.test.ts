@@ -292,6 +292,25 @@ describe('segmented download', LIMIT, () => {
     });
   });
 
+  it('resume after a run that fetched everything but stopped before the rename: no RETR, just the rename', async () => {
+    await withPool({}, 4, async (h, pool) => {
+      const d = folder();
+      const half = Math.floor(SIZE / 2);
+      // As the client reads it (MLST modify), the way the download identifies the remote file.
+      const modified = (await pool.stat('/big.bin')).modifiedAt?.getTime();
+      writeFileSync(join(d, '.big.bin.ftps-segments'), DATA);
+      const state = { version: 1, remote: '/big.bin', size: SIZE, modified: modified ?? null, ranges: [[0, half, half], [half, SIZE, SIZE - half]] };
+      writeFileSync(join(d, '.big.bin.ftps-segments.json'), JSON.stringify(state));
+      const before = h.server.commands.length;
+      const result = await pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, resume: true });
+      assert.equal(h.server.commands.slice(before).filter((c) => c.startsWith('RETR')).length, 0);
+      assert.equal(result.resumedFrom, SIZE);
+      assert.equal(result.bytes, 0);
+      assert.ok(readFileSync(join(d, 'big.bin')).equals(DATA));
+      assert.deepEqual(readdirSync(d), ['big.bin']);
+    });
+  });
+
   it('resume ignores a state made for another version of the remote file', async () => {
     await withPool({}, 4, async (h, pool) => {
       const d = folder();
