@@ -10,9 +10,9 @@
 import { TruncatedTransferError, VerifyError } from '../errors.js';
 import { Deadline } from '../deadline.js';
 import { checkCallTimeout, MAX_TIMER_MS } from '../options.js';
-import { formatCommand } from '../protocol/command.js';
 import type { FtpReply } from '../protocol/reply.js';
-import { runTransfer, type TransferExtras, type TransferOutcome } from '../session/data.js';
+import type { TransferOutcome } from '../session/data.js';
+import { downloadRange } from '../session/files.js';
 import { fileSizeIfKnown, stat } from '../session/metadata.js';
 import type { Session } from '../session/session.js';
 import { isRestRefusal, transferResult, type DownloadOptions, type TransferResult } from './file-transfer.js';
@@ -93,9 +93,8 @@ export function planSegments(size: number, wanted: number): SegmentRange[] {
 async function fetchRange(session: Session, remotePath: string, range: SegmentRange, file: SegmentFile, hooks: RangeHooks, signal: AbortSignal | undefined): Promise<TransferOutcome> {
   const sink = file.sink(range, hooks.onWritten);
   const target = hooks.limiter === undefined ? sink : new ThrottledSink(sink, hooks.limiter);
-  const extras = { restOffset: range.position, length: range.remaining } as TransferExtras;
-  const outcome = await runTransfer(session, formatCommand('RETR', remotePath), { direction: 'download', sink: target }, signal, extras);
-  // The session guarantees the length; a shorter file than SIZE said ends here.
+  const outcome = await downloadRange(session, remotePath, target, { offset: range.position, length: range.remaining, signal });
+  // downloadRange guarantees the length; this is the guard of the positional writer's own count.
   if (!range.complete) throw new TruncatedTransferError(`The range ${range.start}-${range.end - 1} of ${remotePath} ended after ${range.done} of ${range.end - range.start} bytes`);
   return outcome;
 }
@@ -236,7 +235,7 @@ class SegmentedDownload {
       .filter((r) => !r.complete)
       .map(async (range) => {
         try {
-          const outcome = await this.runner.onSession((s, sig) => fetchRange(s, this.remotePath, range, file, hooks, sig), { signal: stop, retries: this.#retries });
+          const outcome = await this.#fetchRetrying(range, file, hooks, stop);
           await checkpoint?.save();
           return { ...outcome, range };
         } catch (err) {
@@ -254,6 +253,22 @@ class SegmentedDownload {
       throw this.#firstError;
     }
     return settled.map((s) => (s as PromiseFulfilledResult<TransferOutcome & { range: SegmentRange }>).value);
+  }
+
+  /**
+   * One range, retried by the pool after transient failures; also after it was cut short
+   * (TruncatedTransferError) having moved bytes: what arrived is kept (authenticated by TLS up to
+   * the cut), and the next attempt continues from there, within the same number of retries.
+   */
+  async #fetchRetrying(range: SegmentRange, file: SegmentFile, hooks: RangeHooks, stop: AbortSignal): Promise<TransferOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      const before = range.done;
+      try {
+        return await this.runner.onSession((s, sig) => fetchRange(s, this.remotePath, range, file, hooks, sig), { signal: stop, retries: this.#retries });
+      } catch (err) {
+        if (!(err instanceof TruncatedTransferError) || range.done <= before || attempt >= this.#retries || stop.aborted) throw err;
+      }
+    }
   }
 
   /** `verify` over the whole file; a mismatch discards the temporary file even when resumable (its bytes are bad). */

@@ -4,6 +4,7 @@
 // In CI (FTPS_INTEROP_REQUIRED=1) a missing server is a failure, never a skip.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import diagnostics_channel from 'node:diagnostics_channel';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +47,22 @@ for (const kind of KINDS) {
 
     it('4 ranges, each stopped at its end: the same SHA-256, no temporary file, connections in step', async () => {
       const target = join(local, 'whole.bin');
-      const result = await pool.download('big.bin', target, { segments: 4, verify: true });
+      // What each RETR moved on its data connection: exactly its range, none read on to the end of the file.
+      const moved: (number | undefined)[] = [];
+      const onEnd = (m: unknown): void => {
+        const end = m as { command: string; bytes: number | undefined };
+        if (end.command.startsWith('RETR ')) moved.push(end.bytes);
+      };
+      diagnostics_channel.subscribe('ftps-client:transfer:end', onEnd);
+      let result;
+      try {
+        result = await pool.download('big.bin', target, { segments: 4, verify: true });
+      } finally {
+        diagnostics_channel.unsubscribe('ftps-client:transfer:end', onEnd);
+      }
+      // Ranges of equal size, the first SIZE % 4 of them one byte longer.
+      const expected = [0, 1, 2, 3].map((i) => Math.floor(SIZE / 4) + (i < SIZE % 4 ? 1 : 0));
+      assert.deepEqual(moved.sort(), expected.sort(), `bytes per range: ${moved.join(', ')}`);
       assert.equal(result.segments, 4);
       assert.equal(result.bytes, SIZE);
       assert.equal(sha256(readFileSync(target)), sha256(data));
