@@ -18,6 +18,12 @@ export class SegmentRange {
     public done = 0,
   ) {}
 
+  /**
+   * The sink of the attempt now fetching this range. A failed attempt's write may still complete
+   * after the next attempt began: only the owner's writes count, so `done` never counts bytes twice.
+   */
+  owner: object | undefined;
+
   /** Where the next byte of this range goes (REST offset of its next attempt). */
   get position(): number {
     return this.start + this.done;
@@ -163,6 +169,7 @@ class RangeSink extends Writable {
     this.#file = file;
     this.#range = range;
     this.#onWritten = onWritten;
+    range.owner = this;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -184,7 +191,11 @@ class RangeSink extends Writable {
       room -= piece.length;
     }
     if (clipped.length === 0) return;
-    await this.#file.write(clipped, this.#range.position);
+    const at = this.#range.position;
+    await this.#file.write(clipped, at);
+    // A stopped attempt's late write landed at the right offsets; it is just not counted (a retry
+    // has taken over from the position it saw, or the download is over).
+    if (this.destroyed || this.#range.owner !== this || this.#range.position !== at) return;
     for (const piece of clipped) {
       this.#range.done += piece.length;
       this.#onWritten(piece);
