@@ -162,7 +162,7 @@ export class FtpsClient implements AsyncDisposable {
    * @param overrides - Client options merged over `target` (for a URL: `tls`, `timeouts`, …).
    * @param options - `signal` aborts the connect; the whole connect is bounded by `timeouts.connect`.
    * @returns A logged-in client, with the FEAT answer read and TLS negotiated.
-   * @throws TypeError or RangeError at once for a mistake in the options, naming the option.
+   * @throws TypeError or RangeError for a mistake in the options, naming the option (nothing is sent).
    * @throws {@link ConnectionError} `ERR_FTPS_CONNECTION` (refused, reset, DNS), {@link ProxyError}
    *   `ERR_FTPS_PROXY`, {@link ConnectTimeoutError} `ERR_FTPS_CONNECT_TIMEOUT`, {@link TlsError}
    *   `ERR_FTPS_TLS` (handshake, certificate, AUTH TLS refused), {@link TlsPinError}
@@ -474,9 +474,9 @@ export class FtpsClient implements AsyncDisposable {
    * @returns Bytes sent, duration, the offset resumed from, verification, TLS session reuse, the 226.
    * @throws {@link VerifyError} `ERR_FTPS_VERIFY` when `verify` finds a different size or hash;
    *   {@link DataTimeoutError} `ERR_FTPS_DATA_TIMEOUT`; {@link TlsError} `ERR_FTPS_TLS` (the data
-   *   connection's handshake, or a server refusing TLS session reuse); {@link FtpReplyError}
-   *   `ERR_FTPS_REPLY` (e.g. 553, or 426/451 from the server); Node's own error (ENOENT, …) when the
-   *   local file cannot be opened or read.
+   *   connection's handshake); {@link FtpReplyError} `ERR_FTPS_REPLY` (e.g. 553, a 522/425 from a
+   *   server demanding TLS session reuse, or 426/451); Node's own error (ENOENT, …) when the local
+   *   file cannot be opened or read.
    */
   async upload(source: UploadSource, remotePath: string, options: UploadOptions & OperationOptions = {}): Promise<TransferResult> {
     checkPath(remotePath, 'remotePath');
@@ -495,7 +495,8 @@ export class FtpsClient implements AsyncDisposable {
    *
    * @param remotePath - The file on the server.
    * @param destination - A local file path or a Writable. A local path is written to a temporary
-   *   sibling and renamed into place once the transfer is proven complete.
+   *   sibling and renamed into place once the transfer is proven complete; with `resume: true` it is
+   *   written in place, so a failed attempt leaves its partial data for the next one.
    * @returns Bytes received, duration, the offset resumed from, verification, TLS session reuse, the 226.
    * @throws {@link TruncatedTransferError} `ERR_FTPS_TRUNCATED` when the data stream ended without
    *   TLS close_notify or short of the announced size; {@link VerifyError} `ERR_FTPS_VERIFY`;

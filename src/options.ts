@@ -26,7 +26,7 @@ export interface FtpsTlsOptions {
   passphrase?: string;
   /** Client certificate and key as PKCS#12, instead of `cert` and `key`. */
   pfx?: ConnectionOptions['pfx'];
-  /** OpenSSL cipher list (TLS 1.2 and below); default Node's. */
+  /** OpenSSL cipher list, as `tls.connect`'s `ciphers`; default Node's. */
   ciphers?: string;
   /** Default `'TLSv1.2'`. */
   minVersion?: SecureVersion;
@@ -73,7 +73,7 @@ export interface TimeoutOptions {
  * RangeError naming the option, before anything is sent.
  */
 export interface FtpsClientOptions {
-  /** Host name or IP address of the server (IPv6 without brackets). */
+  /** Host name or IP address of the server. */
   host: string;
   /** Default 21 (explicit, plain) or 990 (implicit). */
   port?: number;

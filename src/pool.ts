@@ -21,7 +21,7 @@ import type { DownloadDestination, UploadSource } from './transfer/endpoints.js'
 import { checkSegments, segmentedDownload, type SegmentedDownloadOptions, type SegmentRunner } from './transfer/segmented.js';
 import { downloadDir, mirror, uploadDir, type MirrorOptions, type TreeOptions, type TreeResult } from './transfer/tree.js';
 
-/** The pool's own options, the last argument of {@link createPool}. Mistakes throw RangeError at once. */
+/** The pool's own options, the last argument of {@link createPool}. A mistake is a RangeError at once. */
 export interface PoolOptions {
   /** Most connections open at once (and operations running at once). Default 4. */
   size?: number;

@@ -58,7 +58,7 @@ export interface CertificateInfo {
 
 /** Whether a client with the probe's `tls` settings would accept the server's certificate, and why not. */
 export interface VerificationResult {
-  /** The chain and the host name were verified (or, with `tls.pin`, the key matched). */
+  /** The chain and the host name verify against the trusted CAs (a pin match is `pinMatches`, apart). */
   ok: boolean;
   /** OpenSSL/Node code, e.g. 'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID'. */
   code?: string;

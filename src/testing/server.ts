@@ -89,7 +89,7 @@ export interface FakeServerOptions {
    * PBSZ, PROT and MLST; HASH and the X hash commands answer only when listed here.
    */
   features?: string[];
-  /** Initial files by absolute path, e.g. `{ '/in/a.txt': 'hello' }`; parent folders exist implicitly. */
+  /** Initial files by absolute path, e.g. `{ '/in/a.txt': 'hello' }`. */
   files?: Record<string, string | Buffer>;
   /** How long a transfer command waits for the client's data connection (default 5000 ms). */
   dataConnectTimeoutMs?: number;

@@ -19,7 +19,7 @@ export interface ProgressEvent {
   done: boolean;
 }
 
-/** The `onProgress` option of transfers: called with each {@link ProgressEvent}; it should not throw. */
+/** The `onProgress` option of transfers: called with each {@link ProgressEvent}. */
 export type ProgressListener = (event: ProgressEvent) => void;
 
 /** At most one event per this many milliseconds while data moves (the final event is always sent). */

@@ -111,9 +111,9 @@ export interface TreeOptions extends TreeTransferOptions {
 export interface MirrorOptions extends TreeOptions {
   /** 'upload': local → remote; 'download': remote → local. */
   direction: 'upload' | 'download';
-  /** The local folder (created when it is the destination and missing). */
+  /** The local folder. */
   local: string;
-  /** The remote folder (created when it is the destination and missing). */
+  /** The remote folder. */
   remote: string;
   /** Delete destination entries the source does not have (and the filter does not exclude). Default false. */
   delete?: boolean;
