@@ -119,6 +119,30 @@ test('put -r, get -r and mirror both ways with --dry-run and --delete', LIMIT, a
   }
 });
 
+test('put with a file and two folders: one line per file, the summary counts every part of the run', LIMIT, async () => {
+  const tmp = tempDir();
+  try {
+    await withServer({ mode: 'explicit' }, async ({ server }) => {
+      for (const dir of ['a', 'b']) {
+        mkdirSync(path.join(tmp.dir, dir, 'sub'), { recursive: true });
+        writeFileSync(path.join(tmp.dir, dir, '1.txt'), `${dir}1`);
+        writeFileSync(path.join(tmp.dir, dir, 'sub', '2.txt'), `${dir}2`);
+      }
+      writeFileSync(path.join(tmp.dir, 'single.txt'), 'single');
+      const args = ['put', '-r', '--ca', CA_FILE, path.join(tmp.dir, 'single.txt'), path.join(tmp.dir, 'a'), path.join(tmp.dir, 'b'), url(server.port, '/m/')];
+      const r = await runCli(args, { env: { ...CREDS, HOME: tmp.dir } });
+      assertExit(r, 0, 'put file + two folders');
+      assert.doesNotMatch(r.stdout, ESCAPE);
+      const lines = r.stdout.trim().split('\n');
+      assert.equal(lines.filter((l) => l.startsWith('put ')).length, 5, r.stdout);
+      assert.match(lines.at(-1) ?? '', /^5\/5 files, 14 B in \d+\.\d s$/, 'not only the last folder');
+      assert.equal(server.files.get('/m/b/sub/2.txt')?.toString(), 'b2');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('credentials: URL user + --password-stdin, env, netrc (mode checked), and their precedence', LIMIT, async () => {
   const tmp = tempDir();
   try {

@@ -6,7 +6,7 @@ import type { Context } from '../context.js';
 import type { FileOutcome } from '../output.js';
 import { remoteJoin } from '../target.js';
 import { Tally, usage, type CommandResult } from './tally.js';
-import { TreeView } from './tree-view.js';
+import { CommandTotals, TreeView } from './tree-view.js';
 
 interface Job {
   local: string;
@@ -46,8 +46,11 @@ function reportTree(ctx: Context, op: 'put' | 'get', result: TreeResult, view: T
   }
 }
 
-async function runJobs(ctx: Context, pool: FtpsPool, jobs: Job[], op: 'put' | 'get', tally: Tally): Promise<void> {
+/** Single files in parallel; what they moved is added to `totals` (for folder runs that follow). */
+async function runJobs(ctx: Context, pool: FtpsPool, jobs: Job[], op: 'put' | 'get', tally: Tally, totals = new CommandTotals()): Promise<void> {
   if (jobs.length > 1) ctx.reporter.totals(jobs.reduce((n, j) => n + (j.size ?? 0), 0), jobs.length);
+  totals.filesTotal += jobs.length;
+  totals.bytesTotal += jobs.reduce((n, j) => n + (j.size ?? 0), 0);
   const { atomic, resume, verify } = ctx.flags;
   await Promise.all(
     jobs.map(async (job) => {
@@ -58,6 +61,8 @@ async function runJobs(ctx: Context, pool: FtpsPool, jobs: Job[], op: 'put' | 'g
         tally.ok++;
         const outcome: FileOutcome = { op, local: job.local, remote: job.remote, bytes: r.bytes + r.resumedFrom, durationMs: Math.round(r.durationMs) };
         if (r.resumedFrom > 0) outcome.note = `resumed at ${r.resumedFrom}`;
+        totals.filesDone++;
+        totals.bytesDone += r.bytes;
         ctx.reporter.done(outcome);
       } catch (err) {
         tally.failures.push(err);
@@ -115,11 +120,13 @@ export async function put(ctx: Context, args: string[]): Promise<CommandResult> 
   const pool = await ctx.pool(target);
   try {
     if (intoDir && files.length > 0) await pool.ensureDir(target.path, { signal: ctx.signal });
-    await runJobs(ctx, pool, files, 'put', tally);
+    const totals = new CommandTotals();
+    await runJobs(ctx, pool, files, 'put', tally, totals);
     for (const dir of dirs) {
       const remote = intoDir ? remoteJoin(target.path, path.basename(path.resolve(dir))) : target.path;
-      const view = new TreeView(ctx, true, dir, remote);
+      const view = new TreeView(ctx, true, dir, remote, totals);
       const result = await pool.uploadDir(dir, remote, treeOptions(ctx, view));
+      view.end();
       reportTree(ctx, 'put', result, view, tally);
     }
   } catch (err) {
@@ -144,10 +151,12 @@ export async function get(ctx: Context, args: string[]): Promise<CommandResult> 
   const pool = await ctx.pool(first);
   try {
     if (ctx.flags.recursive) {
+      const totals = new CommandTotals();
       for (const t of targets) {
         const dest = localIsDir ? path.join(local, path.posix.basename(t.path) || 'root') : local;
-        const view = new TreeView(ctx, false, dest, t.path);
+        const view = new TreeView(ctx, false, dest, t.path, totals);
         const result = await pool.downloadDir(t.path, dest, treeOptions(ctx, view));
+        view.end();
         reportTree(ctx, 'get', result, view, tally);
       }
     } else {

@@ -7,18 +7,43 @@ import type { TreeProgress } from '../../index.js';
 import type { Context } from '../context.js';
 import { remoteJoin } from '../target.js';
 
+/**
+ * What the finished parts of one command moved (single files, earlier folder runs: `put -r a b`),
+ * so that the next run's overall bar and the summary line count them too.
+ */
+export class CommandTotals {
+  filesDone = 0;
+  filesTotal = 0;
+  bytesDone = 0;
+  bytesTotal = 0;
+}
+
 export class TreeView {
   readonly #ctx: Context;
   readonly #upload: boolean;
   readonly #localRoot: string;
   readonly #remoteRoot: string;
+  readonly #before: CommandTotals;
   readonly #shown = new Set<string>();
+  #last: TreeProgress | undefined;
 
-  constructor(ctx: Context, upload: boolean, localRoot: string, remoteRoot: string) {
+  constructor(ctx: Context, upload: boolean, localRoot: string, remoteRoot: string, before = new CommandTotals()) {
     this.#ctx = ctx;
     this.#upload = upload;
     this.#localRoot = localRoot;
     this.#remoteRoot = remoteRoot;
+    this.#before = before;
+  }
+
+  /** The run is over: its counts join those the next run's overall bar starts from. */
+  end(): void {
+    const last = this.#last;
+    if (last === undefined) return;
+    this.#last = undefined;
+    this.#before.filesDone += last.filesDone;
+    this.#before.filesTotal += last.filesTotal;
+    this.#before.bytesDone += last.bytesDone;
+    this.#before.bytesTotal += last.bytesTotal;
   }
 
   localPath(rel: string): string {
@@ -52,6 +77,8 @@ export class TreeView {
         reporter.done({ op: this.#upload ? 'put' : 'get', local: this.localPath(p.path), remote: this.remotePath(p.path), bytes });
       }
     }
-    reporter.overall(p.bytesDone + p.bytesInFlight, p.bytesTotal, p.filesDone, p.filesTotal);
+    this.#last = p;
+    const b = this.#before;
+    reporter.overall(b.bytesDone + p.bytesDone + p.bytesInFlight, b.bytesTotal + p.bytesTotal, b.filesDone + p.filesDone, b.filesTotal + p.filesTotal);
   };
 }
