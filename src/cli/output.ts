@@ -108,12 +108,10 @@ export class HumanReporter implements Reporter {
   failed(name: string, err: unknown): void {
     this.#running.delete(name);
     this.#doneFiles++;
-    const line = `error: ${name}: ${describeError(err)}`;
-    if (this.#bars !== undefined && this.#err === this.#out) this.#bars.log(line);
-    else {
-      this.#bars?.log(''); // keep the bars below; the message goes to stderr
-      this.#err.write(`${line}\n`);
-    }
+    const line = `error: ${name}: ${describeError(err)}\n`;
+    if (this.#bars === undefined) this.#err.write(line);
+    else this.#bars.interject(() => this.#err.write(line));
+    this.#redraw();
   }
 
   print(line: string): void {
@@ -121,7 +119,9 @@ export class HumanReporter implements Reporter {
   }
 
   warn(message: string): void {
-    this.#err.write(`warning: ${message}\n`);
+    const line = `warning: ${message}\n`;
+    if (this.#bars === undefined) this.#err.write(line);
+    else this.#bars.interject(() => this.#err.write(line));
   }
 
   finish(): void {

@@ -75,6 +75,20 @@ export class LiveBars {
     this.#out.write(`${this.#erase()}${line}\n${this.#frame()}`);
   }
 
+  /**
+   * Runs `write`, which prints to another stream on the same terminal (stderr), with the bars
+   * erased first and drawn again below it: otherwise the next redraw would erase the wrong lines.
+   */
+  interject(write: () => void): void {
+    if (this.#finished) {
+      write();
+      return;
+    }
+    this.#out.write(this.#erase());
+    write();
+    this.#out.write(this.#frame());
+  }
+
   finish(): void {
     if (this.#finished) return;
     this.#finished = true;

@@ -189,6 +189,26 @@ test('folder runs on a terminal: a bar per moving file plus the overall bar, red
   assert.ok(screen.shown.every((l) => !/ETA|\[/.test(l)), screen.shown.join('\n'));
 });
 
+test('an error line on stderr, the same terminal: above the bars, which stay whole', () => {
+  const screen = new Screen();
+  const stderr = { write: (text: string) => screen.write(text) }; // another stream, the same terminal
+  const reporter = new HumanReporter(screen, stderr, { quiet: false, redrawMs: 0 });
+  reporter.totals(30, 3);
+  reporter.progress('a', 5, 10, 100);
+  reporter.progress('b', 1, 10, 100);
+  reporter.failed('c', new Error('boom'));
+  assert.equal(screen.shown[0], 'error: c: boom');
+  assert.deepEqual(screen.bars.map((l) => l.split(' ')[0]), ['a', 'b', 'total'], screen.shown.join('\n'));
+  reporter.progress('a', 8, 10, 100);
+  reporter.warn('careful');
+  reporter.progress('b', 9, 10, 100);
+  assert.deepEqual(screen.shown.slice(0, 2), ['error: c: boom', 'warning: careful'], screen.shown.join('\n'));
+  assert.equal(screen.shown.length, 5, `no stale bar lines:\n${screen.shown.join('\n')}`);
+  reporter.finish();
+  assert.deepEqual(screen.bars, []);
+  assert.deepEqual(screen.shown.slice(0, 2), ['error: c: boom', 'warning: careful']);
+});
+
 test('folder runs: Ctrl-C (restore) erases the per-file bars and shows the cursor', () => {
   const screen = new Screen();
   const reporter = new HumanReporter(screen, screen, { quiet: false, redrawMs: 0 });
