@@ -282,6 +282,40 @@ test('Ctrl-C during an --atomic upload: exit 130, nothing under the final name',
   }
 });
 
+test('Ctrl-C during put -r --atomic: exit 130, no file of the folder under its final name', LIMIT, async () => {
+  const tmp = tempDir();
+  try {
+    // Partial uploads stay on the server, as on real ones: only --atomic keeps them off the final names.
+    await withServer({ mode: 'explicit', keepPartialUploads: true }, async ({ server }) => {
+      const site = path.join(tmp.dir, 'site');
+      mkdirSync(path.join(site, 'sub'), { recursive: true });
+      const names = ['a.bin', 'b.bin', 'sub/c.bin'];
+      for (const n of names) writeFileSync(path.join(site, n), Buffer.alloc(8_000_000, 1));
+      server.hook('STOR', faults.transfer({ after: { bytes: 50_000, action: 'stall' } }));
+      let sent = false;
+      const r = await runCli(['put', '-r', '--atomic', '--ca', CA_FILE, site, url(server.port, '/b/')], {
+        env: { ...CREDS, HOME: tmp.dir },
+        onSpawn: (child) => {
+          const timer = setInterval(() => {
+            if (!sent && server.commands.filter((c) => c.startsWith('STOR ')).length >= 2) {
+              sent = true;
+              clearInterval(timer);
+              setTimeout(() => child.kill('SIGINT'), 200);
+            }
+          }, 20);
+        },
+      });
+      assertExit(r, 130, 'interrupted');
+      assert.ok(sent);
+      assert.match(r.stderr, /ftps: interrupted/);
+      assert.doesNotMatch(r.stdout + r.stderr, ESCAPE);
+      for (const n of names) assert.ok(!server.files.has(`/b/site/${n}`), `${n} not under its final name`);
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('Ctrl-C during an --atomic download: exit 130, no file under the final name, no .part left', LIMIT, async () => {
   const tmp = tempDir();
   try {
