@@ -575,7 +575,12 @@ class PoolSegmentRunner implements SegmentRunner {
   }
 
   onSession<T>(op: SessionOperation<T>, { signal, retries }: { signal: AbortSignal | undefined; retries: number }): Promise<T> {
-    return this.#pool.run((client, sig) => runOnSession(client, { signal: sig }, op), signal === undefined ? { retries } : { signal, retries });
+    // The signal goes to the operation only, not to the client call: an aborted range then
+    // settles once its transfer has stopped and the connection is in step (the client would reject
+    // at once and finish stopping in the background), so the download rejects after its ranges stopped.
+    const run = (client: FtpsClient, sig: AbortSignal): Promise<T> =>
+      runOnSession(client, {}, (session, deadline) => op(session, deadline === undefined ? sig : AbortSignal.any([sig, deadline])));
+    return this.#pool.run(run, signal === undefined ? { retries } : { signal, retries });
   }
 
   get size(): number {

@@ -3,6 +3,7 @@
 // file, REST refused), a range failing, abort, resume per range after an interrupted run, verify.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import diagnostics_channel from 'node:diagnostics_channel';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +55,21 @@ function faultAt(offset: number, fault: Parameters<HookContext['next']>[0]): (ct
     done = true;
     return ctx.next(fault);
   };
+}
+
+/** Counts RETR transfers started and ended (diagnostics channels) while `fn` runs. */
+async function countingTransfers<T>(fn: (counts: { started: number; ended: number }) => Promise<T>): Promise<T> {
+  const counts = { started: 0, ended: 0 };
+  const onStart = (m: unknown): void => void ((m as { command: string }).command.startsWith('RETR') && counts.started++);
+  const onEnd = (m: unknown): void => void ((m as { command: string }).command.startsWith('RETR') && counts.ended++);
+  diagnostics_channel.subscribe('ftps-client:transfer:start', onStart);
+  diagnostics_channel.subscribe('ftps-client:transfer:end', onEnd);
+  try {
+    return await fn(counts);
+  } finally {
+    diagnostics_channel.unsubscribe('ftps-client:transfer:start', onStart);
+    diagnostics_channel.unsubscribe('ftps-client:transfer:end', onEnd);
+  }
 }
 
 describe('segmented download', LIMIT, () => {
@@ -132,9 +148,14 @@ describe('segmented download', LIMIT, () => {
       const offset = 2 * Math.floor(SIZE / 4) + 2;
       h.server.hook('RETR', faultAt(offset, { transfer: { after: { bytes: 300_000, action: 'reset' } } }));
       const d = folder();
-      const err = await rejection(pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, retries: 0 }));
-      // Fewer bytes than the range needs, whatever the server then answered (426 here).
-      assertFtpsError(err, TruncatedTransferError, 'ERR_FTPS_TRUNCATED');
+      await countingTransfers(async (counts) => {
+        const err = await rejection(pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, retries: 0 }));
+        // Fewer bytes than the range needs, whatever the server then answered (426 here).
+        assertFtpsError(err, TruncatedTransferError, 'ERR_FTPS_TRUNCATED');
+        // Rejected only once every other range has stopped (its transfer is over, connection in step).
+        assert.equal(counts.started, 4);
+        assert.equal(counts.ended, 4, 'every range had stopped when the download rejected');
+      });
       assert.deepEqual(readdirSync(d), [], 'no file under the final name, no temporary file');
       // withPool then checks that every connection still works and, at the end, that none leaked.
     });
@@ -194,10 +215,13 @@ describe('segmented download', LIMIT, () => {
       });
       const controller = new AbortController();
       const reason = new Error('stop it');
-      const done = pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, signal: controller.signal });
-      await until(() => stalled, 5_000, 'the stalled range to start');
-      controller.abort(reason);
-      assert.equal(await rejection(done), reason);
+      await countingTransfers(async (counts) => {
+        const done = pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, signal: controller.signal });
+        await until(() => stalled, 5_000, 'the stalled range to start');
+        controller.abort(reason);
+        assert.equal(await rejection(done), reason);
+        assert.equal(counts.ended, counts.started, 'every range had stopped when the download rejected');
+      });
       assert.deepEqual(readdirSync(d), []);
       const again = join(d, 'again.bin');
       await pool.download('/big.bin', again, { segments: 4 });
