@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { InvalidArgumentError, type ListLineParser } from '../../src/index.js';
+import { FtpsClient, InvalidArgumentError, type ListLineParser } from '../../src/index.js';
+import { ServerProcess } from '../helpers/server-process.js';
 import { sleep, withServer } from './support.js';
 
 const MANY = 200_000;
@@ -26,21 +27,23 @@ function manyFiles(count: number): Record<string, string> {
 
 describe('listIter', () => {
   it('reads the data connection only as fast as the loop consumes (memory stays flat)', async () => {
-    await withServer({ mode: 'explicit', files: manyFiles(MANY) }, async ({ connect }) => {
-      const client = await connect({ timeouts: { connect: 5000, reply: 5000, data: 5000 } });
+    // The server runs in a child process: this process's Buffers are the client's alone (in-process,
+    // the server's listing and write buffers counted too), and its CPU does not slow the client's.
+    const emptyFiles = { folder: '/big', count: MANY, name: 'file-with-a-rather-long-name-{i}.dat' };
+    await using server = await ServerProcess.start({ mode: 'explicit', emptyFiles });
+    const client = await FtpsClient.connect({ ...server.connectOptions, timeouts: { connect: 5000, reply: 5000, data: 5000 } });
+    try {
       let count = 0;
       let baseline = 0;
       let grown = 0;
       for await (const entry of client.listIter('/big')) {
         count++;
         if (count === 100) {
-          // The server's copy of the listing is allocated by now; what grows from here is client buffering.
           baseline = buffered();
           // Without backpressure the whole listing (~16 MB) would pile up in client buffers now.
           await sleep(500);
-          // Two readings 200 ms apart, the smaller counts: a buffer in flight at one GC (seen up to
-          // ~3.7 MB, also with the server's side in this process) is gone at the next, while real
-          // client buffering without backpressure (the whole ~16 MB) stays in both.
+          // Two readings 200 ms apart, the smaller counts: a buffer in flight at one GC is gone at
+          // the next, while real client buffering without backpressure (the whole ~16 MB) stays in both.
           const first = buffered();
           await sleep(200);
           grown = Math.min(first, buffered()) - baseline;
@@ -49,7 +52,9 @@ describe('listIter', () => {
       }
       assert.equal(count, MANY);
       assert.ok(grown < 4 * 1024 * 1024, `client buffered ${grown} bytes while the loop paused`);
-    });
+    } finally {
+      await client.close();
+    }
   });
 
   it('leaving the loop early drains the listing and keeps the client usable, without leaking sockets', async () => {

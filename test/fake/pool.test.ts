@@ -138,14 +138,16 @@ describe('FtpsPool', () => {
   });
 
   it('grows back toward `size` regrowDelayMs after the last refusal', async () => {
+    // The delay is long against a round of downloads (tens of ms): "no new attempt before the
+    // delay" must not depend on how fast a loaded machine runs (150 ms failed under load).
     await withServer({ mode: 'explicit', files: FILES, maxConnections: 2 }, async (h) => {
-      const pool = createPool(optionsFor(h.server), { size: 4, retryDelayMs: 10, regrowDelayMs: 150 });
+      const pool = createPool(optionsFor(h.server), { size: 4, retryDelayMs: 10, regrowDelayMs: 1000 });
       try {
         const names = Object.keys(FILES);
         await downloadAll(pool, names);
         assert.equal(pool.stats().size, 2);
         // Still limited: after the delay one more try, refused, and back to 2 (no storm of refusals).
-        await sleep(200);
+        await sleep(1100);
         let refused = h.server.refusedConnections;
         await downloadAll(pool, names);
         assert.equal(h.server.refusedConnections, refused + 1);
@@ -155,10 +157,10 @@ describe('FtpsPool', () => {
         assert.equal(h.server.refusedConnections, refused, 'no new attempt before the delay');
         // The limit is lifted: one more connection per delay, up to size.
         h.server.options.maxConnections = Infinity;
-        await sleep(200);
+        await sleep(1100);
         await downloadAll(pool, names);
         assert.equal(pool.stats().size, 3);
-        await sleep(200);
+        await sleep(1100);
         await downloadAll(pool, names);
         assert.equal(pool.stats().size, 4);
         assert.equal(pool.stats().open, 4);

@@ -3,6 +3,7 @@
 // write queues) count in process.memoryUsage() too, and on Node 24 they alone came close to the bound.
 //
 //   await using server = await ServerProcess.start({ mode: 'explicit', randomFiles: { '/huge.bin': 48 << 20 } });
+//   (or emptyFiles: { folder: '/big', count: 200_000, name: 'f-{i}.dat' } for a huge listing)
 //   const client = await FtpsClient.connect({ ...server.connectOptions, timeouts: { … } });
 //
 // The child is this file run with tsx; it talks to the parent over the IPC channel only.
@@ -15,6 +16,8 @@ export interface ServerProcessOptions {
   mode?: 'explicit' | 'implicit' | 'plain';
   /** Files of random bytes the child makes itself, by absolute path → size (the parent gets their SHA-256). */
   randomFiles?: Record<string, number>;
+  /** `count` empty files in `folder`, named `name` with `{i}` replaced by 0, 1, … padded to 7 digits. */
+  emptyFiles?: { folder: string; count: number; name: string };
 }
 
 /** What the child reports once listening. */
@@ -91,6 +94,10 @@ async function child(options: ServerProcessOptions): Promise<void> {
   for (const [path, size] of Object.entries(options.randomFiles ?? {})) {
     files[path] = randomBytes(size);
     sha256[path] = createHash('sha256').update(files[path]).digest('hex');
+  }
+  const many = options.emptyFiles;
+  for (let i = 0; many !== undefined && i < many.count; i++) {
+    files[`${many.folder}/${many.name.replace('{i}', String(i).padStart(7, '0'))}`] = Buffer.alloc(0);
   }
   const server = await startTestServer({ mode: options.mode ?? 'explicit', files });
   let stopping = false;
