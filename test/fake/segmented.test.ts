@@ -108,6 +108,22 @@ describe('segmented download', LIMIT, () => {
     });
   });
 
+  it('a server allowing fewer connections than segments: the pool shrinks, the ranges share what there is', async () => {
+    await withServer({ mode: 'explicit', files: { '/big.bin': DATA }, maxConnections: 2 }, async (h) => {
+      const pool = createPool(optionsFor(h.server), { size: 4, retries: 2, retryDelayMs: 10 });
+      try {
+        const target = join(folder(), 'big.bin');
+        const result = await pool.download('/big.bin', target, { segments: 4 });
+        assert.equal(result.segments, 4);
+        assert.ok(readFileSync(target).equals(DATA));
+        assert.equal(pool.stats().size, 2);
+        assert.ok(h.server.refusedConnections > 0);
+      } finally {
+        await pool.close();
+      }
+    });
+  });
+
   it('a file under two minimum segments is one stream (no REST), into the same kind of target', async () => {
     const small = random(1024 * 1024 + 5);
     await withPool({ files: { '/big.bin': DATA, '/small.bin': small } }, 4, async (h, pool) => {
