@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DataTimeoutError, TruncatedTransferError } from '../errors.js';
+import { DataTimeoutError, FtpsError, TruncatedTransferError } from '../errors.js';
 import { DataIdleTimer } from './data-idle.js';
 import type { DataIo } from './data-local.js';
 
@@ -61,8 +61,15 @@ class RangeCut extends Transform {
 
   override _flush(callback: TransformCallback): void {
     if (this.#left === 0) return callback();
+    callback(this.shortfall());
+  }
+
+  /** The range did not get its bytes: why, with how many arrived (a reset or close before the end is the `cause`). */
+  shortfall(cause?: Error): TruncatedTransferError {
     const got = this.#length - this.#left;
-    callback(new TruncatedTransferError(`The ${this.#what} ended after ${got} of the ${this.#length} bytes of the range`));
+    const why = cause === undefined ? '' : `: ${cause.message}`;
+    const message = `The ${this.#what} ended after ${got} of the ${this.#length} bytes of the range${why}`;
+    return new TruncatedTransferError(message, cause === undefined ? undefined : { cause });
   }
 }
 
@@ -136,11 +143,13 @@ async function pumpRange(socket: Socket, sink: Writable, length: number, options
     options.onLengthReached?.();
   });
   // What pipeline would do for the socket: its failure, or a close before its end, fails the cut.
+  // Before the length, a failing socket means a short range (our own typed errors, a data timeout
+  // say, stay as they are); after it, the reset we caused is expected.
   const onError = (err: Error): void => {
-    if (!cut.reached) cut.destroy(err); // after the length, the reset we caused is expected
+    if (!cut.reached) cut.destroy(err instanceof FtpsError ? err : cut.shortfall(err));
   };
   const onClose = (): void => {
-    if (!cut.reached && !cut.writableEnded) cut.destroy(Object.assign(new Error(`The ${options.what} closed before its end`), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    if (!cut.reached && !cut.writableEnded) cut.destroy(cut.shortfall(new Error(`The ${options.what} closed before its end`)));
   };
   socket.on('data', touch);
   sink.on('drain', touch);

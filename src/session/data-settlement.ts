@@ -3,7 +3,7 @@
 // stream, the data connection, the server's reply) and the first one decides whose fault it is:
 // pipeline() passes a socket's error on to the local stream and the other way round, so later
 // errors say nothing. This class only records; DataTransfer (data.ts) feeds it and asks for the verdict.
-import { ConnectionError, FtpReplyError, FtpsError } from '../errors.js';
+import { ConnectionError, FtpReplyError, FtpsError, TruncatedTransferError } from '../errors.js';
 import type { FtpReply } from '../protocol/reply.js';
 
 export class TransferSettlement {
@@ -79,11 +79,17 @@ export class TransferSettlement {
     return reply;
   }
 
-  /** The verdict for a range that got all its bytes: only a local failure counts; the reply is any. */
-  rangeVerdict(reply: FtpReply): FtpReply {
+  /**
+   * The verdict for a range (TransferExtras.length). Complete: only a local failure counts, the
+   * reply is any (426/451 answer the reset we caused). Short: the shortfall wins over the server's
+   * failing reply, which only says the same thing (a caller resumes a short range from its end).
+   */
+  rangeVerdict(reply: FtpReply, complete: boolean, command: string, what: string): FtpReply {
     const own = this.localError;
     if (own !== undefined) throw own;
-    return reply;
+    if (complete) return reply;
+    if (this.#dataError instanceof TruncatedTransferError) throw this.#dataError;
+    return this.verdict(reply, command, what);
   }
 }
 

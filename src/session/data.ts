@@ -223,8 +223,10 @@ class DataTransfer {
       this.#settlement.dataFailed(err);
     }
     const answer = await this.#awaitFinalReply(finalReply);
-    // A complete range stands whatever the server answered (426/451 for the reset we caused).
-    const reply = this.#rangeComplete ? this.#settlement.rangeVerdict(answer) : this.#settlement.verdict(answer, this.command, pending.what);
+    const reply =
+      this.extras.length === undefined
+        ? this.#settlement.verdict(answer, this.command, pending.what)
+        : this.#settlement.rangeVerdict(answer, this.#rangeComplete, this.command, pending.what);
     this.signal?.throwIfAborted();
     await this.#local.commit();
     const durationMs = performance.now() - this.#started;
