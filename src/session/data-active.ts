@@ -120,9 +120,9 @@ class ActiveConnection implements PendingDataConnection {
     this.#accepted?.destroy(err);
   }
 
-  reset(): void {
+  reset(layered?: Socket): void {
     this.#fail(new ConnectionError(`The ${this.what} was closed`));
-    if (this.#accepted !== undefined) resetSocket(this.#accepted);
+    if (this.#accepted !== undefined) resetSocket(this.#accepted, layered);
   }
 }
 

@@ -28,8 +28,9 @@ export interface PendingDataConnection {
   /**
    * Like destroy(), but the socket goes with a TCP reset: a server can never take that for the end
    * of an upload (a FIN it can, on plain FTP or with lax TLS EOF checks). Stopping early uses it.
+   * `layered`: the TLS socket over the raw one, if any (see resetSocket).
    */
-  reset(): void;
+  reset(layered?: Socket): void;
 }
 
 /** One way of opening data connections (passive, active…). */

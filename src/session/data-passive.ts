@@ -49,8 +49,8 @@ class PassiveConnection implements PendingDataConnection {
     this.socket.destroy(err);
   }
 
-  reset(): void {
-    resetSocket(this.socket);
+  reset(layered?: Socket): void {
+    resetSocket(this.socket, layered);
   }
 }
 

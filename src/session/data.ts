@@ -100,11 +100,7 @@ class DataTransfer {
   #stoppedEarly = false;
   /** A range download got all its bytes. */
   #rangeComplete = false;
-  readonly #onAbort = (): void => {
-    const reason: unknown = this.signal?.reason;
-    this.#stopEarly();
-    this.#settlement.stop(reason instanceof Error ? reason : new Error(String(reason)));
-  };
+  readonly #onAbort = (): void => this.#abortRunningTransfer(this.signal?.reason);
 
   constructor(
     readonly session: Session,
@@ -115,7 +111,11 @@ class DataTransfer {
     /** Start the data TLS handshake with the command instead of after its 1xx (data-early.ts). */
     readonly early: boolean,
   ) {
-    this.#local = new LocalSide(io, (err) => this.#settlement.localFailed(err));
+    // A failing local stream ends the transfer early too: an upload cut by a FIN could pass for complete.
+    this.#local = new LocalSide(io, (err) => {
+      this.#stopEarly();
+      this.#settlement.localFailed(err);
+    });
   }
 
   async run(): Promise<TransferOutcome> {
@@ -165,6 +165,16 @@ class DataTransfer {
   }
 
   /**
+   * Aborts the running transfer (the caller's signal, or the call's deadline): the early stop below,
+   * then the data side fails with `reason`; run() rejects with `signal.reason` once the control
+   * connection is back in step (or given up after the reply timeout).
+   */
+  #abortRunningTransfer(reason: unknown): void {
+    this.#stopEarly();
+    this.#settlement.stop(reason instanceof Error ? reason : new Error(String(reason)));
+  }
+
+  /**
    * Ends the transfer before the server does (an abort, a range at its length): reset the data
    * connection, then ABOR + NOOP unless the server already answered (data-stop.ts). Idempotent;
    * before the transfer command is answered, the ABOR waits for TransferReplies to exist.
@@ -172,7 +182,7 @@ class DataTransfer {
   #stopEarly(): void {
     if (this.#stoppedEarly) return;
     this.#stoppedEarly = true;
-    this.#pending?.reset();
+    this.#pending?.reset(this.#socket);
     this.#replies?.stop();
   }
 

@@ -22,6 +22,7 @@ export { testCa, testCertificate };
 export {
   FakeFtpServer,
   faults,
+  type AborMode,
   type FakeServerOptions,
   type FakeServerMode,
   type FaultAction,

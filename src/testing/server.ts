@@ -39,6 +39,15 @@
  * Hashes: list 'HASH SHA-256*;SHA-1;MD5;CRC32' (OPTS HASH + HASH per draft-bryan-ftpext-hash) and/or
  * 'XSHA256', 'XSHA512', 'XSHA1', 'XSHA', 'XMD5', 'XCRC' in `features` to enable those commands.
  * `keepPartialUploads: true` stores what arrived of a failed STOR/APPE, as real servers do.
+ *
+ * ABOR (`abor` option): 'queued' (default, like vsftpd without async_abor_enable) handles ABOR in
+ * turn like any command, so during a transfer it waits until the transfer has ended (the client
+ * closing the data connection ends it), then answers 225. The other modes read ABOR at once, even
+ * during a transfer, which they then stop (closing the data connection), answering: 'rfc' 426 for
+ * the transfer then 226 for ABOR; '226' or '225' that one reply alone. A transfer whose data
+ * connection the client broke waits up to 1 s for the ABOR in these modes (as a server polling its
+ * control connection would see it first). 'never': ABOR and everything after it go unanswered.
+ * Outside a transfer every mode but 'never' answers ABOR with 225 ('rfc' and '226': 226).
  */
 import net from 'node:net';
 import type tls from 'node:tls';
@@ -109,10 +118,19 @@ export interface FakeServerOptions {
   allowClearData?: boolean;
   /** Default false. True: a failed STOR/APPE leaves the bytes received so far (like real servers). */
   keepPartialUploads?: boolean;
+  /** How ABOR is handled; see the overview above. Default 'queued'. */
+  abor?: AborMode;
 }
 
+/**
+ * How the fake server handles ABOR: 'queued' in turn, after any transfer (vsftpd's default); 'rfc',
+ * '226', '225' at once, stopping the transfer and answering 426 + 226, 226 alone or 225 alone;
+ * 'never' leaves ABOR and everything after it unanswered.
+ */
+export type AborMode = 'queued' | 'rfc' | '226' | '225' | 'never';
+
 /** What {@link TransferFault.after} does once its byte count is reached (see there). */
-export type FaultAction = 'close' | 'reset' | 'stall' | 'close-control' | 'reset-control' | 'truncate' | 'truncate-mid-record';
+export type FaultAction = 'close' | 'reset' | 'stall' | 'stop-reading' | 'close-control' | 'reset-control' | 'truncate' | 'truncate-mid-record';
 
 /** A fault for the next data transfer: {@link FakeFtpServer.nextTransfer} or {@link faults}.transfer. */
 export interface TransferFault {
@@ -121,7 +139,9 @@ export interface TransferFault {
   /**
    * After `bytes` payload bytes (RETR/LIST: sent, STOR/APPE: received): 'close' = TCP FIN without
    * close_notify, 'reset' = RST, 'stall' = keep the data socket open and silent, 'close-control' /
-   * 'reset-control' = end / reset the control connection. Data faults then reply 426 (unless omitted).
+   * 'reset-control' = end / reset the control connection. Uploads: 'stop-reading' = consume nothing
+   * from the data socket for 1 s (TCP backpressure builds up to the client), then read on and discard.
+   * Data faults then reply 426 (unless omitted).
    * Downloads only, replying 226 as if all went well (the TLS truncation attack):
    * 'truncate' = TCP FIN without close_notify; 'truncate-mid-record' = the next TLS record is cut
    * after a few bytes, then FIN (on plain FTP both are a bare FIN).
@@ -338,6 +358,7 @@ export class FakeFtpServer {
       maxConnections: opts.maxConnections ?? Infinity,
       tooManyReply: opts.tooManyReply ?? '421 There are too many connections from your internet address.',
       keepPartialUploads: opts.keepPartialUploads ?? false,
+      abor: opts.abor ?? 'queued',
       allowClearData: opts.allowClearData ?? false,
       eprt: opts.eprt ?? true,
     };
@@ -478,6 +499,8 @@ export class ControlConnection {
   private buf = Buffer.alloc(0);
   private queue: Promise<void> = Promise.resolve();
   private ignoring = false;
+  /** The transfer in progress (after its 1xx), for an ABOR read at once; see `abor`. */
+  private running: RunningTransfer | undefined;
   private holding = false;
   private passive: Passive | undefined;
   /** Where to connect for the next transfer (EPRT/PORT: active mode). */
@@ -558,8 +581,21 @@ export class ControlConnection {
       const arg = sp < 0 ? '' : line.slice(sp + 1);
       // Stop parsing after AUTH until it is handled: the bytes that follow may be a ClientHello.
       if (verb === 'AUTH') this.holding = true;
+      if (verb === 'ABOR' && this.readAborAtOnce()) continue;
       this.enqueue(verb, arg, line);
     }
+  }
+
+  /** ABOR outside the command queue (see `abor`); false when it is to be queued like any command. */
+  private readAborAtOnce(): boolean {
+    const mode = this.server.options.abor;
+    if (mode === 'never') {
+      this.ignoring = true; // hung: neither ABOR nor anything after it is answered
+      return true;
+    }
+    if (mode === 'queued' || this.running === undefined) return false;
+    this.running.abort();
+    return true;
   }
 
   private enqueue(verb: string, arg: string, line: string): void {
@@ -784,8 +820,11 @@ export class ControlConnection {
         return void await this.reply(arg.toUpperCase() === 'UTF8 ON' ? '200 Always in UTF8 mode.' : '501 Option not understood.');
       case 'SYST': return void await this.reply('215 UNIX Type: L8');
       case 'NOOP': return void await this.reply('200 NOOP ok.');
-      // Reached in turn, after any transfer has ended (vsftpd's answer then).
-      case 'ABOR': return void await this.reply('225 No transfer to ABOR.');
+      // No transfer in progress (any has ended by the time a queued ABOR is reached).
+      case 'ABOR': {
+        const mode = this.server.options.abor;
+        return void await this.reply(mode === 'rfc' || mode === '226' ? '226 ABOR successful; no transfer in progress.' : '225 No transfer to ABOR.');
+      }
       case 'QUIT':
         await this.reply('221 Goodbye.');
         this.closeGracefully();
@@ -982,6 +1021,41 @@ export class ControlConnection {
       }
     }
     const closed = new Promise<void>((r) => { if (raw.destroyed) r(); else raw.once('close', () => r()); });
+    const running = new RunningTransfer(data);
+    this.running = running;
+    try {
+      await this.moveData(verb, fault, data, raw, tlsState, closed, payload, target, rest);
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  /**
+   * In the modes that read ABOR at once: whether ABOR stopped this transfer; its replies (per mode)
+   * have then been sent instead of the transfer's own. `broken`: the client broke the data
+   * connection, so an ABOR is probably on its way: it is waited for, up to 1 s.
+   */
+  private async answeredAbor(running: RunningTransfer, broken: boolean): Promise<boolean> {
+    const mode = this.server.options.abor;
+    if (mode === 'queued' || mode === 'never') return false;
+    if (!running.aborted && broken) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([running.arrived, this.closed, new Promise((r) => { timer = setTimeout(r, 1000); })]);
+      clearTimeout(timer);
+    }
+    if (!running.aborted) return false;
+    if (mode === 'rfc') await this.reply('426 Transfer aborted.\n226 ABOR successful.');
+    else await this.reply(`${mode} ABOR successful.`);
+    return true;
+  }
+
+  /** The data phase of a transfer and its final reply (an ABOR read at once replaces that reply). */
+  private async moveData(
+    verb: string, fault: TransferFault, data: Writable, raw: net.Socket, tlsState: ServerTls | undefined,
+    closed: Promise<void>, payload: Buffer | undefined, target: string, rest: number,
+  ): Promise<void> {
+    const fs = this.server.fs;
+    const running = this.running as RunningTransfer;
     let faulted = false;
     const applyFault = async (): Promise<void> => {
       const action = fault.after?.action;
@@ -1000,7 +1074,17 @@ export class ControlConnection {
       else if (action === 'reset') raw.resetAndDestroy();
       else if (action === 'close-control') this.closeGracefully();
       else if (action === 'reset-control') this.reset();
-      if (action === 'stall') await closed;
+      else if (action === 'stop-reading') {
+        // Reads nothing for a second (a server stuck on its disk), then goes on and finds the
+        // connection the client has given up on meanwhile, or the rest of the upload.
+        data.pause();
+        raw.pause();
+        setTimeout(() => {
+          raw.resume();
+          data.resume();
+        }, 1000).unref();
+      }
+      if (action === 'stall' || action === 'stop-reading') await closed;
     };
     if (payload) {
       // RETR / LIST / NLST / MLSD: send, then close_notify (end) and FIN.
@@ -1010,7 +1094,12 @@ export class ControlConnection {
       }
       data.on('data', () => {});
       if (fault.after) await applyFault();
-      else await new Promise<void>((r) => { data.end(() => r()); data.once('close', () => r()); });
+      else if (data.destroyed) {
+        // The client broke the data connection before the end.
+        if (await this.answeredAbor(running, true)) return;
+        if (!fault.omitFinalReply && !this.isClosed) await this.reply('426 Connection closed; transfer aborted.');
+        return;
+      } else await new Promise<void>((r) => { data.end(() => r()); data.once('close', () => r()); });
     } else {
       // STOR / APPE: read until the client's end; require close_notify on TLS.
       const chunks: Buffer[] = [];
@@ -1041,10 +1130,12 @@ export class ControlConnection {
           fs.writeFile(target, verb === 'APPE' ? Buffer.concat([old, body]) : rest > 0 ? Buffer.concat([old.subarray(0, rest), body]) : body);
         }
         data.destroy();
+        if (!faulted && (await this.answeredAbor(running, true))) return;
         if (!fault.omitFinalReply && !faulted) await this.reply('426 Connection closed; transfer aborted.');
         if (!faulted) return;
       }
     }
+    if (await this.answeredAbor(running, false)) return;
     if (fault.omitFinalReply || this.isClosed) return;
     if (faulted) {
       const a = fault.after?.action;
@@ -1052,6 +1143,20 @@ export class ControlConnection {
       return;
     }
     await this.reply(fault.finalReply ?? '226 Transfer complete.');
+  }
+}
+
+/** A transfer past its 1xx: an ABOR read at once stops it. @internal */
+class RunningTransfer {
+  aborted = false;
+  #arrived!: () => void;
+  readonly arrived = new Promise<void>((r) => { this.#arrived = r; });
+  constructor(private readonly data: Writable) {}
+
+  abort(): void {
+    this.aborted = true;
+    this.data.destroy();
+    this.#arrived();
   }
 }
 

@@ -22,9 +22,16 @@ export function endAndWaitClose(socket: Socket, timeoutMs: number): Promise<void
   });
 }
 
-/** Resets (RST) a TCP socket; anything else (a caller's connector's stream) is destroyed. */
-export function resetSocket(socket: Socket): void {
+/**
+ * Resets (RST) a TCP socket; anything else (a caller's connector's stream) is destroyed. `layered`:
+ * a TLS socket running over it. Node's resetAndDestroy() fails (EINVAL) while a shutdown is pending
+ * (after end() of the socket, or of a TLS socket over it, which sends close_notify) and then never
+ * closes the handle, so the process cannot exit: an ended socket is destroyed instead (its FIN is
+ * on its way anyway).
+ */
+export function resetSocket(socket: Socket, layered?: Socket): void {
   if (socket.destroyed) return;
+  if (socket.writableEnded || layered?.writableEnded === true) return void socket.destroy();
   try {
     socket.resetAndDestroy(); // throws for a handle that is no TCP one (a pipe)
   } catch {

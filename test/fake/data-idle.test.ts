@@ -64,6 +64,20 @@ for (const mode of ['explicit', 'plain'] as const) {
     });
   });
 
+  test(`upload to a server that stops reading (TCP backpressure) → fails with the data timeout, no hang (${mode})`, LIMIT, async () => {
+    await withServer({ mode }, async ({ server, connect }) => {
+      const client = await connect({ timeouts: TIMEOUTS });
+      server.nextTransfer({ after: { bytes: 256 * 1024, action: 'stop-reading' } });
+      // Far more than the socket buffers hold, so the writes back up while the server reads nothing.
+      const err = await rejection(client.upload(random(64 * 1024 * 1024), '/up.bin'));
+      const timeout = err instanceof DataTimeoutError ? err : (err as { cause?: unknown }).cause;
+      assert.ok(timeout instanceof DataTimeoutError, `error: ${String(err)}, cause: ${String((err as { cause?: unknown }).cause)}`);
+      assert.equal(timeout.code, 'ERR_FTPS_DATA_TIMEOUT');
+      assert.equal(server.files.get('/up.bin'), undefined);
+      assert.equal(await client.pwd(), '/'); // still usable
+    });
+  });
+
   test(`server silent mid-download with a ready sink → 426 caused by DataTimeoutError (${mode})`, LIMIT, async () => {
     const payload = random(SIZE);
     await withServer({ mode, files: { '/big.bin': payload } }, async ({ server, connect }) => {
