@@ -47,7 +47,16 @@ export async function openSource(source: UploadSource): Promise<Readable> {
  */
 export type TargetMode = 'replace' | 'in-place';
 
-class DownloadFileSink extends Writable implements CommittableSink {
+/**
+ * A download target whose commit waits for the caller's own checks (`verify`): the transfer's
+ * commitTransfer() only closes the file; `commitVerified()` then renames it into place, and
+ * destroying the sink instead drops the temporary file. One sink, the commit split in two.
+ */
+export interface DeferredCommit {
+  commitVerified(): Promise<void>;
+}
+
+class DownloadFileSink extends Writable implements CommittableSink, DeferredCommit {
   /** The file finally written: the symlink's target when following an existing link. */
   readonly #path: string;
   readonly #noFollow: number;
@@ -60,9 +69,17 @@ class DownloadFileSink extends Writable implements CommittableSink {
   readonly #permissions: number;
   #temp: string | undefined;
   #committed = false;
+  readonly #deferred: boolean;
   #started: Promise<FileHandle> | undefined;
 
-  constructor(path: string, existing: FileHandle | undefined, stats: { regular: boolean; permissions: number }, noFollow: number, mode: TargetMode) {
+  constructor(
+    path: string,
+    existing: FileHandle | undefined,
+    stats: { regular: boolean; permissions: number },
+    noFollow: number,
+    mode: TargetMode,
+    deferred = false,
+  ) {
     // Not auto-destroyed at 'finish': the temporary file must live until commitTransfer().
     super({ highWaterMark: CHUNK, autoDestroy: false });
     this.#path = path;
@@ -71,6 +88,7 @@ class DownloadFileSink extends Writable implements CommittableSink {
     this.#permissions = stats.permissions;
     this.#noFollow = noFollow;
     this.#mode = mode;
+    this.#deferred = deferred;
   }
 
   #start(): Promise<FileHandle> {
@@ -92,10 +110,15 @@ class DownloadFileSink extends Writable implements CommittableSink {
     return this.#started;
   }
 
-  /** Renames the temporary file into place (see CommittableSink); then the stream is closed. */
+  /** Renames the temporary file into place (see CommittableSink); then the stream is closed. Deferred: closes the file only. */
   async commitTransfer(): Promise<void> {
     const handle = await this.#start();
     await handle.close();
+    if (!this.#deferred) await this.commitVerified();
+  }
+
+  /** The second half of a deferred commit (see DeferredCommit), once the caller's checks passed. */
+  async commitVerified(): Promise<void> {
     if (this.#temp !== undefined) await rename(this.#temp, this.#path);
     this.#committed = true;
     this.destroy();
@@ -147,7 +170,10 @@ async function writeAllv(handle: FileHandle, buffers: Buffer[]): Promise<void> {
  * Opens `path` as a download target (see TargetMode). `followSymlinks: false` refuses a symlink at
  * the path, now and when the file is created (O_NOFOLLOW), for tree downloads.
  */
-export async function openDownloadTarget(path: string, { followSymlinks = true, mode = 'replace' }: { followSymlinks?: boolean; mode?: TargetMode } = {}): Promise<Writable> {
+export async function openDownloadTarget(
+  path: string,
+  { followSymlinks = true, mode = 'replace', deferCommit = false }: { followSymlinks?: boolean; mode?: TargetMode; deferCommit?: boolean } = {},
+): Promise<Writable & Partial<DeferredCommit>> {
   const noFollow = followSymlinks ? 0 : (constants.O_NOFOLLOW ?? 0);
   let handle: FileHandle;
   try {
@@ -157,22 +183,23 @@ export async function openDownloadTarget(path: string, { followSymlinks = true, 
     // No file yet: the folder must exist and be writable now; the file is created at the first byte.
     await access(dirname(path), constants.W_OK);
     if (!(await stat(dirname(path))).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, ${dirname(path)}`), { code: 'ENOTDIR' });
-    return new DownloadFileSink(path, undefined, { regular: true, permissions: 0o666 }, noFollow, mode);
+    return new DownloadFileSink(path, undefined, { regular: true, permissions: 0o666 }, noFollow, mode, deferCommit);
   }
   try {
     const stats = await handle.stat();
     // Replacing a followed symlink replaces the file it points to, not the link.
     const target = followSymlinks && stats.isFile() ? await realpath(path) : path;
     if (stats.isFile() && mode === 'replace') await access(dirname(target), constants.W_OK);
-    return new DownloadFileSink(target, handle, { regular: stats.isFile(), permissions: stats.mode & 0o7777 }, noFollow, mode);
+    return new DownloadFileSink(target, handle, { regular: stats.isFile(), permissions: stats.mode & 0o7777 }, noFollow, mode, deferCommit);
   } catch (err) {
     await handle.close();
     throw err;
   }
 }
 
-export async function openDestination(destination: DownloadDestination, mode: TargetMode = 'replace'): Promise<Writable> {
-  if (typeof destination === 'string') return openDownloadTarget(destination, { mode });
+/** `deferCommit`: a local path's sink renames into place only at its commitVerified() (DeferredCommit). */
+export async function openDestination(destination: DownloadDestination, mode: TargetMode = 'replace', deferCommit = false): Promise<Writable & Partial<DeferredCommit>> {
+  if (typeof destination === 'string') return openDownloadTarget(destination, { mode, deferCommit });
   if (destination !== null && typeof destination === 'object' && typeof (destination as Writable).write === 'function') return destination;
   throw new TypeError('Download destination must be a local path or a Writable stream');
 }

@@ -10,7 +10,7 @@ import { runTransfer, type DataIo, type TransferOutcome } from '../session/data.
 import { fileSizeIfKnown } from '../session/metadata.js';
 import type { Session } from '../session/session.js';
 import { removeQuietly, renameIntoPlace, temporaryName } from './atomic.js';
-import { openDestination, openLocalRead, openLocalWrite, openSource, type DownloadDestination, type UploadSource } from './endpoints.js';
+import { openDestination, openLocalRead, openLocalWrite, openSource, type DeferredCommit, type DownloadDestination, type UploadSource } from './endpoints.js';
 import { ProgressTracker, type ProgressListener } from './progress.js';
 import { limiterFor, ThrottledSink, throttledSource, type RateLimiter } from './rate-limit.js';
 import { planDownloadResume, planUploadResume, readLocalPrefix } from './resume.js';
@@ -228,6 +228,8 @@ export async function downloadFile(session: Session, remotePath: string, destina
 
   let outcome: Pick<TransferOutcome, 'bytes' | 'tlsSessionReused'> & { reply: FtpReply };
   let progress: ProgressTracker | undefined;
+  // With verify, a new local file goes into place only after the checks passed (see DeferredCommit).
+  let pendingCommit: (Writable & Partial<DeferredCommit>) | undefined;
   if (offset > 0 && offset === total) {
     // The local file is already complete.
     outcome = { bytes: 0, tlsSessionReused: undefined, reply: { code: 213, text: String(total), lines: [`213 ${total}`] } };
@@ -235,7 +237,11 @@ export async function downloadFile(session: Session, remotePath: string, destina
   } else {
     const receive = async (from: number): Promise<TransferOutcome> => {
       progress = options.onProgress === undefined ? undefined : new ProgressTracker(options.onProgress, { name: remotePath, direction: 'download', offset: from, total });
-      const target: Writable = from > 0 && typeof destination === 'string' ? await openLocalWrite(destination, 'a') : await openDestination(destination, options.resume === true ? 'in-place' : 'replace');
+      const target: Writable & Partial<DeferredCommit> =
+        from > 0 && typeof destination === 'string'
+          ? await openLocalWrite(destination, 'a')
+          : await openDestination(destination, options.resume === true ? 'in-place' : 'replace', plan !== undefined);
+      pendingCommit = target.commitVerified === undefined ? undefined : target;
       const sink = limiter === undefined ? target : new ThrottledSink(target, limiter);
       const onChunk = chunkHooks(plan, progress);
       // On failure runTransfer destroys the sink and waits for it to close, so a retry or the
@@ -252,8 +258,20 @@ export async function downloadFile(session: Session, remotePath: string, destina
       outcome = await receive(0);
     }
   }
-  signal?.throwIfAborted();
-  const verified = plan === undefined ? NOT_VERIFIED : await checkVerify(session, remotePath, offset + outcome.bytes, plan);
+  let verified: VerifyReport;
+  try {
+    signal?.throwIfAborted();
+    verified = plan === undefined ? NOT_VERIFIED : await checkVerify(session, remotePath, offset + outcome.bytes, plan);
+    await pendingCommit?.commitVerified?.();
+  } catch (err) {
+    // The temporary file goes (once closed, so a caller finds none); the final name was never touched.
+    if (pendingCommit !== undefined && !pendingCommit.closed) {
+      const closed = new Promise((resolve) => pendingCommit?.once('close', resolve));
+      pendingCommit.destroy();
+      await closed;
+    }
+    throw err;
+  }
   progress?.finish();
   return transferResult(outcome, started, offset, verified);
 }

@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { FtpReplyError, VerifyError, type ProgressEvent } from '../../src/index.js';
@@ -59,6 +62,30 @@ test('a wrong hash from the server → VerifyError with both values; client usab
     assert.equal(skipped.verified.size, true);
     assert.match(skipped.verified.hashSkipped ?? '', /HASH refused: 500/);
   });
+});
+
+test('download to a path failing verify: nothing under the final name (an existing file kept), no temporary file left', async () => {
+  const data = random(100_000);
+  const dir = mkdtempSync(join(tmpdir(), 'ftps-verify-'));
+  try {
+    await withServer({ mode: 'explicit', features: [...BASE, 'HASH SHA-256*'], files: { '/f.bin': data } }, async ({ server, connect }) => {
+      const client = await connect();
+      const unhook = server.hook('HASH', faults.reply(`213 SHA-256 0-${data.length} ${'ab'.repeat(32)} /f.bin`));
+      const fresh = join(dir, 'new.bin');
+      assertFtpsError(await rejection(client.download('/f.bin', fresh, { verify: true })), VerifyError, 'ERR_FTPS_VERIFY');
+      assert.equal(existsSync(fresh), false, 'a download that failed verification must not appear under its name');
+      const old = join(dir, 'old.bin');
+      writeFileSync(old, 'previous content');
+      assertFtpsError(await rejection(client.download('/f.bin', old, { verify: true })), VerifyError, 'ERR_FTPS_VERIFY');
+      assert.equal(readFileSync(old, 'utf8'), 'previous content');
+      assert.deepEqual(readdirSync(dir), ['old.bin']);
+      unhook();
+      await client.download('/f.bin', fresh, { verify: true }); // the right hash: passes and commits
+      assert.ok(readFileSync(fresh).equals(data));
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a wrong size → VerifyError(size); no hash offered → size only, hashSkipped says why', async () => {
