@@ -118,7 +118,7 @@ export interface FakeServerOptions {
   allowClearData?: boolean;
   /** Default false. True: a failed STOR/APPE leaves the bytes received so far (like real servers). */
   keepPartialUploads?: boolean;
-  /** How ABOR is handled; see the overview above. Default 'queued'. */
+  /** How ABOR is handled (see {@link AborMode}). Default 'queued'. */
   abor?: AborMode;
 }
 
