@@ -86,6 +86,11 @@ export interface TransferEndMessage extends TransferStartMessage {
    * session's fallback once a server refused early bytes); undefined on plain FTP or when it failed.
    */
   dataTls: 'early' | 'after-1xx' | undefined;
+  /**
+   * Downloads over TLS (RETR, LIST, MLSD…): whether the server ended the data stream with TLS
+   * close_notify; undefined for uploads, plain FTP, failed transfers and ranges the client stopped.
+   */
+  closeNotify: boolean | undefined;
   /** The final reply code (226…) when complete. */
   replyCode: number | undefined;
   /** Set when the transfer failed. */
@@ -176,7 +181,9 @@ export const publish = {
     if (channels.transferEnd.hasSubscribers) channels.transferEnd.publish({ ...ref(connection), ...message } satisfies TransferEndMessage);
   },
   /** Start now, end when `run` settles; returns `run` unchanged. */
-  transfer<T extends { bytes: number; tlsSessionReused: boolean | undefined; dataTls: 'early' | 'after-1xx' | undefined; reply: { code: number } }>(
+  transfer<
+    T extends { bytes: number; tlsSessionReused: boolean | undefined; dataTls: 'early' | 'after-1xx' | undefined; closeNotify: boolean | undefined; reply: { code: number } },
+  >(
     connection: object,
     command: string,
     direction: 'upload' | 'download',
@@ -193,6 +200,7 @@ export const publish = {
         durationMs: performance.now() - started,
         tlsSessionReused: outcome?.tlsSessionReused,
         dataTls: outcome?.dataTls,
+        closeNotify: outcome?.closeNotify,
         replyCode: outcome?.reply.code,
         error,
       });

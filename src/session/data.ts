@@ -52,6 +52,11 @@ export interface TransferOutcome {
   tlsSessionReused: boolean | undefined;
   /** When the data TLS handshake started: with the command ('early') or after its 1xx; undefined on plain FTP. */
   dataTls: 'early' | 'after-1xx' | undefined;
+  /**
+   * Downloads over TLS: whether the server ended the data stream with close_notify (always true for
+   * a complete one, unless truncation checks are off); undefined for uploads, plain FTP, ranges stopped by us.
+   */
+  closeNotify: boolean | undefined;
   durationMs: number;
 }
 
@@ -214,6 +219,7 @@ class DataTransfer {
     let bytes = 0;
     let reused: boolean | undefined;
     let dataTls: TransferOutcome['dataTls'];
+    let closeNotify: boolean | undefined;
     try {
       const data = this.#early !== undefined ? await this.#early.result : await this.#protect(await pending.connected(), pending.what, download);
       if (data.tlsSessionReused !== undefined) dataTls = this.#early === undefined ? 'after-1xx' : 'early';
@@ -228,7 +234,10 @@ class DataTransfer {
           this.#stopEarly();
         },
       });
-      if (download && !this.#rangeComplete) this.#checkComplete(data, bytes, first, pending.what);
+      if (download && !this.#rangeComplete) {
+        closeNotify = data.endedCleanly?.();
+        this.#checkComplete(data, bytes, first, pending.what);
+      }
     } catch (err) {
       this.#settlement.dataFailed(err);
     }
@@ -241,7 +250,7 @@ class DataTransfer {
     await this.#local.commit();
     const durationMs = performance.now() - this.#started;
     logData('%s done: %d bytes in %d ms, TLS session reused: %s, TLS %s', this.command.split(' ', 1)[0], bytes, Math.round(durationMs), reused, dataTls);
-    return { bytes, reply, tlsSessionReused: reused, dataTls, durationMs };
+    return { bytes, reply, tlsSessionReused: reused, dataTls, closeNotify, durationMs };
   }
 
   /** TLS on the data socket (none on plain FTP); from here on the protected socket's errors are watched. */

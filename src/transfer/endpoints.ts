@@ -119,6 +119,7 @@ class DownloadFileSink extends Writable implements CommittableSink, DeferredComm
 
   /** The second half of a deferred commit (see DeferredCommit), once the caller's checks passed. */
   async commitVerified(): Promise<void> {
+    if (this.#committed) return;
     if (this.#temp !== undefined) await rename(this.#temp, this.#path);
     this.#committed = true;
     this.destroy();

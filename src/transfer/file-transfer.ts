@@ -241,7 +241,7 @@ export async function downloadFile(session: Session, remotePath: string, destina
         from > 0 && typeof destination === 'string'
           ? await openLocalWrite(destination, 'a')
           : await openDestination(destination, options.resume === true ? 'in-place' : 'replace', plan !== undefined);
-      pendingCommit = target.commitVerified === undefined ? undefined : target;
+      pendingCommit = plan === undefined || target.commitVerified === undefined ? undefined : target;
       const sink = limiter === undefined ? target : new ThrottledSink(target, limiter);
       const onChunk = chunkHooks(plan, progress);
       // On failure runTransfer destroys the sink and waits for it to close, so a retry or the

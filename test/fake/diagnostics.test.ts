@@ -76,11 +76,13 @@ describe('diagnostics channels', () => {
         assert.equal(ok?.bytes, data.length);
         assert.equal(ok?.replyCode, 226);
         assert.equal(ok?.tlsSessionReused, true);
+        assert.equal(ok?.closeNotify, true); // the fake server ends its downloads with close_notify
         assert.equal(ok?.error, undefined);
         assert.ok((ok?.durationMs ?? -1) >= 0);
         assert.ok(failed?.error instanceof FtpReplyError);
         assert.equal(failed?.bytes, undefined);
         assert.equal(failed?.replyCode, undefined);
+        assert.equal(failed?.closeNotify, undefined);
 
         const closes = get<CloseMessage>(seen, CHANNELS.close).filter((m) => m.connectionId === id);
         assert.equal(closes.length, 1);

@@ -98,6 +98,20 @@ for (const kind of KINDS) {
         await server?.stop();
       });
 
+      it('data connections of downloads and listings end with the server\'s TLS close_notify', async () => {
+        const ends: { command: string; closeNotify: boolean | undefined }[] = [];
+        const onEnd = (m: unknown): void => void ends.push(m as { command: string; closeNotify: boolean | undefined });
+        diagnostics_channel.subscribe('ftps-client:transfer:end', onEnd);
+        try {
+          await client.download('big.bin', new Collect());
+          await client.list();
+        } finally {
+          diagnostics_channel.unsubscribe('ftps-client:transfer:end', onEnd);
+        }
+        assert.equal(ends.length, 2, JSON.stringify(ends));
+        for (const end of ends) assert.equal(end.closeNotify, true, `${end.command}: ${String(end.closeNotify)}`);
+      });
+
       it('a large download aborted mid-way rejects with the reason; list() and download() on the same client then work', async () => {
         const controller = new AbortController();
         const reason = new Error('caller gave up');
