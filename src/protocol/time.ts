@@ -53,6 +53,7 @@ export function utcDate(
 ): Date | undefined {
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > maxSecond || ms > 999) return undefined;
+  if (year >= 100) return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms)); // one allocation
   const date = new Date(0);
   // setUTCFullYear, not Date.UTC: Date.UTC maps years 0–99 to 1900–1999.
   date.setUTCFullYear(year, month - 1, day);

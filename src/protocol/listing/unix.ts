@@ -22,11 +22,19 @@ const MONTH_NAMES: readonly (readonly string[])[] = [
 ];
 const MONTHS = new Map<string, number>(MONTH_NAMES.flatMap((names, i) => names.map((n) => [n, i + 1] as const)));
 
+/** Month tokens as listed, already looked up: a listing repeats a dozen of them on every line. */
+const monthCache = new Map<string, number>();
+/** Tokens are at most 6 characters, but a hostile listing could still send many distinct ones. */
+const MONTH_CACHE_MAX = 256;
+
 /** 1–12 for a month token ('Mär', 'févr.', 'ene', '5月', '5월'), 0 when it is none. */
 function monthNumber(token: string): number {
+  const cached = monthCache.get(token);
+  if (cached !== undefined) return cached;
   const cjk = /^(\d{1,2})[月월]$/.exec(token);
-  if (cjk !== null) return Number(cjk[1]) <= 12 ? Number(cjk[1]) : 0;
-  return MONTHS.get(token.normalize('NFC').toLowerCase().replace(/\.$/, '')) ?? 0;
+  const month = cjk !== null ? (Number(cjk[1]) <= 12 ? Number(cjk[1]) : 0) : (MONTHS.get(token.normalize('NFC').toLowerCase().replace(/\.$/, '')) ?? 0);
+  if (monthCache.size < MONTH_CACHE_MAX) monthCache.set(token, month);
+  return month;
 }
 
 /*
@@ -51,7 +59,31 @@ const DATE = [
   String.raw`(?<y3>\d{4})-(?<m3>\d{2})-(?<d3>\d{2})(?:\s+(?<h3>\d{2}):(?<i3>\d{2})(?::(?<s3>\d{2})(?:\.(?<f3>\d{1,9}))?(?:\s+(?<z3>[+-]\d{4}))?)?| ?)`,
   String.raw`(?<m4>\d{2})-(?<d4>\d{2})\s+(?<h4>\d{2}):(?<i4>\d{2})`,
 ].join('|');
-const LINE = new RegExp(`${PREFIX}(?:${DATE}) (?<name>.*)$`, 's');
+const SOURCE = `${PREFIX}(?:${DATE}) (?<name>.*)$`;
+
+/**
+ * Group numbers by name, counted in SOURCE (no '(' in its character classes). LINE itself has no
+ * named groups: with them every match builds a `groups` object of 27 properties, per listing line.
+ */
+function groupNumbers(source: string): Map<string, number> {
+  const numbers = new Map<string, number>();
+  let n = 0;
+  for (let i = 0; i < source.length; i++) {
+    if (source[i] === '\\') i++;
+    else if (source[i] === '(' && source[i + 1] !== '?') n++;
+    else if (source.startsWith('(?<', i) && source[i + 3] !== '=' && source[i + 3] !== '!') {
+      numbers.set(source.slice(i + 3, source.indexOf('>', i)), ++n);
+    }
+  }
+  return numbers;
+}
+const GROUP = groupNumbers(SOURCE);
+const LINE = new RegExp(SOURCE.replace(/\(\?<(\w+)>/g, '('), 's');
+
+/** A named group of a LINE match. */
+function named(m: RegExpExecArray, name: string): string | undefined {
+  return m[GROUP.get(name) ?? 0 /* never: every name is in SOURCE */];
+}
 
 const TYPES: Record<string, FileType> = { '-': 'file', d: 'directory', l: 'symlink' };
 
@@ -75,38 +107,51 @@ interface DateParts {
 }
 
 /** The date from the matched groups; undefined when the month is no month (not a Unix line then). */
-function dateOf(g: Record<string, string | undefined>, now: Date): DateParts | undefined {
-  const n = (v: string | undefined): number => Number(v);
-  if (g.y3 !== undefined) {
-    if (g.h3 === undefined) return { date: utcDate(n(g.y3), n(g.m3), n(g.d3)), precision: 'day' };
-    const ms = g.f3 === undefined ? 0 : Number(g.f3.padEnd(3, '0').slice(0, 3));
-    let date = utcDate(n(g.y3), n(g.m3), n(g.d3), n(g.h3), n(g.i3), g.s3 === undefined ? 0 : n(g.s3), ms);
-    if (date !== undefined && g.z3 !== undefined) {
-      const sign = g.z3.startsWith('-') ? -1 : 1;
-      const offset = sign * (Number(g.z3.slice(1, 3)) * 60 + Number(g.z3.slice(3, 5)));
+function dateOf(m: RegExpExecArray, now: Date): DateParts | undefined {
+  const g = (name: string): string | undefined => named(m, name);
+  const n = (name: string): number => Number(named(m, name));
+  const y3 = g('y3');
+  if (y3 !== undefined) {
+    const h3 = g('h3');
+    if (h3 === undefined) return { date: utcDate(Number(y3), n('m3'), n('d3')), precision: 'day' };
+    const f3 = g('f3');
+    const s3 = g('s3');
+    const z3 = g('z3');
+    const ms = f3 === undefined ? 0 : Number(f3.padEnd(3, '0').slice(0, 3));
+    let date = utcDate(Number(y3), n('m3'), n('d3'), Number(h3), n('i3'), s3 === undefined ? 0 : Number(s3), ms);
+    if (date !== undefined && z3 !== undefined) {
+      const sign = z3.startsWith('-') ? -1 : 1;
+      const offset = sign * (Number(z3.slice(1, 3)) * 60 + Number(z3.slice(3, 5)));
       date = new Date(date.getTime() - offset * 60_000);
     }
-    return { date, precision: g.s3 === undefined ? 'minute' : g.f3 === undefined ? 'second' : 'millisecond' };
+    return { date, precision: s3 === undefined ? 'minute' : f3 === undefined ? 'second' : 'millisecond' };
   }
-  if (g.y5 !== undefined) return { date: utcDate(n(g.y5), n(g.m5), n(g.d5)), precision: 'day' };
-  if (g.m4 !== undefined) return { date: recentDate(n(g.m4), n(g.d4), n(g.h4), n(g.i4), now), precision: 'minute' };
-  const [monthToken, day, hour, minute, year] = g.m1 !== undefined ? [g.m1, g.d1, g.h1, g.i1, g.y1] : [g.m2, g.d2, g.h2, g.i2, g.y2];
-  const month = monthNumber(monthToken ?? '');
+  if (g('y5') !== undefined) return { date: utcDate(n('y5'), n('m5'), n('d5')), precision: 'day' };
+  if (g('m4') !== undefined) return { date: recentDate(n('m4'), n('d4'), n('h4'), n('i4'), now), precision: 'minute' };
+  const first = g('m1') !== undefined; // month first, else day first
+  const month = monthNumber(g(first ? 'm1' : 'm2') ?? '');
   if (month === 0) return undefined;
-  if (year !== undefined) return { date: utcDate(n(year), month, n(day)), precision: 'day' };
-  return { date: recentDate(month, n(day), n(hour), n(minute), now), precision: 'minute' };
+  const day = n(first ? 'd1' : 'd2');
+  const year = g(first ? 'y1' : 'y2');
+  if (year !== undefined) return { date: utcDate(Number(year), month, day), precision: 'day' };
+  return { date: recentDate(month, day, n(first ? 'h1' : 'h2'), n(first ? 'i1' : 'i2'), now), precision: 'minute' };
 }
 
 /** Internal for ListParser: undefined when the line is not an `ls -l` line. */
 export function unixEntry(line: string, now: Date): EntryResult {
   const m = LINE.exec(line);
   if (m === null) return line.trim() === '' || /^total\s+\d+\s*$/i.test(line) ? SKIP : undefined;
-  const [, typeChar = '', perms = '', , owner = '', group, size] = m;
-  const when = dateOf(m.groups ?? {}, now);
+  // Indexes, not array destructuring: that goes through the iterator protocol, on every line.
+  const typeChar = m[1] ?? '';
+  const perms = m[2] ?? '';
+  const owner = m[4] ?? '';
+  const group = m[5];
+  const size = m[6];
+  const when = dateOf(m, now);
   if (when === undefined) return undefined;
   const type = TYPES[typeChar] ?? 'unknown';
 
-  let name = m.groups?.name ?? '';
+  let name = named(m, 'name') ?? '';
   let target: string | undefined;
   if (type === 'symlink') {
     const arrow = name.indexOf(' -> ');
@@ -130,10 +175,18 @@ export function unixEntry(line: string, now: Date): EntryResult {
   return info;
 }
 
+/** The latest year a recent date can be in, for the last `now` seen (one listing shares its `now`). */
+let lastNow = NaN;
+let lastLatestYear = 0;
+
 /** ls shows "Mon DD HH:MM" for recent files: the latest year that is not more than a day ahead of now. */
 function recentDate(month: number, day: number, hour: number, minute: number, now: Date): Date | undefined {
   const limit = now.getTime() + 24 * 60 * 60 * 1000;
-  const latestYear = new Date(limit).getUTCFullYear(); // next year only on Dec 31
+  if (limit !== lastNow) {
+    lastNow = limit;
+    lastLatestYear = new Date(limit).getUTCFullYear(); // next year only on Dec 31
+  }
+  const latestYear = lastLatestYear;
   // Going back up to 8 years finds a leap year for "Feb 29".
   for (let year = latestYear; year >= latestYear - 9; year--) {
     const date = utcDate(year, month, day, hour, minute);
