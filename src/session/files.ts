@@ -69,8 +69,11 @@ export async function ensureDir(session: Session, path: string): Promise<void> {
 export interface RangeOptions {
   /** First byte of the range (sent as REST when > 0). */
   offset: number;
-  /** Bytes in the range; the sink gets exactly these (TransferExtras.length). */
-  length: number;
+  /**
+   * Bytes in the range; the sink gets exactly these (TransferExtras.length). Undefined: up to the
+   * file's end, the server's own end of the transfer, with the checks of a whole download.
+   */
+  length: number | undefined;
   signal?: AbortSignal | undefined;
   /** Sees every payload chunk of the range, in order (progress, hashing). */
   onChunk?: ((chunk: Buffer) => void) | undefined;
@@ -81,13 +84,14 @@ export interface RangeOptions {
  * transfer at the range's end (data-stop.ts) with the control connection kept in step: for the
  * ranges of a segmented download. Resolves once the sink has finished with exactly `length` bytes,
  * whatever the server answered to the stopped RETR; fewer bytes rejects with TruncatedTransferError.
+ * Without `length`, the transfer runs to the server's end of it, checked as a whole download is.
  * The sink is ended on success and destroyed on failure (runTransfer).
  */
 export function downloadRange(session: Session, remotePath: string, sink: Writable, range: RangeOptions): Promise<TransferOutcome> {
   const line = formatCommand('RETR', remotePath);
   return runTransfer(session, line, { direction: 'download', sink }, range.signal, {
     restOffset: range.offset,
-    length: range.length,
+    ...(range.length === undefined ? {} : { length: range.length }),
     ...(range.onChunk === undefined ? {} : { onChunk: range.onChunk }),
   });
 }

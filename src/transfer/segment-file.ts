@@ -122,9 +122,13 @@ export class SegmentFile {
     }
   }
 
-  /** A sink for one range, for runTransfer: positional writes, nothing beyond the range's end. */
-  sink(range: SegmentRange, onWritten: (chunk: Buffer) => void): Writable {
-    return new RangeSink(this, range, onWritten);
+  /**
+   * A sink for one range, for runTransfer: positional writes, nothing beyond the range's end. With
+   * `overflow`, a byte beyond the end fails the sink with `overflow(end offset of the bytes sent)` instead of
+   * being dropped (the range at the file's end: more bytes there mean the file is not what SIZE said).
+   */
+  sink(range: SegmentRange, onWritten: (chunk: Buffer) => void, overflow?: (received: number) => Error): Writable {
+    return new RangeSink(this, range, onWritten, overflow);
   }
 
   /** Renames the complete file over the target and removes the state file. */
@@ -163,12 +167,19 @@ class RangeSink extends Writable {
   readonly #file: SegmentFile;
   readonly #range: SegmentRange;
   readonly #onWritten: (chunk: Buffer) => void;
+  readonly #overflow: ((received: number) => Error) | undefined;
+  /** The file offset of this sink's first byte. */
+  readonly #from: number;
+  /** Bytes this sink was given, clipped or not. */
+  #received = 0;
 
-  constructor(file: SegmentFile, range: SegmentRange, onWritten: (chunk: Buffer) => void) {
+  constructor(file: SegmentFile, range: SegmentRange, onWritten: (chunk: Buffer) => void, overflow: ((received: number) => Error) | undefined) {
     super({ highWaterMark: CHUNK });
     this.#file = file;
     this.#range = range;
     this.#onWritten = onWritten;
+    this.#overflow = overflow;
+    this.#from = range.position;
     range.owner = this;
   }
 
@@ -183,6 +194,9 @@ class RangeSink extends Writable {
 
   async #put(buffers: Buffer[]): Promise<void> {
     let room = this.#range.remaining;
+    const given = buffers.reduce((n, b) => n + b.length, 0);
+    this.#received += given;
+    if (given > room && this.#overflow !== undefined) throw this.#overflow(this.#from + this.#received);
     const clipped: Buffer[] = [];
     for (const b of buffers) {
       if (room <= 0) break;

@@ -5,10 +5,16 @@
 // Written safely: the data file is flushed first (datasync), then the state goes to a new file
 // that is flushed and renamed over the old one, so after a crash the state never claims bytes the
 // data file does not hold (it may claim fewer: those are fetched again).
-import { open, readFile, rename } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import { SegmentRange, type SegmentFile } from './segment-file.js';
 
 const VERSION = 1;
+/** MAX_SEGMENTS of segmented.ts: a state with more ranges was not written by this library. */
+const MAX_RANGES = 64;
+/** Far above what 64 ranges take: a bigger "state" is not one (and is not read into memory). */
+const MAX_STATE_BYTES = 64 * 1024;
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 
 /** How often a running download records its progress (also at every range's end and when it stops). */
 export const CHECKPOINT_INTERVAL_MS = 1_000;
@@ -35,14 +41,16 @@ interface StateFile {
  */
 export async function loadSegmentState(file: SegmentFile, remote: RemoteIdentity): Promise<SegmentRange[] | undefined> {
   if (file.statePath === undefined) return undefined;
-  let parsed: StateFile;
+  let parsed: StateFile | null;
   try {
-    parsed = JSON.parse(await readFile(file.statePath, 'utf8')) as StateFile;
+    parsed = JSON.parse(await readState(file.statePath)) as StateFile | null;
   } catch {
     return undefined;
   }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
   if (parsed.version !== VERSION || parsed.remote !== remote.path || parsed.size !== remote.size) return undefined;
   if ((parsed.modified ?? undefined) !== remote.modified || !Array.isArray(parsed.ranges)) return undefined;
+  if (parsed.ranges.length > MAX_RANGES) return undefined;
   if ((await file.size()) !== remote.size) return undefined;
   const ranges: SegmentRange[] = [];
   let next = 0;
@@ -55,6 +63,18 @@ export async function loadSegmentState(file: SegmentFile, remote: RemoteIdentity
     next = end;
   }
   return next === remote.size ? ranges : undefined;
+}
+
+/** The state file's text; never through a link planted at its name, never more than MAX_STATE_BYTES. */
+async function readState(path: string): Promise<string> {
+  const handle = await open(path, constants.O_RDONLY | NO_FOLLOW);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.size > MAX_STATE_BYTES) throw new Error('Not a segment state file');
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Saves the ranges' progress now and then while a resumable download runs (see the file comment). */
@@ -101,7 +121,9 @@ export class SegmentCheckpoint {
     };
     await this.#file.sync();
     const temp = `${this.#path}.new`;
-    const handle = await open(temp, 'w', 0o600);
+    // A fresh file of our own: a link (or a hard link) planted at this name is removed, not written through.
+    await unlink(temp).catch(() => undefined);
+    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o600);
     try {
       await handle.writeFile(`${JSON.stringify(state)}\n`);
       await handle.sync();

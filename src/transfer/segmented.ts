@@ -1,13 +1,14 @@
 // Segmented download of one large file (`pool.download(remote, local, { segments: N })`): SIZE
 // splits the file into N byte ranges; each range is fetched with REST + RETR on a pooled connection
-// of its own, stopped by the session exactly at the range's end, and written with positional writes
+// of its own, stopped by the session exactly at the range's end (the last one runs to the end of the file, so
+// a longer file is noticed), and written with positional writes
 // into one temporary sibling of the target (segment-file.ts), renamed into place only once every
 // range is complete (and the whole file verified). With `resume`, progress per range is kept in a
 // state file beside it (segment-state.ts), so a rerun fetches only what is missing.
 //
 // One stream instead (today's download, the same options): a size the server will not tell, a file
 // smaller than two MIN_SEGMENT_BYTES, a target that is not a regular file, or a server refusing REST.
-import { TruncatedTransferError, VerifyError } from '../errors.js';
+import { FtpReplyError, TruncatedTransferError, VerifyError } from '../errors.js';
 import { Deadline } from '../deadline.js';
 import { checkCallTimeout, MAX_TIMER_MS } from '../options.js';
 import type { FtpReply } from '../protocol/reply.js';
@@ -91,15 +92,38 @@ export function planSegments(size: number, wanted: number): SegmentRange[] {
  * bytes the range still misses (TransferExtras.length), written at the range's offsets.
  */
 async function fetchRange(session: Session, remotePath: string, range: SegmentRange, file: SegmentFile, hooks: RangeHooks, signal: AbortSignal | undefined): Promise<TransferOutcome> {
-  const sink = file.sink(range, hooks.onWritten);
+  // The range at the file's end runs to the server's end of the transfer: a byte beyond SIZE means
+  // SIZE lied, the file grew, or the server ignored REST and sent from 0 (the other ranges then hold
+  // wrong bytes). Stopping it at its length would hide all three.
+  const tail = range.end === hooks.size;
+  const overflow = tail ? (sent: number) => new VerifyError(remotePath, 'size', `more than ${sent - 1}`, hooks.size) : undefined;
+  const sink = file.sink(range, hooks.onWritten, overflow);
   const target = hooks.limiter === undefined ? sink : new ThrottledSink(sink, hooks.limiter);
-  const outcome = await downloadRange(session, remotePath, target, { offset: range.position, length: range.remaining, signal });
+  const length = tail ? undefined : range.remaining;
+  const from = range.position;
+  let outcome: TransferOutcome;
+  try {
+    outcome = await downloadRange(session, remotePath, target, { offset: from, length, signal });
+  } catch (err) {
+    // As for the other ranges (the session's range verdict): a transfer failed by the server after it
+    // moved bytes is the range's shortfall, so that the retry continues from where it stopped.
+    if (tail && err instanceof FtpReplyError && err.replyCode < 500 && !range.complete && range.position > from) {
+      throw new TruncatedTransferError(`${rangeShortfall(remotePath, range)} (the server answered ${err.replyCode})`, { cause: err });
+    }
+    throw err;
+  }
   // downloadRange guarantees the length; this is the guard of the positional writer's own count.
-  if (!range.complete) throw new TruncatedTransferError(`The range ${range.start}-${range.end - 1} of ${remotePath} ended after ${range.done} of ${range.end - range.start} bytes`);
+  if (!range.complete) throw new TruncatedTransferError(rangeShortfall(remotePath, range));
   return outcome;
 }
 
+function rangeShortfall(remotePath: string, range: SegmentRange): string {
+  return `The range ${range.start}-${range.end - 1} of ${remotePath} ended after ${range.done} of ${range.end - range.start} bytes`;
+}
+
 interface RangeHooks {
+  /** The remote size the ranges tile. */
+  size: number;
   onWritten: (chunk: Buffer) => void;
   limiter: RateLimiter | undefined;
 }
@@ -215,6 +239,8 @@ class SegmentedDownload {
       return this.#result(outcomes, remote.size, resumedFrom, verified);
     } catch (err) {
       checkpoint?.stop();
+      // Wrong bytes (the file is not what SIZE said, or REST was ignored) must not be resumed from.
+      if (err instanceof VerifyError) keep = false;
       if (keep) {
         await checkpoint?.save().catch(() => undefined);
         await file.keep();
@@ -229,7 +255,7 @@ class SegmentedDownload {
     const { onProgress } = this.options;
     const progress = onProgress === undefined ? undefined : new ProgressTracker(onProgress, { name: this.remotePath, direction: 'download', offset: resumedFrom, total: remote.size });
     this.#progress = progress;
-    const hooks: RangeHooks = { onWritten: progress?.onChunk ?? (() => undefined), limiter: limiterFor(this.options.rateLimit) };
+    const hooks: RangeHooks = { size: remote.size, onWritten: progress?.onChunk ?? (() => undefined), limiter: limiterFor(this.options.rateLimit) };
     const stop = signal === undefined ? this.#stop.signal : AbortSignal.any([signal, this.#stop.signal]);
     const jobs = ranges
       .filter((r) => !r.complete)

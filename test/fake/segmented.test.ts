@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import diagnostics_channel from 'node:diagnostics_channel';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -371,6 +371,75 @@ describe('segmented download', LIMIT, () => {
       const err = await rejection(pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, verify: true, resume: true }));
       assertFtpsError(err, VerifyError, 'ERR_FTPS_VERIFY');
       assert.deepEqual(readdirSync(d), []);
+    });
+  });
+
+  // Hostile servers and local files (review of the segmented download).
+  for (const resume of [false, true]) {
+    it(`a server that takes REST but sends from byte 0 is a VerifyError, not a corrupted file (resume: ${resume})`, async () => {
+      await withPool({}, 4, async (h, pool) => {
+        h.server.hook('REST', faults.reply('350 Restart position accepted.'));
+        const d = folder();
+        const err = await rejection(pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, retries: 0, resume }));
+        assertFtpsError(err, VerifyError, 'ERR_FTPS_VERIFY');
+        // Also with resume: the ranges that finished hold bytes from 0, no state may claim them.
+        assert.deepEqual(readdirSync(d), [], 'no file under the final name, no temporary or state file');
+      });
+    });
+  }
+
+  it('a SIZE smaller than the file is a VerifyError, not a truncated file reported complete', async () => {
+    await withPool({}, 4, async (h, pool) => {
+      h.server.hook('SIZE', faults.reply(`213 ${SIZE - 1000}`), { times: 1 });
+      const d = folder();
+      const err = await rejection(pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, retries: 0 }));
+      assertFtpsError(err, VerifyError, 'ERR_FTPS_VERIFY');
+      assert.deepEqual(readdirSync(d), []);
+    });
+  });
+
+  it('resume never writes through a symlink planted at the state file\'s temporary name', async () => {
+    await withPool({}, 4, async (_h, pool) => {
+      const d = folder();
+      const victim = join(folder(), 'victim.txt');
+      writeFileSync(victim, 'precious');
+      symlinkSync(victim, join(d, '.big.bin.ftps-segments.json.new'));
+      await pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, resume: true });
+      assert.equal(readFileSync(victim, 'utf8'), 'precious', 'the file the link points to is untouched');
+      assert.ok(readFileSync(join(d, 'big.bin')).equals(DATA));
+      assert.deepEqual(readdirSync(d), ['big.bin']);
+    });
+  });
+
+  for (const [what, text] of [['null', 'null'], ['truncated JSON', '{"version":1,"remote":"/big.bin","ran'], ['a number', '42']] as const) {
+    it(`resume starts over from a state file holding ${what}`, async () => {
+      await withPool({}, 4, async (h, pool) => {
+        const d = folder();
+        writeFileSync(join(d, '.big.bin.ftps-segments'), Buffer.alloc(SIZE, 7));
+        writeFileSync(join(d, '.big.bin.ftps-segments.json'), text);
+        const result = await pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, resume: true });
+        assert.equal(result.resumedFrom, 0);
+        assert.ok(readFileSync(join(d, 'big.bin')).equals(DATA));
+        assert.equal(restOffsets(h).length, 3);
+        assert.deepEqual(readdirSync(d), ['big.bin']);
+      });
+    });
+  }
+
+  it('resume ignores a state with more ranges than a download may have (one connection wait each)', async () => {
+    await withPool({}, 4, async (h, pool) => {
+      const d = folder();
+      const modified = (await pool.stat('/big.bin')).modifiedAt?.getTime();
+      writeFileSync(join(d, '.big.bin.ftps-segments'), Buffer.alloc(SIZE, 7));
+      const ranges = Array.from({ length: 1000 }, (_, i) => {
+        const start = Math.floor((i * SIZE) / 1000);
+        return [start, Math.floor(((i + 1) * SIZE) / 1000), 0];
+      });
+      writeFileSync(join(d, '.big.bin.ftps-segments.json'), JSON.stringify({ version: 1, remote: '/big.bin', size: SIZE, modified: modified ?? null, ranges }));
+      const result = await pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, resume: true });
+      assert.equal(result.segments, 4);
+      assert.equal(restOffsets(h).length, 3);
+      assert.ok(readFileSync(join(d, 'big.bin')).equals(DATA));
     });
   });
 

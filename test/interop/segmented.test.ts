@@ -47,7 +47,7 @@ for (const kind of KINDS) {
 
     it('4 ranges, each stopped at its end: the same SHA-256, no temporary file, connections in step', async () => {
       const target = join(local, 'whole.bin');
-      // What each RETR moved on its data connection: exactly its range, none read on to the end of the file.
+      // What each RETR moved on its data connection: exactly its range (the last one ends with the file).
       const moved: (number | undefined)[] = [];
       const onEnd = (m: unknown): void => {
         const end = m as { command: string; bytes: number | undefined };
