@@ -86,7 +86,18 @@ export class SegmentFile {
     }
     // A fixed name, so that the next run finds it; never followed if someone put a link there.
     const temp = join(folder, `.${name}.ftps-segments`);
-    const handle = await open(temp, constants.O_RDWR | constants.O_CREAT | noFollow, permissions);
+    let handle = await open(temp, constants.O_RDWR | constants.O_CREAT | noFollow, permissions);
+    const info = await handle.stat().catch(async (err: unknown) => {
+      await handle.close();
+      throw err;
+    });
+    if (!info.isFile() || info.nlink !== 1) {
+      // Another name for the same file (a hard link, a snapshot) or no file at all: writing would
+      // change it there too. Replaced by a fresh file of our own (its old bytes are not trusted).
+      await handle.close();
+      await unlink(temp);
+      handle = await open(temp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | noFollow, permissions);
+    }
     return new SegmentFile(handle, target, temp, `${temp}.json`);
   }
 

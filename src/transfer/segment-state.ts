@@ -99,8 +99,10 @@ export class SegmentCheckpoint {
     this.#timer.unref();
   }
 
-  stop(): void {
+  /** No more saves from the interval; resolves once a save under way is over (a discard may follow). */
+  async stop(): Promise<void> {
     clearInterval(this.#timer);
+    await this.#chain;
   }
 
   /** Flushes the data, then writes the state (what is on disk at this moment, or less). */

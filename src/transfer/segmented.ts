@@ -225,11 +225,11 @@ class SegmentedDownload {
       const outcomes = await this.#fetchAll(remote, ranges, file, resumedFrom, checkpoint);
       if (outcomes === 'fallback') {
         keep = false;
-        checkpoint?.stop();
+        await checkpoint?.stop();
         await file.discard();
         return await this.#whole();
       }
-      checkpoint?.stop();
+      await checkpoint?.stop();
       await checkpoint?.save();
       signal?.throwIfAborted();
       const verified = await this.#verify(remote.size, file, () => (keep = false));
@@ -238,7 +238,7 @@ class SegmentedDownload {
       this.#progress?.finish();
       return this.#result(outcomes, remote.size, resumedFrom, verified);
     } catch (err) {
-      checkpoint?.stop();
+      await checkpoint?.stop();
       // Wrong bytes (the file is not what SIZE said, or REST was ignored) must not be resumed from.
       if (err instanceof VerifyError) keep = false;
       if (keep) {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import diagnostics_channel from 'node:diagnostics_channel';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -406,6 +406,19 @@ describe('segmented download', LIMIT, () => {
       symlinkSync(victim, join(d, '.big.bin.ftps-segments.json.new'));
       await pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, resume: true });
       assert.equal(readFileSync(victim, 'utf8'), 'precious', 'the file the link points to is untouched');
+      assert.ok(readFileSync(join(d, 'big.bin')).equals(DATA));
+      assert.deepEqual(readdirSync(d), ['big.bin']);
+    });
+  });
+
+  it('resume never writes into a file hard-linked at the temporary file\'s name', async () => {
+    await withPool({}, 4, async (_h, pool) => {
+      const d = folder();
+      const victim = join(folder(), 'victim.bin');
+      writeFileSync(victim, 'precious');
+      linkSync(victim, join(d, '.big.bin.ftps-segments'));
+      await pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, resume: true });
+      assert.equal(readFileSync(victim, 'utf8'), 'precious', 'the other name of the file is untouched');
       assert.ok(readFileSync(join(d, 'big.bin')).equals(DATA));
       assert.deepEqual(readdirSync(d), ['big.bin']);
     });
