@@ -574,12 +574,13 @@ class PoolSegmentRunner implements SegmentRunner {
     return this.#pool.retries;
   }
 
-  onSession<T>(op: SessionOperation<T>, { signal, retries }: { signal: AbortSignal | undefined; retries: number }): Promise<T> {
+  onSession<T>(op: SessionOperation<T>, { signal, retries, controlOnly = false }: { signal: AbortSignal | undefined; retries: number; controlOnly?: boolean }): Promise<T> {
     // The signal goes to the operation only, not to the client call: an aborted range then
     // settles once its transfer has stopped and the connection is in step (the client would reject
     // at once and finish stopping in the background), so the download rejects after its ranges stopped.
+    // A control-only step (SIZE, HASH) cannot be stopped that way: the client call rejects at once.
     const run = (client: FtpsClient, sig: AbortSignal): Promise<T> =>
-      runOnSession(client, {}, (session, deadline) => op(session, deadline === undefined ? sig : AbortSignal.any([sig, deadline])));
+      runOnSession(client, controlOnly ? { signal: sig } : {}, (session, deadline) => op(session, deadline === undefined ? sig : AbortSignal.any([sig, deadline])));
     return this.#pool.run(run, signal === undefined ? { retries } : { signal, retries });
   }
 

@@ -48,8 +48,13 @@ export interface SegmentedDownloadOptions extends DownloadOptions {
 export interface SegmentRunner {
   /** Default retries per operation. */
   readonly retries: number;
-  /** Runs `op` on the session of a pooled connection of its own, retrying transient failures `retries` times. */
-  onSession<T>(op: (session: Session, signal: AbortSignal | undefined) => Promise<T>, options: { signal: AbortSignal | undefined; retries: number }): Promise<T>;
+  /**
+   * Runs `op` on the session of a pooled connection of its own, retrying transient failures `retries`
+   * times. An abort stops `op` through its signal and the call settles once `op` has; with
+   * `controlOnly` (no transfer to stop: SIZE, HASH) the call rejects at the abort, and the connection
+   * gets back in step in the background (the reply may be a reply timeout away).
+   */
+  onSession<T>(op: (session: Session, signal: AbortSignal | undefined) => Promise<T>, options: { signal: AbortSignal | undefined; retries: number; controlOnly?: boolean }): Promise<T>;
   /** Most operations the pool runs at once now. */
   readonly size: number;
   /**
@@ -202,7 +207,7 @@ class SegmentedDownload {
     signal?.throwIfAborted();
     // The connections the ranges will use open while SIZE is asked on the first one.
     this.runner.warmUp(Math.min(this.wanted, this.runner.size) - 1, signal);
-    const remote = await this.runner.onSession((s) => remoteIdentity(s, this.remotePath, this.#resumable), { signal, retries: this.#retries });
+    const remote = await this.runner.onSession((s) => remoteIdentity(s, this.remotePath, this.#resumable), { signal, retries: this.#retries, controlOnly: true });
     if (remote === undefined) return this.#whole();
     const plan = planSegments(remote.size, this.wanted);
     if (plan.length < 2) return this.#whole();
@@ -302,7 +307,7 @@ class SegmentedDownload {
     const { verify } = this.options;
     if (verify === undefined || verify === false) return NOT_VERIFIED;
     try {
-      return await this.runner.onSession((s) => verifyWhole(s, this.remotePath, size, file.tempPath, verify), { signal: this.signal, retries: this.#retries });
+      return await this.runner.onSession((s) => verifyWhole(s, this.remotePath, size, file.tempPath, verify), { signal: this.signal, retries: this.#retries, controlOnly: true });
     } catch (err) {
       if (err instanceof VerifyError) discard();
       throw err;

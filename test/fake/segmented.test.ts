@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import diagnostics_channel from 'node:diagnostics_channel';
 import { createHash } from 'node:crypto';
-import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OperationTimeoutError, TruncatedTransferError, VerifyError, createPool, type FtpsPool, type ProgressEvent } from '../../src/index.js';
 import { faults, type FakeServerOptions, type HookContext } from '../helpers/fake-server.js';
-import { LIMIT, Sink, assertFtpsError, closeDataOnClientFin, optionsFor, random, rejection, until, withServer, type Harness } from './support.js';
+import { FAST, LIMIT, Sink, assertFtpsError, closeDataOnClientFin, optionsFor, random, rejection, until, withServer, type Harness } from './support.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 5 * MiB + 123; // four ranges of ~1.25 MiB
@@ -374,6 +374,19 @@ describe('segmented download', LIMIT, () => {
     });
   });
 
+  it('rejects a bad segments value and a stream destination', async () => {
+    await withPool({}, 1, async (_h, pool) => {
+      await assert.rejects(pool.download('/big.bin', join(folder(), 'x'), { segments: 0 }), RangeError);
+      await assert.rejects(pool.download('/big.bin', join(folder(), 'x'), { segments: 2.5 }), RangeError);
+      await assert.rejects(pool.download('/big.bin', new Sink(), { segments: 2 }), TypeError);
+      const sink = new Sink();
+      await pool.download('/big.bin', sink, { segments: 1 });
+      assert.ok(sink.bytes.equals(DATA));
+    });
+  });
+});
+
+describe('segmented download against hostile servers and files', LIMIT, () => {
   // Hostile servers and local files (review of the segmented download).
   for (const resume of [false, true]) {
     it(`a server that takes REST but sends from byte 0 is a VerifyError, not a corrupted file (resume: ${resume})`, async () => {
@@ -456,14 +469,102 @@ describe('segmented download', LIMIT, () => {
     });
   });
 
-  it('rejects a bad segments value and a stream destination', async () => {
-    await withPool({}, 1, async (_h, pool) => {
-      await assert.rejects(pool.download('/big.bin', join(folder(), 'x'), { segments: 0 }), RangeError);
-      await assert.rejects(pool.download('/big.bin', join(folder(), 'x'), { segments: 2.5 }), RangeError);
-      await assert.rejects(pool.download('/big.bin', new Sink(), { segments: 2 }), TypeError);
-      const sink = new Sink();
-      await pool.download('/big.bin', sink, { segments: 1 });
-      assert.ok(sink.bytes.equals(DATA));
+  // An abort while only the control connection works (SIZE, the verify's HASH) rejects at once, not
+  // when the server answers: with a reply timeout longer than this suite's limit, waiting would hang.
+  for (const [verb, opts] of [['SIZE', {}], ['HASH', { verify: true }]] as const) {
+    it(`an abort while the server holds back its ${verb} reply rejects before that reply`, async () => {
+      await withServer({ mode: 'explicit', files: { '/big.bin': DATA }, features: HASH_FEATURES }, async (h) => {
+        const pool = createPool(optionsFor(h.server, { timeouts: { ...FAST, reply: 60_000 } }), { size: 4, retries: 0 });
+        let release = (): void => undefined;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        try {
+          const controller = new AbortController();
+          const reason = new Error('stop it');
+          h.server.hook(verb, async () => {
+            controller.abort(reason);
+            await gate;
+            return 'default' as const;
+          }, { times: 1 });
+          const d = folder();
+          const err = await rejection(pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, signal: controller.signal, ...opts }));
+          release();
+          assert.equal(err, reason);
+          assert.deepEqual(readdirSync(d), []);
+          // The held reply came after all; the connection is in step for the next call.
+          assert.equal(await pool.size('/big.bin'), SIZE);
+        } finally {
+          release();
+          await pool.close();
+        }
+      });
     });
-  });
+  }
 });
+
+// Abort or fail at each stage: no file under the name, no temporary file, no descriptor left open on
+// either (Linux: /proc/self/fd), the pool still in step (withPool).
+const openUnder = (d: string): string[] => {
+  if (!existsSync('/proc/self/fd')) return [];
+  return readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      const to = readlinkSync(join('/proc/self/fd', fd));
+      return to.startsWith(d) ? [to] : [];
+    } catch {
+      return [];
+    }
+  });
+};
+type Arrange = (h: Harness, controller: AbortController, d: string, resume: boolean) => Record<string, unknown>;
+const stages: [string, Arrange][] = [
+  ['during SIZE (MLST when resumable)', (h, controller, _d, resume) => {
+    const stall = (ctx: HookContext): Promise<void> => {
+      controller.abort(new Error('stop it'));
+      return ctx.stall();
+    };
+    h.server.hook(resume ? 'MLST' : 'SIZE', stall, { times: 1 });
+    return {};
+  }],
+  ['as the last range starts (the others writing)', (h, controller) => {
+    h.server.hook('RETR', (ctx) => {
+      if (ctx.state.rest === 3 * Math.floor(SIZE / 4) + 3) controller.abort(new Error('stop it'));
+      return 'default';
+    });
+    return {};
+  }],
+  ['during verify', (h, controller) => {
+    h.server.hook('HASH', (ctx) => {
+      controller.abort(new Error('stop it'));
+      return ctx.stall();
+    }, { times: 1 });
+    return { verify: true };
+  }],
+  ['at the final rename (a folder appeared at the target)', (h, _controller, d) => {
+    h.server.hook('HASH', (_ctx) => {
+      mkdirSync(join(d, 'big.bin', 'x'), { recursive: true });
+      return 'default';
+    }, { times: 1 });
+    return { verify: true };
+  }],
+];
+for (const [stage, arrange] of stages) {
+  describe(`segmented download failing ${stage}`, LIMIT, () => {
+  for (const resume of [false, true]) {
+    it(`fails ${stage} (resume: ${resume}): nothing under the name, no descriptor left open`, async () => {
+      await withPool({ features: HASH_FEATURES }, 4, async (h, pool) => {
+        closeDataOnClientFin(h.server);
+        const d = folder();
+        const controller = new AbortController();
+        const extra = arrange(h, controller, d, resume);
+        await rejection(pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, resume, signal: controller.signal, ...extra }));
+        assert.deepEqual(openUnder(d), [], 'no descriptor open on the folder\'s files');
+        const left = readdirSync(d).filter((n) => n !== 'big.bin' || !existsSync(join(d, 'big.bin', 'x')));
+        const kept = resume ? ['.big.bin.ftps-segments', '.big.bin.ftps-segments.json'] : [];
+        // Resumable runs keep their files, unless nothing was planned yet (SIZE) .
+        assert.ok(left.every((n) => kept.includes(n)), left.join(', '));
+        assert.ok(!left.some((n) => n.endsWith('.new')), left.join(', '));
+      });
+    });
+  }
+  });
+}
+
