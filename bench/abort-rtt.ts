@@ -28,7 +28,10 @@ const server = await startRealServer({ kind, mode: 'explicit', tlsVersion: '1.3'
 fs.writeFileSync(path.join(server.root, 'big.bin'), Buffer.alloc(32 * 1024 * 1024, 1));
 fs.writeFileSync(path.join(server.root, 'small.bin'), Buffer.alloc(4096, 1));
 await chownToServerUser(server.root);
-const proxy = await startForwardProxy({ target: { host: server.host, port: server.port, passive: server.passive }, shaping: link({ rttMs: RTT, windowBytes: 1 << 20 }) });
+const proxy = await startForwardProxy({
+  target: { host: server.host, port: server.port, passive: server.passive },
+  shaping: link({ rttMs: RTT, windowBytes: 1 << 20 }),
+});
 const options = {
   host: proxy.host,
   port: proxy.port,
@@ -60,7 +63,9 @@ try {
     const range = timedSink();
     await downloadRange(session, 'big.bin', range.sink, { offset: 8 * 1024 * 1024, length: 64 * 1024 });
     const rangeEnd = performance.now();
-    console.log(`${kind} at ${RTT} ms: range stop ${rtts(rangeEnd - range.last())} RTT after its last byte; whole 4 KiB file: ${rtts(plainEnd - plain.last())} RTT after its last byte`);
+    console.log(
+      `${kind} at ${RTT} ms: range stop ${rtts(rangeEnd - range.last())} RTT after its last byte; whole 4 KiB file: ${rtts(plainEnd - plain.last())} RTT after its last byte`,
+    );
   }
   await session.control.quit(2000);
 
@@ -79,7 +84,9 @@ try {
     });
     await client.download('big.bin', sink, { signal: controller.signal }).catch(() => undefined);
     await client.pwd();
-    console.log(`${kind} at ${RTT} ms: abort -> next PWD answered: ${rtts(performance.now() - aborted)} RTT (PWD itself: 1)`);
+    console.log(
+      `${kind} at ${RTT} ms: abort -> next PWD answered: ${rtts(performance.now() - aborted)} RTT (PWD itself: 1)`,
+    );
   }
   await client.close();
 } finally {

@@ -277,7 +277,10 @@ const CASES: Case[] = [
   {
     name: 'ListParser: many lines (auto-detect)',
     prepare: (n) => {
-      const lines = Array.from({ length: Math.max(1, Math.floor(n / 60)) }, (_, i) => `-rw-r--r-- 1 owner group ${i} Jan  5 10:00 file-${i}.txt`);
+      const lines = Array.from(
+        { length: Math.max(1, Math.floor(n / 60)) },
+        (_, i) => `-rw-r--r-- 1 owner group ${i} Jan  5 10:00 file-${i}.txt`,
+      );
       return () => {
         const p = new ListParser();
         for (const l of lines) p.parseLine(l);
@@ -350,7 +353,10 @@ export function formatParserBench(rows: ParserBenchRow[], failRatio: number): st
   const out = [
     `| parser (input of n = ${n / 1024} KiB and 4n) | time at n | time at 4n | ratio |`,
     '| --- | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.name} | ${r.msAtN.toFixed(3)} ms | ${r.msAt4N.toFixed(3)} ms | ${r.ratio.toFixed(1)}${r.ratio > failRatio ? ' (superlinear)' : ''} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.msAtN.toFixed(3)} ms | ${r.msAt4N.toFixed(3)} ms | ${r.ratio.toFixed(1)}${r.ratio > failRatio ? ' (superlinear)' : ''} |`,
+    ),
     '',
     `Linear ≈ 4, quadratic ≈ 16; above ${failRatio} counts as superlinear. Timings on a shared, loaded machine are noisy.`,
   ];

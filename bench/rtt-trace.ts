@@ -33,18 +33,27 @@ interface Lib {
     }>;
   };
 }
-const lib = (await import(libPath === undefined ? '../src/index.js' : pathToFileURL(path.resolve(libPath)).href)) as Lib;
+const lib = (await import(
+  libPath === undefined ? '../src/index.js' : pathToFileURL(path.resolve(libPath)).href
+)) as Lib;
 
 const server = await startRealServer({ kind: 'vsftpd', mode: 'explicit', tlsVersion: '1.3' });
 for (const name of ['a.bin', 'b.bin', 'c.bin']) fs.writeFileSync(path.join(server.root, name), Buffer.alloc(4096, 1));
 await chownToServerUser(server.root);
-const proxy = await startForwardProxy({ target: { host: server.host, port: server.port, passive: server.passive }, shaping: link({ rttMs: RTT, windowBytes: 1 << 20 }) });
+const proxy = await startForwardProxy({
+  target: { host: server.host, port: server.port, passive: server.passive },
+  shaping: link({ rttMs: RTT, windowBytes: 1 << 20 }),
+});
 
 let t0 = performance.now();
 const rtts = (): string => ((performance.now() - t0) / RTT).toFixed(2).padStart(6);
 const log = (line: string): void => void (quiet || console.log(line));
-diagnostics_channel.subscribe(lib.CHANNELS['command'] as string, (m) => log(`${rtts()}  > ${(m as { command: string }).command}`));
-diagnostics_channel.subscribe(lib.CHANNELS['reply'] as string, (m) => log(`${rtts()}  < ${(m as { code: number }).code}`));
+diagnostics_channel.subscribe(lib.CHANNELS['command'] as string, (m) =>
+  log(`${rtts()}  > ${(m as { command: string }).command}`),
+);
+diagnostics_channel.subscribe(lib.CHANNELS['reply'] as string, (m) =>
+  log(`${rtts()}  < ${(m as { code: number }).code}`),
+);
 const results: [string, number][] = [];
 async function op(name: string, fn: () => Promise<unknown>): Promise<void> {
   log(`--- ${name}`);
@@ -55,11 +64,19 @@ async function op(name: string, fn: () => Promise<unknown>): Promise<void> {
 const sink = (): Writable => new Writable({ write: (_c, _e, cb) => cb() });
 try {
   let client: Awaited<ReturnType<Lib['FtpsClient']['connect']>> | undefined;
-  const options = { host: proxy.host, port: proxy.port, user: server.user, password: server.password, secure: 'explicit', tls: { ca: fs.readFileSync(server.caFile), servername: 'localhost' } };
+  const options = {
+    host: proxy.host,
+    port: proxy.port,
+    user: server.user,
+    password: server.password,
+    secure: 'explicit',
+    tls: { ca: fs.readFileSync(server.caFile), servername: 'localhost' },
+  };
   await op('connect + login', async () => (client = await lib.FtpsClient.connect(options)));
   if (client === undefined) throw new Error('no client');
   const c = client;
-  for (const name of ['a.bin', 'b.bin', 'c.bin']) await op(`download 4 KiB (${name})`, () => c.download(`/${name}`, sink()));
+  for (const name of ['a.bin', 'b.bin', 'c.bin'])
+    await op(`download 4 KiB (${name})`, () => c.download(`/${name}`, sink()));
   await op('upload 4 KiB', () => c.upload(Buffer.alloc(4096, 2), '/up.bin'));
   await op('LIST (5 entries)', () => c.list('/'));
   await op('close (QUIT)', () => c.close());

@@ -67,7 +67,10 @@ function parseArgs(argv: string[]): Config {
     runs,
     warmup: int('--warmup', 1),
     only: value('--only'),
-    out: path.resolve(value('--out') ?? (quick ? path.join(REPO, 'bench', 'results', 'quick.md') : path.join(REPO, 'docs', 'performance.md'))),
+    out: path.resolve(
+      value('--out') ??
+        (quick ? path.join(REPO, 'bench', 'results', 'quick.md') : path.join(REPO, 'docs', 'performance.md')),
+    ),
     keepData: argv.includes('--keep-data'),
     bigBytes: quick ? 32 * MiB : 1024 * MiB,
     smallCount: quick ? 50 : 500,
@@ -96,7 +99,7 @@ async function createData(cfg: Config): Promise<Data> {
   const big = path.join(root, 'big.bin');
   const block = randomBytes(Math.min(16 * MiB, cfg.bigBytes));
   const fd = await fsp.open(big, 'w');
-  for (let written = 0; written < cfg.bigBytes; ) {
+  for (let written = 0; written < cfg.bigBytes;) {
     const n = Math.min(block.length, cfg.bigBytes - written);
     await fd.write(block, 0, n);
     written += n;
@@ -106,7 +109,8 @@ async function createData(cfg: Config): Promise<Data> {
   await fsp.mkdir(path.join(root, 'small'));
   for (const name of smallNames) await fsp.writeFile(path.join(root, 'small', name), randomBytes(cfg.smallBytes));
   await fsp.mkdir(path.join(root, 'list'));
-  for (let i = 0; i < cfg.listCount; i++) await fsp.writeFile(path.join(root, 'list', `entry-${String(i).padStart(5, '0')}.txt`), '');
+  for (let i = 0; i < cfg.listCount; i++)
+    await fsp.writeFile(path.join(root, 'list', `entry-${String(i).padStart(5, '0')}.txt`), '');
   await fsp.mkdir(path.join(root, 'up', 'small'), { recursive: true });
   return { base, root, big, smallNames };
 }
@@ -132,14 +136,70 @@ function scenarios(cfg: Config): Scenario[] {
   const many: ContenderId[] = ['ftps-client', 'ftps-client pool(4)', 'basic-ftp'];
   const smallTotal = cfg.smallCount * cfg.smallBytes;
   const list: Scenario[] = [
-    { id: 'connect', title: 'connect + login + close (baseline)', op: 'connect', mode: 'explicit', contenders: ['ftps-client', 'basic-ftp'], bytes: 0 },
-    { id: 'download-explicit', title: `${big} download, explicit`, op: 'download', mode: 'explicit', contenders: trio, bytes: cfg.bigBytes },
-    { id: 'download-implicit', title: `${big} download, implicit`, op: 'download', mode: 'implicit', contenders: trio, bytes: cfg.bigBytes },
-    { id: 'upload-explicit', title: `${big} upload, explicit`, op: 'upload', mode: 'explicit', contenders: trio, bytes: cfg.bigBytes },
-    { id: 'upload-implicit', title: `${big} upload, implicit`, op: 'upload', mode: 'implicit', contenders: trio, bytes: cfg.bigBytes },
-    { id: 'small-download', title: `${cfg.smallCount} × 4 KiB download`, op: 'download-many', mode: 'explicit', contenders: many, bytes: smallTotal },
-    { id: 'small-upload', title: `${cfg.smallCount} × 4 KiB upload`, op: 'upload-many', mode: 'explicit', contenders: many, bytes: smallTotal },
-    { id: 'list', title: `LIST of ${cfg.listCount.toLocaleString('en-US')} entries`, op: 'list', mode: 'explicit', contenders: ['ftps-client', 'basic-ftp'], bytes: 0 },
+    {
+      id: 'connect',
+      title: 'connect + login + close (baseline)',
+      op: 'connect',
+      mode: 'explicit',
+      contenders: ['ftps-client', 'basic-ftp'],
+      bytes: 0,
+    },
+    {
+      id: 'download-explicit',
+      title: `${big} download, explicit`,
+      op: 'download',
+      mode: 'explicit',
+      contenders: trio,
+      bytes: cfg.bigBytes,
+    },
+    {
+      id: 'download-implicit',
+      title: `${big} download, implicit`,
+      op: 'download',
+      mode: 'implicit',
+      contenders: trio,
+      bytes: cfg.bigBytes,
+    },
+    {
+      id: 'upload-explicit',
+      title: `${big} upload, explicit`,
+      op: 'upload',
+      mode: 'explicit',
+      contenders: trio,
+      bytes: cfg.bigBytes,
+    },
+    {
+      id: 'upload-implicit',
+      title: `${big} upload, implicit`,
+      op: 'upload',
+      mode: 'implicit',
+      contenders: trio,
+      bytes: cfg.bigBytes,
+    },
+    {
+      id: 'small-download',
+      title: `${cfg.smallCount} × 4 KiB download`,
+      op: 'download-many',
+      mode: 'explicit',
+      contenders: many,
+      bytes: smallTotal,
+    },
+    {
+      id: 'small-upload',
+      title: `${cfg.smallCount} × 4 KiB upload`,
+      op: 'upload-many',
+      mode: 'explicit',
+      contenders: many,
+      bytes: smallTotal,
+    },
+    {
+      id: 'list',
+      title: `LIST of ${cfg.listCount.toLocaleString('en-US')} entries`,
+      op: 'list',
+      mode: 'explicit',
+      contenders: ['ftps-client', 'basic-ftp'],
+      bytes: 0,
+    },
   ];
   return cfg.only === undefined ? list : list.filter((s) => s.id.includes(cfg.only as string));
 }
@@ -169,8 +229,18 @@ function commandFor(ctx: Ctx, s: Scenario, contender: ContenderId): string[] {
     const scheme = s.mode === 'implicit' ? 'ftps' : 'ftp';
     const base = `${scheme}://${server.host}:${server.port}`;
     const common = ['-sS', '--ssl-reqd', '--cacert', server.caFile, '-u', `${server.user}:${server.password}`];
-    if (s.op === 'download') return [CURL_BIN, ...common, '-o', '/dev/null', '-w', '%{time_total} %{size_download}', `${base}/big.bin`];
-    if (s.op === 'upload') return [CURL_BIN, ...common, '-T', ctx.data.big, '-w', '%{time_total} %{size_upload}', `${base}/${remoteUploadName(contender)}`];
+    if (s.op === 'download')
+      return [CURL_BIN, ...common, '-o', '/dev/null', '-w', '%{time_total} %{size_download}', `${base}/big.bin`];
+    if (s.op === 'upload')
+      return [
+        CURL_BIN,
+        ...common,
+        '-T',
+        ctx.data.big,
+        '-w',
+        '%{time_total} %{size_upload}',
+        `${base}/${remoteUploadName(contender)}`,
+      ];
     throw new Error(`curl does not run ${s.op}`);
   }
   const worker = path.join(HERE, 'workers', contender === 'basic-ftp' ? 'basic-ftp.mjs' : 'ftps-client.mjs');
@@ -197,7 +267,12 @@ function commandFor(ctx: Ctx, s: Scenario, contender: ContenderId): string[] {
 function parseTime(text: string): { cpuS: number; rssKiB: number } {
   const last = text.trim().split('\n').pop() ?? '';
   const [user, sys, rss] = last.trim().split(/\s+/).map(Number);
-  if (user === undefined || sys === undefined || rss === undefined || [user, sys, rss].some((n) => !Number.isFinite(n))) {
+  if (
+    user === undefined ||
+    sys === undefined ||
+    rss === undefined ||
+    [user, sys, rss].some((n) => !Number.isFinite(n))
+  ) {
     throw new Error(`cannot parse ${TIME_BIN} output: ${JSON.stringify(text)}`);
   }
   return { cpuS: user + sys, rssKiB: rss };
@@ -209,7 +284,11 @@ async function runOnce(ctx: Ctx, s: Scenario, contender: ContenderId): Promise<S
   const env = { ...process.env };
   delete env['NODE_OPTIONS']; // no loaders or flags from the parent in the measured process
   delete env['NODE_EXTRA_CA_CERTS']; // every client trusts exactly the test CA, nothing else is loaded
-  const child = spawn(TIME_BIN, ['-f', '%U %S %M', '-o', timeFile, ...argv], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(TIME_BIN, ['-f', '%U %S %M', '-o', timeFile, ...argv], {
+    cwd: REPO,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -220,7 +299,10 @@ async function runOnce(ctx: Ctx, s: Scenario, contender: ContenderId): Promise<S
     child.once('close', (c) => resolve(c));
   });
   clearTimeout(timer);
-  const fail = (why: string): Error => new Error(`${s.id} / ${contender}: ${why}\ncommand: ${argv.join(' ').slice(0, 400)}\nstdout: ${stdout}\nstderr: ${stderr}`);
+  const fail = (why: string): Error =>
+    new Error(
+      `${s.id} / ${contender}: ${why}\ncommand: ${argv.join(' ').slice(0, 400)}\nstdout: ${stdout}\nstderr: ${stderr}`,
+    );
   if (code !== 0) throw fail(`exit code ${String(code)}`);
   const { cpuS, rssKiB } = parseTime(await fsp.readFile(timeFile, 'utf8'));
 
@@ -232,20 +314,32 @@ async function runOnce(ctx: Ctx, s: Scenario, contender: ContenderId): Promise<S
     ms = seconds * 1000;
     bytes = size;
   } else {
-    const r = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { ms?: number; bytes?: number; entries?: number; reused?: boolean };
+    const r = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+      ms?: number;
+      bytes?: number;
+      entries?: number;
+      reused?: boolean;
+    };
     if (typeof r.ms !== 'number') throw fail('no result line from the worker');
     ms = r.ms;
     bytes = r.bytes;
     if (r.reused === false) throw fail('a data connection did not resume the TLS session');
-    if (s.op === 'list' && r.entries !== ctx.cfg.listCount) throw fail(`listed ${String(r.entries)} entries, expected ${ctx.cfg.listCount}`);
+    if (s.op === 'list' && r.entries !== ctx.cfg.listCount)
+      throw fail(`listed ${String(r.entries)} entries, expected ${ctx.cfg.listCount}`);
   }
-  if (s.op !== 'list' && s.op !== 'connect' && bytes !== s.bytes) throw fail(`moved ${String(bytes)} bytes, expected ${s.bytes}`);
+  if (s.op !== 'list' && s.op !== 'connect' && bytes !== s.bytes)
+    throw fail(`moved ${String(bytes)} bytes, expected ${s.bytes}`);
   await verifyAndCleanUploads(ctx, s, contender, fail);
   return { ms, cpuS, rssKiB };
 }
 
 /** Checks that uploads arrived whole on the server (sizes in its root), then removes them. */
-async function verifyAndCleanUploads(ctx: Ctx, s: Scenario, contender: ContenderId, fail: (why: string) => Error): Promise<void> {
+async function verifyAndCleanUploads(
+  ctx: Ctx,
+  s: Scenario,
+  contender: ContenderId,
+  fail: (why: string) => Error,
+): Promise<void> {
   if (s.op === 'upload') {
     const file = path.join(ctx.data.root, remoteUploadName(contender));
     const size = (await fsp.stat(file)).size;
@@ -259,7 +353,8 @@ async function verifyAndCleanUploads(ctx: Ctx, s: Scenario, contender: Contender
       total += (await fsp.stat(path.join(dir, n))).size;
       await fsp.rm(path.join(dir, n));
     }
-    if (names.length !== ctx.cfg.smallCount || total !== s.bytes) throw fail(`server received ${names.length} files / ${total} bytes`);
+    if (names.length !== ctx.cfg.smallCount || total !== s.bytes)
+      throw fail(`server received ${names.length} files / ${total} bytes`);
   }
 }
 
@@ -283,7 +378,7 @@ interface Summary {
 function summarize(samples: Sample[], bytes: number): Summary {
   return {
     ms: median(samples.map((x) => x.ms)),
-    mbps: median(samples.map((x) => (bytes / 1e6) / (x.ms / 1000))),
+    mbps: median(samples.map((x) => bytes / 1e6 / (x.ms / 1000))),
     cpuS: median(samples.map((x) => x.cpuS)),
     rssMiB: median(samples.map((x) => x.rssKiB / 1024)),
     runs: samples.length,
@@ -295,7 +390,8 @@ type Results = Map<string, Map<ContenderId, Summary>>;
 const f2 = (n: number): string => n.toFixed(2);
 const f0 = (n: number): string => n.toFixed(0);
 const mbs = (n: number): string => n.toFixed(n < 10 ? 2 : 0);
-const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || b === 0 ? '–' : `${(a / b).toFixed(2)}×`);
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined || b === 0 ? '–' : `${(a / b).toFixed(2)}×`;
 
 function machine(): string[] {
   const cpus = os.cpus();
@@ -309,7 +405,11 @@ function machine(): string[] {
   };
   const pkg = (name: string): string => {
     try {
-      return (JSON.parse(fs.readFileSync(path.join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+      return (
+        JSON.parse(fs.readFileSync(path.join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as {
+          version: string;
+        }
+      ).version;
     } catch {
       return '?';
     }
@@ -321,7 +421,10 @@ function machine(): string[] {
     `- CPU: ${cpus.length} cores, ${cpus[0]?.model.trim() ?? '?'}; ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM; ${os.type()} ${os.release()}`,
     `- Node.js ${process.versions.node}, OpenSSL ${process.versions.openssl} (Node's), ${version('openssl', ['version'], 2)} (system)`,
     `- ftps-client ${commit}${dirty}, basic-ftp ${pkg('basic-ftp')}, ${version(CURL_BIN, ['--version'], 2)} (${version(CURL_BIN, ['--version'], 5).split(' ').pop() ?? '?'})`,
-    `- Load average when the run started: ${os.loadavg().map((n) => n.toFixed(2)).join(', ')} (the machine is not otherwise reserved for the benchmark)`,
+    `- Load average when the run started: ${os
+      .loadavg()
+      .map((n) => n.toFixed(2))
+      .join(', ')} (the machine is not otherwise reserved for the benchmark)`,
     `- vsftpd ${vsftpd}, TLS 1.3 only (OPENSSL_CONF Min/MaxProtocol), require_ssl_reuse=YES, on 127.0.0.1`,
   ];
 }
@@ -337,24 +440,50 @@ function targets(results: Results): Target[] {
   const get = (id: string, c: ContenderId): Summary | undefined => results.get(id)?.get(c);
   const out: Target[] = [];
   const add = (what: string, value: number | undefined, limit: number, cmp: '>=' | '<='): void => {
-    out.push({ what, measured: value, limit: `${cmp} ${limit.toFixed(2)}×`, ok: value === undefined ? undefined : cmp === '>=' ? value >= limit : value <= limit });
+    out.push({
+      what,
+      measured: value,
+      limit: `${cmp} ${limit.toFixed(2)}×`,
+      ok: value === undefined ? undefined : cmp === '>=' ? value >= limit : value <= limit,
+    });
   };
-  const r = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : a / b);
+  const r = (a: number | undefined, b: number | undefined): number | undefined =>
+    a === undefined || b === undefined ? undefined : a / b;
   for (const mode of ['explicit', 'implicit']) {
     const d = `download-${mode}`;
     const u = `upload-${mode}`;
     add(`download ${mode}: MB/s vs curl`, r(get(d, 'ftps-client')?.mbps, get(d, 'curl')?.mbps), 1.0, '>=');
     add(`download ${mode}: MB/s vs basic-ftp`, r(get(d, 'ftps-client')?.mbps, get(d, 'basic-ftp')?.mbps), 1.5, '>=');
     add(`download ${mode}: CPU vs basic-ftp`, r(get(d, 'ftps-client')?.cpuS, get(d, 'basic-ftp')?.cpuS), 0.4, '<=');
-    add(`download ${mode}: peak RSS vs basic-ftp`, r(get(d, 'ftps-client')?.rssMiB, get(d, 'basic-ftp')?.rssMiB), 0.8, '<=');
+    add(
+      `download ${mode}: peak RSS vs basic-ftp`,
+      r(get(d, 'ftps-client')?.rssMiB, get(d, 'basic-ftp')?.rssMiB),
+      0.8,
+      '<=',
+    );
     add(`upload ${mode}: MB/s vs basic-ftp`, r(get(u, 'ftps-client')?.mbps, get(u, 'basic-ftp')?.mbps), 1.0, '>=');
     add(`upload ${mode}: MB/s vs curl`, r(get(u, 'ftps-client')?.mbps, get(u, 'curl')?.mbps), 1.0, '>=');
-    add(`upload ${mode}: peak RSS vs basic-ftp`, r(get(u, 'ftps-client')?.rssMiB, get(u, 'basic-ftp')?.rssMiB), 0.8, '<=');
+    add(
+      `upload ${mode}: peak RSS vs basic-ftp`,
+      r(get(u, 'ftps-client')?.rssMiB, get(u, 'basic-ftp')?.rssMiB),
+      0.8,
+      '<=',
+    );
   }
   for (const dir of ['download', 'upload']) {
     const id = `small-${dir}`;
-    add(`small files ${dir}, one connection: time vs basic-ftp`, r(get(id, 'ftps-client')?.ms, get(id, 'basic-ftp')?.ms), 1.0, '<=');
-    add(`small files ${dir}, 4 connections: time vs basic-ftp`, r(get(id, 'ftps-client pool(4)')?.ms, get(id, 'basic-ftp')?.ms), 0.3, '<=');
+    add(
+      `small files ${dir}, one connection: time vs basic-ftp`,
+      r(get(id, 'ftps-client')?.ms, get(id, 'basic-ftp')?.ms),
+      1.0,
+      '<=',
+    );
+    add(
+      `small files ${dir}, 4 connections: time vs basic-ftp`,
+      r(get(id, 'ftps-client pool(4)')?.ms, get(id, 'basic-ftp')?.ms),
+      0.3,
+      '<=',
+    );
   }
   add('LIST: time vs basic-ftp', r(get('list', 'ftps-client')?.ms, get('list', 'basic-ftp')?.ms), 1.0, '<=');
   return out.filter((t) => t.measured !== undefined);
@@ -371,17 +500,33 @@ function report(cfg: Config, list: Scenario[], results: Results, command: string
   );
   lines.push(`Generated by \`${command}\` on ${new Date().toISOString().slice(0, 10)}; rerun it to reproduce.`, '');
   lines.push('## Machine', '', ...machine(), '');
-  lines.push(`## Results (median of ${cfg.runs} run${cfg.runs === 1 ? '' : 's'} each, after ${cfg.warmup} warm-up round${cfg.warmup === 1 ? '' : 's'})`, '');
-  lines.push('| scenario | client | wall s | MB/s | client CPU s | peak RSS MiB |', '| --- | --- | ---: | ---: | ---: | ---: |');
+  lines.push(
+    `## Results (median of ${cfg.runs} run${cfg.runs === 1 ? '' : 's'} each, after ${cfg.warmup} warm-up round${cfg.warmup === 1 ? '' : 's'})`,
+    '',
+  );
+  lines.push(
+    '| scenario | client | wall s | MB/s | client CPU s | peak RSS MiB |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+  );
   for (const s of list) {
     for (const c of s.contenders) {
       const m = results.get(s.id)?.get(c);
       if (m === undefined) continue;
-      lines.push(`| ${s.title} | ${c} | ${(m.ms / 1000).toFixed(3)} | ${s.bytes === 0 ? '–' : mbs(m.mbps)} | ${f2(m.cpuS)} | ${f0(m.rssMiB)} |`);
+      lines.push(
+        `| ${s.title} | ${c} | ${(m.ms / 1000).toFixed(3)} | ${s.bytes === 0 ? '–' : mbs(m.mbps)} | ${f2(m.cpuS)} | ${f0(m.rssMiB)} |`,
+      );
     }
   }
-  lines.push('', '## Ratios', '', 'ftps-client divided by the other client (pool rows: ftps-client with 4 connections). Time, CPU and RSS: lower is better; MB/s: higher is better.', '');
-  lines.push('| scenario | ftps-client | time / basic-ftp | MB/s / basic-ftp | CPU / basic-ftp | RSS / basic-ftp | time / curl | MB/s / curl | CPU / curl | RSS / curl |');
+  lines.push(
+    '',
+    '## Ratios',
+    '',
+    'ftps-client divided by the other client (pool rows: ftps-client with 4 connections). Time, CPU and RSS: lower is better; MB/s: higher is better.',
+    '',
+  );
+  lines.push(
+    '| scenario | ftps-client | time / basic-ftp | MB/s / basic-ftp | CPU / basic-ftp | RSS / basic-ftp | time / curl | MB/s / curl | CPU / curl | RSS / curl |',
+  );
   lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const s of list) {
     const row = results.get(s.id);
@@ -396,14 +541,23 @@ function report(cfg: Config, list: Scenario[], results: Results, command: string
       );
     }
   }
-  lines.push('', '## Targets', '', 'Goals for this project on a 2-core machine (measured, not asserted: the benchmark never fails on them).', '');
+  lines.push(
+    '',
+    '## Targets',
+    '',
+    'Goals for this project on a 2-core machine (measured, not asserted: the benchmark never fails on them).',
+    '',
+  );
   lines.push('| target | ftps-client / other | goal | met |', '| --- | ---: | ---: | :---: |');
-  for (const t of targets(results)) lines.push(`| ${t.what} | ${t.measured === undefined ? '–' : `${t.measured.toFixed(2)}×`} | ${t.limit} | ${t.ok === true ? 'yes' : 'no'} |`);
+  for (const t of targets(results))
+    lines.push(
+      `| ${t.what} | ${t.measured === undefined ? '–' : `${t.measured.toFixed(2)}×`} | ${t.limit} | ${t.ok === true ? 'yes' : 'no'} |`,
+    );
   lines.push('', '## Method', '');
   lines.push(
-    '- One entry point, `bench/run.ts`: builds nothing itself (`npm run bench` runs `npm run build` first), creates the data in tmpfs (`/dev/shm`), starts vsftpd twice on 127.0.0.1 (explicit FTPS and implicit FTPS) with the project\'s own `test/servers/real.ts`, TLS 1.3 only, `require_ssl_reuse=YES` (a data connection that does not resume the control session is refused), certificates verified by every client.',
-    '- Each run is a fresh child process under `/usr/bin/time`: ftps-client (`bench/workers/ftps-client.mjs`, the compiled `dist/`, no tsx), basic-ftp (`bench/workers/basic-ftp.mjs`, `secure: true` / `\'implicit\'`), curl (`--ssl-reqd ftp://` / `ftps://`).',
-    '- **wall s**: the client\'s own operation time: connect, TLS, login, transfer(s), close (Node workers: `performance.now()` around it; curl: `%{time_total}`). Process start-up is excluded for every client.',
+    "- One entry point, `bench/run.ts`: builds nothing itself (`npm run bench` runs `npm run build` first), creates the data in tmpfs (`/dev/shm`), starts vsftpd twice on 127.0.0.1 (explicit FTPS and implicit FTPS) with the project's own `test/servers/real.ts`, TLS 1.3 only, `require_ssl_reuse=YES` (a data connection that does not resume the control session is refused), certificates verified by every client.",
+    "- Each run is a fresh child process under `/usr/bin/time`: ftps-client (`bench/workers/ftps-client.mjs`, the compiled `dist/`, no tsx), basic-ftp (`bench/workers/basic-ftp.mjs`, `secure: true` / `'implicit'`), curl (`--ssl-reqd ftp://` / `ftps://`).",
+    "- **wall s**: the client's own operation time: connect, TLS, login, transfer(s), close (Node workers: `performance.now()` around it; curl: `%{time_total}`). Process start-up is excluded for every client.",
     '- **MB/s**: payload bytes (10^6) per wall second. **client CPU s**: user + sys of the whole client process (start-up included: see the baseline row). **peak RSS**: `ru_maxrss` of the client process. Medians are taken per column.',
     '- Downloads go to a sink that discards the bytes (a counting `Writable` for the Node clients, `-o /dev/null` for curl), so no client pays for disk writes. Uploads read the 1 GiB file from tmpfs. Byte counts are checked for every run; uploaded files are checked on the server and removed after each run.',
     '- Contenders alternate within each round (starting contender rotates per round); the first round(s) are warm-up and discarded. The server (vsftpd, one process per session) runs on the same 2 cores.',
@@ -419,11 +573,16 @@ function report(cfg: Config, list: Scenario[], results: Results, command: string
 // ---------------------------------------------------------------------------------------------
 
 async function ensurePrerequisites(): Promise<void> {
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) throw new Error('run the benchmark as root: vsftpd chroots and switches to the FTP user');
-  if (!fs.existsSync(path.join(REPO, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm run bench does)');
+  if (typeof process.getuid === 'function' && process.getuid() !== 0)
+    throw new Error('run the benchmark as root: vsftpd chroots and switches to the FTP user');
+  if (!fs.existsSync(path.join(REPO, 'dist', 'index.js')))
+    throw new Error('dist/ is missing: run `npm run build` (npm run bench does)');
   if (!fs.existsSync(TIME_BIN)) {
     console.log(`[bench] ${TIME_BIN} missing: apt-get install time`);
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'time'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'time'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   }
   execFileSync(CURL_BIN, ['--version'], { stdio: 'ignore' });
 }
@@ -433,7 +592,8 @@ async function wan(cfg: Config): Promise<void> {
   const argv = process.argv.slice(2);
   const i = argv.indexOf('--rtt');
   const rtts = (i === -1 ? '20,80' : (argv[i + 1] ?? '')).split(',').map(Number);
-  if (rtts.some((n) => !Number.isFinite(n) || n <= 0)) throw new RangeError('--rtt takes milliseconds, comma-separated (e.g. 20,80)');
+  if (rtts.some((n) => !Number.isFinite(n) || n <= 0))
+    throw new RangeError('--rtt takes milliseconds, comma-separated (e.g. 20,80)');
   const runsGiven = argv.includes('--runs');
   const md = await runWan({ runs: runsGiven ? cfg.runs : 3, only: cfg.only, rtts, out: cfg.out });
   console.log(`\n${md}\n[bench] WAN section written to ${path.relative(REPO, cfg.out)}`);
@@ -451,7 +611,9 @@ async function main(): Promise<void> {
   console.log(`[bench] parsers at n and 4n:\n${parserTable}`);
   const list = scenarios(cfg);
   const started = Date.now();
-  console.log(`[bench] ${cfg.quick ? 'quick' : 'full'}: ${cfg.warmup} warm-up + ${cfg.runs} measured round(s); creating data…`);
+  console.log(
+    `[bench] ${cfg.quick ? 'quick' : 'full'}: ${cfg.warmup} warm-up + ${cfg.runs} measured round(s); creating data…`,
+  );
   const data = await createData(cfg);
   const servers: Partial<Record<TlsMode, RealServer>> = {};
   const results: Results = new Map();
@@ -462,7 +624,13 @@ async function main(): Promise<void> {
     const poolNote = await poolDescription();
     if (process.argv.includes('--serve')) {
       // For profiling: print the worker command lines and keep the servers up until SIGINT/SIGTERM.
-      for (const s of list) for (const c of s.contenders) console.log(`${s.id} / ${c}:\n  ${commandFor(ctx, s, c).map((a) => (/[\s"{]/.test(a) ? `'${a}'` : a)).join(' ')}`);
+      for (const s of list)
+        for (const c of s.contenders)
+          console.log(
+            `${s.id} / ${c}:\n  ${commandFor(ctx, s, c)
+              .map((a) => (/[\s"{]/.test(a) ? `'${a}'` : a))
+              .join(' ')}`,
+          );
       console.log('[bench] serving; stop with Ctrl-C');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
@@ -490,7 +658,9 @@ async function main(): Promise<void> {
     const md = `${report(cfg, list, results, command, poolNote)}\n## Parser scaling (bench/parsers.ts)\n\n${parserTable}\n`;
     await fsp.mkdir(path.dirname(cfg.out), { recursive: true });
     await fsp.writeFile(cfg.out, previousWan === undefined ? md : `${md.trimEnd()}\n\n${previousWan}\n`);
-    console.log(`\n${md}\n[bench] written to ${path.relative(REPO, cfg.out)} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    console.log(
+      `\n${md}\n[bench] written to ${path.relative(REPO, cfg.out)} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
   } finally {
     await Promise.all(Object.values(servers).map((srv) => srv.stop()));
     if (!cfg.keepData) await fsp.rm(data.base, { recursive: true, force: true });

@@ -54,13 +54,62 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
-  { id: 'connect', title: 'connect + login + close', op: 'connect', ops: 1, bytes: 0, contenders: ['ftps-client', 'basic-ftp'] },
-  { id: 'small-1', title: `${SMALL_COUNT} × 4 KiB download, one connection`, op: 'download-many', ops: SMALL_COUNT, bytes: SMALL_COUNT * SMALL_BYTES, contenders: ['ftps-client', 'basic-ftp', 'curl', 'lftp'] },
-  { id: 'small-4', title: `${SMALL_COUNT} × 4 KiB download, 4 connections`, op: 'download-many', ops: SMALL_COUNT, bytes: SMALL_COUNT * SMALL_BYTES, contenders: ['ftps-client pool(4)', 'basic-ftp ×4', 'lftp -P 4'] },
-  { id: 'small-8', title: `${SMALL_COUNT} × 4 KiB download, 8 connections`, op: 'download-many', ops: SMALL_COUNT, bytes: SMALL_COUNT * SMALL_BYTES, contenders: ['ftps-client pool(8)', 'basic-ftp ×8', 'lftp -P 8'] },
-  { id: 'download', title: '64 MiB download', op: 'download', ops: 1, bytes: BIG, contenders: ['ftps-client', 'ftps-client segments(4)', 'basic-ftp', 'curl', 'lftp', 'lftp pget -n 4'] },
-  { id: 'upload', title: '64 MiB upload', op: 'upload', ops: 1, bytes: BIG, contenders: ['ftps-client', 'basic-ftp', 'curl', 'lftp'] },
-  { id: 'list', title: `LIST of ${LIST_COUNT.toLocaleString('en-US')} entries`, op: 'list', ops: 1, bytes: 0, contenders: ['ftps-client', 'basic-ftp', 'curl', 'lftp'] },
+  {
+    id: 'connect',
+    title: 'connect + login + close',
+    op: 'connect',
+    ops: 1,
+    bytes: 0,
+    contenders: ['ftps-client', 'basic-ftp'],
+  },
+  {
+    id: 'small-1',
+    title: `${SMALL_COUNT} × 4 KiB download, one connection`,
+    op: 'download-many',
+    ops: SMALL_COUNT,
+    bytes: SMALL_COUNT * SMALL_BYTES,
+    contenders: ['ftps-client', 'basic-ftp', 'curl', 'lftp'],
+  },
+  {
+    id: 'small-4',
+    title: `${SMALL_COUNT} × 4 KiB download, 4 connections`,
+    op: 'download-many',
+    ops: SMALL_COUNT,
+    bytes: SMALL_COUNT * SMALL_BYTES,
+    contenders: ['ftps-client pool(4)', 'basic-ftp ×4', 'lftp -P 4'],
+  },
+  {
+    id: 'small-8',
+    title: `${SMALL_COUNT} × 4 KiB download, 8 connections`,
+    op: 'download-many',
+    ops: SMALL_COUNT,
+    bytes: SMALL_COUNT * SMALL_BYTES,
+    contenders: ['ftps-client pool(8)', 'basic-ftp ×8', 'lftp -P 8'],
+  },
+  {
+    id: 'download',
+    title: '64 MiB download',
+    op: 'download',
+    ops: 1,
+    bytes: BIG,
+    contenders: ['ftps-client', 'ftps-client segments(4)', 'basic-ftp', 'curl', 'lftp', 'lftp pget -n 4'],
+  },
+  {
+    id: 'upload',
+    title: '64 MiB upload',
+    op: 'upload',
+    ops: 1,
+    bytes: BIG,
+    contenders: ['ftps-client', 'basic-ftp', 'curl', 'lftp'],
+  },
+  {
+    id: 'list',
+    title: `LIST of ${LIST_COUNT.toLocaleString('en-US')} entries`,
+    op: 'list',
+    ops: 1,
+    bytes: 0,
+    contenders: ['ftps-client', 'basic-ftp', 'curl', 'lftp'],
+  },
 ];
 
 export interface WanConfig {
@@ -94,14 +143,31 @@ function lftpScript(ctx: Ctx, commands: string[]): string[] {
     'set cmd:fail-exit yes',
     'set xfer:clobber yes',
   ];
-  return ['lftp', '-u', `${server.user},${server.password}`, '-e', [...settings, ...commands, 'bye'].join('; '), `ftp://${proxy.host}:${proxy.port}`];
+  return [
+    'lftp',
+    '-u',
+    `${server.user},${server.password}`,
+    '-e',
+    [...settings, ...commands, 'bye'].join('; '),
+    `ftp://${proxy.host}:${proxy.port}`,
+  ];
 }
 
 function curlBase(ctx: Ctx): { args: string[]; url: string } {
   const { proxy, server } = ctx;
   return {
     // localhost resolved to the proxy: the certificate's name matches, every connection goes through it
-    args: ['-sS', '--fail', '--ssl-reqd', '--cacert', server.caFile, '-u', `${server.user}:${server.password}`, '--resolve', `localhost:${proxy.port}:${proxy.host}`],
+    args: [
+      '-sS',
+      '--fail',
+      '--ssl-reqd',
+      '--cacert',
+      server.caFile,
+      '-u',
+      `${server.user}:${server.password}`,
+      '--resolve',
+      `localhost:${proxy.port}:${proxy.host}`,
+    ],
     url: `ftp://localhost:${proxy.port}`,
   };
 }
@@ -122,7 +188,8 @@ function commandFor(ctx: Ctx, s: Scenario, c: Contender): string[] {
   }
   if (c.startsWith('lftp')) {
     const parallel = c === 'lftp -P 4' ? 4 : c === 'lftp -P 8' ? 8 : 1;
-    if (s.op === 'download') return lftpScript(ctx, [c === 'lftp pget -n 4' ? `pget -n 4 /big.bin -o ${local}` : `get /big.bin -o ${local}`]);
+    if (s.op === 'download')
+      return lftpScript(ctx, [c === 'lftp pget -n 4' ? `pget -n 4 /big.bin -o ${local}` : `get /big.bin -o ${local}`]);
     if (s.op === 'upload') return lftpScript(ctx, [`put ${ctx.big} -o /${uploadName(c)}`]);
     if (s.op === 'list') return lftpScript(ctx, ['cls -l /list > /dev/null']);
     return lftpScript(ctx, [`mirror --parallel=${parallel} /small ${path.join(ctx.tmp, 'mirror')}`]);
@@ -138,7 +205,8 @@ function commandFor(ctx: Ctx, s: Scenario, c: Contender): string[] {
     user: ctx.server.user,
     password: ctx.server.password,
     caFile: ctx.server.caFile,
-    connections: c === 'ftps-client segments(4)' ? 4 : connections === null ? 1 : Number(connections[1] ?? connections[2]),
+    connections:
+      c === 'ftps-client segments(4)' ? 4 : connections === null ? 1 : Number(connections[1] ?? connections[2]),
     segments: c === 'ftps-client segments(4)' ? 4 : undefined,
     remote: s.op === 'list' ? '/list' : s.op === 'upload' ? uploadName(c) : '/big.bin',
     local: s.op === 'upload' ? ctx.big : local,
@@ -173,18 +241,28 @@ async function runOnce(ctx: Ctx, s: Scenario, c: Contender): Promise<Sample> {
   });
   clearTimeout(timer);
   const wall = performance.now() - started;
-  const fail = (why: string): Error => new Error(`wan ${s.id} / ${c}: ${why}\ncommand: ${argv.join(' ').slice(0, 300)}\nstdout: ${stdout.slice(0, 2000)}\nstderr: ${stderr.slice(0, 2000)}`);
+  const fail = (why: string): Error =>
+    new Error(
+      `wan ${s.id} / ${c}: ${why}\ncommand: ${argv.join(' ').slice(0, 300)}\nstdout: ${stdout.slice(0, 2000)}\nstderr: ${stderr.slice(0, 2000)}`,
+    );
   if (code !== 0) throw fail(`exit code ${String(code)}`);
   let ms = wall;
   if (argv[0] === process.execPath) {
-    const r = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { ms?: number; bytes?: number; entries?: number; reused?: boolean };
+    const r = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+      ms?: number;
+      bytes?: number;
+      entries?: number;
+      reused?: boolean;
+    };
     if (typeof r.ms !== 'number') throw fail('no result line from the worker');
     ms = r.ms;
     if (r.reused === false) throw fail('a data connection did not resume the TLS session');
     if (s.op === 'list' && r.entries !== LIST_COUNT) throw fail(`listed ${String(r.entries)} entries`);
-    if ((s.op === 'download' || s.op === 'download-many') && r.bytes !== s.bytes) throw fail(`moved ${String(r.bytes)} bytes`);
+    if ((s.op === 'download' || s.op === 'download-many') && r.bytes !== s.bytes)
+      throw fail(`moved ${String(r.bytes)} bytes`);
   }
-  if (s.op !== 'connect' && ctx.proxy.stats('data').accepted === before) throw fail('no data connection went through the proxy');
+  if (s.op !== 'connect' && ctx.proxy.stats('data').accepted === before)
+    throw fail('no data connection went through the proxy');
   await checkAndClean(ctx, s, c, fail);
   return { ms };
 }
@@ -234,7 +312,8 @@ async function createData(): Promise<{ base: string; root: string; big: string; 
   await fd.close();
   const smallNames = Array.from({ length: SMALL_COUNT }, (_, i) => `f${String(i).padStart(4, '0')}.bin`);
   for (const n of smallNames) await fsp.writeFile(path.join(root, 'small', n), randomBytes(SMALL_BYTES));
-  for (let i = 0; i < LIST_COUNT; i++) await fsp.writeFile(path.join(root, 'list', `entry-${String(i).padStart(5, '0')}.txt`), '');
+  for (let i = 0; i < LIST_COUNT; i++)
+    await fsp.writeFile(path.join(root, 'list', `entry-${String(i).padStart(5, '0')}.txt`), '');
   return { base, root, big, smallNames };
 }
 
@@ -253,8 +332,19 @@ export async function runWan(cfg: WanConfig): Promise<string> {
   const started = Date.now();
   try {
     for (const rtt of cfg.rtts) {
-      const proxy = await startForwardProxy({ target: { host: server.host, port: server.port, passive: server.passive }, shaping: link({ rttMs: rtt, windowBytes: WINDOW }) });
-      const ctx: Ctx = { server, proxy, root: data.root, tmp, big: data.big, smallNames: data.smallNames, segmentsSupported };
+      const proxy = await startForwardProxy({
+        target: { host: server.host, port: server.port, passive: server.passive },
+        shaping: link({ rttMs: rtt, windowBytes: WINDOW }),
+      });
+      const ctx: Ctx = {
+        server,
+        proxy,
+        root: data.root,
+        tmp,
+        big: data.big,
+        smallNames: data.smallNames,
+        segmentsSupported,
+      };
       const perRtt = new Map<string, Map<Contender, number>>();
       results.set(rtt, perRtt);
       try {
@@ -265,7 +355,9 @@ export async function runWan(cfg: WanConfig): Promise<string> {
             for (const c of order) {
               const { ms } = await runOnce(ctx, s, c);
               samples.get(c)?.push(ms);
-              console.log(`[bench wan ${rtt} ms] ${s.id.padEnd(9)} ${c.padEnd(24)} run ${round + 1}  ${(ms / 1000).toFixed(3)} s  (${(ms / rtt / s.ops).toFixed(1)} RTT/op)`);
+              console.log(
+                `[bench wan ${rtt} ms] ${s.id.padEnd(9)} ${c.padEnd(24)} run ${round + 1}  ${(ms / 1000).toFixed(3)} s  (${(ms / rtt / s.ops).toFixed(1)} RTT/op)`,
+              );
             }
           }
           perRtt.set(s.id, new Map([...samples].map(([c, v]) => [c, median(v)])));
@@ -286,7 +378,12 @@ export async function runWan(cfg: WanConfig): Promise<string> {
 function wanReport(cfg: WanConfig, list: Scenario[], results: Results, seconds: number): string {
   const L: string[] = [WAN_BEGIN, '## WAN (emulated link)', ''];
   L.push(
-    `Generated by \`npm run bench -- --wan\` on ${new Date().toISOString().slice(0, 10)} (${seconds} s, load average at the end ${os.loadavg().map((n) => n.toFixed(2)).join(', ')}; the machine is shared: read the numbers as indications). Median of ${cfg.runs} run${cfg.runs === 1 ? '' : 's'}, contenders alternating, no warm-up round.`,
+    `Generated by \`npm run bench -- --wan\` on ${new Date().toISOString().slice(0, 10)} (${seconds} s, load average at the end ${os
+      .loadavg()
+      .map((n) => n.toFixed(2))
+      .join(
+        ', ',
+      )}; the machine is shared: read the numbers as indications). Median of ${cfg.runs} run${cfg.runs === 1 ? '' : 's'}, contenders alternating, no warm-up round.`,
     '',
     'Columns: median wall time; **RTT/op** = time / RTT / operations (files for the small-file rows), the round trips one operation costs; **× ref** = time divided by the reference contender of the row group (the first one: ftps-client on one connection, or basic-ftp on one connection for the parallel rows).',
     '',

@@ -34,7 +34,9 @@ try {
   console.log(`download finished before the timeout: ${r.bytes} B`);
 } catch (err) {
   if (!controller.signal.aborted) throw err; // a real failure, not our timeout
-  console.log(`aborted after ${(performance.now() - started).toFixed(0)} ms with ${bytes} B received: ${(err as Error).message}`);
+  console.log(
+    `aborted after ${(performance.now() - started).toFixed(0)} ms with ${bytes} B received: ${(err as Error).message}`,
+  );
 } finally {
   clearTimeout(timer);
 }

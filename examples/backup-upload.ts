@@ -11,17 +11,27 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { connect, FtpsError, VerifyError, type FtpsClientOptions, type ProgressEvent, type TransferResult } from 'ftps-client';
+import {
+  connect,
+  FtpsError,
+  VerifyError,
+  type FtpsClientOptions,
+  type ProgressEvent,
+  type TransferResult,
+} from 'ftps-client';
 
 // The server: ftps:// (implicit TLS) or ftpes:// (explicit), user and password in the URL; FTPS_CA
 // names a PEM file with the CA of a server whose certificate is not publicly trusted.
 const url = process.env.FTPS_URL;
 if (url === undefined) throw new Error('set FTPS_URL=ftpes://user:password@host/');
-const overrides: Partial<FtpsClientOptions> = process.env.FTPS_CA === undefined ? {} : { tls: { ca: readFileSync(process.env.FTPS_CA) } };
+const overrides: Partial<FtpsClientOptions> =
+  process.env.FTPS_CA === undefined ? {} : { tls: { ca: readFileSync(process.env.FTPS_CA) } };
 
 function showProgress(e: ProgressEvent): void {
   const pct = e.total === undefined ? '' : ` ${((100 * e.bytes) / Math.max(1, e.total)).toFixed(1)}%`;
-  process.stdout.write(`\r   ${e.name}: ${e.bytes} B${pct} at ${(e.bytesPerSecond / 1e6).toFixed(1)} MB/s${e.done ? '\n' : ''}`);
+  process.stdout.write(
+    `\r   ${e.name}: ${e.bytes} B${pct} at ${(e.bytesPerSecond / 1e6).toFixed(1)} MB/s${e.done ? '\n' : ''}`,
+  );
 }
 
 /** Uploads with retries: each attempt reconnects and resumes the temporary file the last one left. */
@@ -31,7 +41,12 @@ async function backup(localFile: string, remotePath: string, attempts = 3): Prom
       // (Plain try/finally: esbuild's lowering of `await using` inside a loop rethrows an earlier iteration's error.)
       const client = await connect(url as string, overrides);
       try {
-        return await client.upload(localFile, remotePath, { atomic: true, resume: true, verify: true, onProgress: showProgress });
+        return await client.upload(localFile, remotePath, {
+          atomic: true,
+          resume: true,
+          verify: true,
+          onProgress: showProgress,
+        });
       } finally {
         await client.close();
       }
@@ -39,7 +54,9 @@ async function backup(localFile: string, remotePath: string, attempts = 3): Prom
       // A failed verification is not retried: the data on one side is not what it should be.
       // Match errors on their stable `code` (docs/errors.md).
       if (err instanceof VerifyError || attempt >= attempts) throw err;
-      console.log(`\n   attempt ${attempt} failed (${err instanceof FtpsError ? err.code : String(err)}): retrying with resume`);
+      console.log(
+        `\n   attempt ${attempt} failed (${err instanceof FtpsError ? err.code : String(err)}): retrying with resume`,
+      );
     }
   }
 }
@@ -48,7 +65,10 @@ async function backup(localFile: string, remotePath: string, attempts = 3): Prom
 async function remoteSha256(remotePath: string): Promise<string> {
   await using client = await connect(url as string, overrides);
   const hash = createHash('sha256');
-  await client.download(remotePath, new Writable({ write: (chunk: Buffer, _enc, done) => done(void hash.update(chunk)) }));
+  await client.download(
+    remotePath,
+    new Writable({ write: (chunk: Buffer, _enc, done) => done(void hash.update(chunk)) }),
+  );
   return hash.digest('hex');
 }
 
@@ -59,8 +79,13 @@ if (localArg === undefined) writeFileSync(file, randomBytes(8 * 1024 * 1024));
 const remote = remoteArg ?? 'backup.tar';
 try {
   const r = await backup(file, remote);
-  const hash = r.verified.hash === undefined ? `no hash (${r.verified.hashSkipped ?? 'not asked for'})` : `${r.verified.hash.algorithm} ${r.verified.hash.value} via ${r.verified.hash.command}`;
-  console.log(`   sent ${r.bytes} B (resumed from ${r.resumedFrom}) in ${r.durationMs.toFixed(0)} ms; size verified: ${String(r.verified.size)}; ${hash}; TLS session reused: ${String(r.tlsSessionReused)}`);
+  const hash =
+    r.verified.hash === undefined
+      ? `no hash (${r.verified.hashSkipped ?? 'not asked for'})`
+      : `${r.verified.hash.algorithm} ${r.verified.hash.value} via ${r.verified.hash.command}`;
+  console.log(
+    `   sent ${r.bytes} B (resumed from ${r.resumedFrom}) in ${r.durationMs.toFixed(0)} ms; size verified: ${String(r.verified.size)}; ${hash}; TLS session reused: ${String(r.tlsSessionReused)}`,
+  );
   const same = (await remoteSha256(remote)) === createHash('sha256').update(readFileSync(file)).digest('hex');
   console.log(`   server copy ${same ? 'is byte-identical' : 'DIFFERS'} (read back and compared)`);
   process.exitCode = same ? 0 : 1;

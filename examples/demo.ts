@@ -21,7 +21,9 @@ const local = mkdtempSync(join(tmpdir(), 'ftps-demo-'));
 try {
   await using client = await connect(url, ca === undefined ? {} : { tls: { ca } });
   console.log(`== ${new URL(url).protocol === 'ftps:' ? 'IMPLICIT' : 'EXPLICIT'} FTPS on ${new URL(url).host}`);
-  console.log(`   TLS: ${client.tls?.protocol} ${client.tls?.cipher}, certificate for ${client.tls?.peerCertificate.subject.CN} verified: ${client.tls?.authorized}`);
+  console.log(
+    `   TLS: ${client.tls?.protocol} ${client.tls?.cipher}, certificate for ${client.tls?.peerCertificate.subject.CN} verified: ${client.tls?.authorized}`,
+  );
   const files = [
     { name: 'report.pdf', data: randomBytes(5 * 1024 * 1024) },
     { name: 'notes with spaces.txt', data: Buffer.from('hello from ftps-client\n'.repeat(100)) },
@@ -32,7 +34,9 @@ try {
     const path = join(local, f.name);
     writeFileSync(path, f.data);
     const r = await client.upload(path, `demo/out/${f.name}`);
-    console.log(`   uploaded   ${f.name.padEnd(24)} ${String(r.bytes).padStart(8)} B in ${r.durationMs.toFixed(1)} ms (TLS session reused: ${r.tlsSessionReused})`);
+    console.log(
+      `   uploaded   ${f.name.padEnd(24)} ${String(r.bytes).padStart(8)} B in ${r.durationMs.toFixed(1)} ms (TLS session reused: ${r.tlsSessionReused})`,
+    );
   }
   const listing = await client.list('demo/out');
   console.log(`   listed     ${listing.map((e) => `${e.name} (${e.size} B)`).join(', ')}`);
@@ -42,7 +46,9 @@ try {
     const r = await client.download(`demo/out/${f.name}`, back);
     const same = sha256(readFileSync(back)) === sha256(f.data);
     ok &&= same;
-    console.log(`   downloaded ${f.name.padEnd(24)} ${String(r.bytes).padStart(8)} B, sha256 ${same ? 'matches' : 'DIFFERS'}`);
+    console.log(
+      `   downloaded ${f.name.padEnd(24)} ${String(r.bytes).padStart(8)} B, sha256 ${same ? 'matches' : 'DIFFERS'}`,
+    );
   }
   await client.removeDir('demo', { recursive: true });
   console.log(ok ? '   Demo passed: upload, list, download and verify.' : '   Demo FAILED');

@@ -14,7 +14,8 @@ import { createPool, type FtpsClientOptions, type TreeProgress, type TreeResult 
 // names a PEM file with the CA of a server whose certificate is not publicly trusted.
 const url = process.env.FTPS_URL;
 if (url === undefined) throw new Error('set FTPS_URL=ftpes://user:password@host/');
-const overrides: Partial<FtpsClientOptions> = process.env.FTPS_CA === undefined ? {} : { tls: { ca: readFileSync(process.env.FTPS_CA) } };
+const overrides: Partial<FtpsClientOptions> =
+  process.env.FTPS_CA === undefined ? {} : { tls: { ca: readFileSync(process.env.FTPS_CA) } };
 
 function showProgress(p: TreeProgress): void {
   process.stdout.write(`\r   ${p.filesDone}/${p.filesTotal} files, ${p.bytesDone}/${p.bytesTotal} bytes   `);
@@ -22,8 +23,11 @@ function showProgress(p: TreeProgress): void {
 
 function summary(label: string, r: TreeResult): void {
   process.stdout.write('\n');
-  console.log(`${label}: ${r.files.copied} copied, ${r.files.upToDate} up to date, ${r.files.deleted} deleted, ${r.files.failed} failed in ${r.durationMs.toFixed(0)} ms`);
-  for (const item of r.items.filter((i) => i.status === 'failed')) console.log(`   ✗ ${item.path}: ${item.reason ?? ''}`);
+  console.log(
+    `${label}: ${r.files.copied} copied, ${r.files.upToDate} up to date, ${r.files.deleted} deleted, ${r.files.failed} failed in ${r.durationMs.toFixed(0)} ms`,
+  );
+  for (const item of r.items.filter((i) => i.status === 'failed'))
+    console.log(`   ✗ ${item.path}: ${item.reason ?? ''}`);
 }
 
 function sampleTree(): string {
@@ -43,10 +47,18 @@ const remote = remoteArg ?? '/mirror';
 const copy = mkdtempSync(join(tmpdir(), 'ftps-mirror-copy-'));
 try {
   await using pool = createPool(url, overrides, { size: 4 });
-  summary('first mirror', await pool.mirror({ direction: 'upload', local, remote, delete: true, onProgress: showProgress }));
-  summary('second mirror', await pool.mirror({ direction: 'upload', local, remote, delete: true, onProgress: showProgress }));
+  summary(
+    'first mirror',
+    await pool.mirror({ direction: 'upload', local, remote, delete: true, onProgress: showProgress }),
+  );
+  summary(
+    'second mirror',
+    await pool.mirror({ direction: 'upload', local, remote, delete: true, onProgress: showProgress }),
+  );
   const plan = await pool.mirror({ direction: 'download', remote, local: copy, dryRun: true });
-  console.log(`dry run of the download: would create ${plan.plan.mkdir.length} folders and copy ${plan.plan.copy.length} files`);
+  console.log(
+    `dry run of the download: would create ${plan.plan.mkdir.length} folders and copy ${plan.plan.copy.length} files`,
+  );
   summary('downloadDir', await pool.downloadDir(remote, copy, { onProgress: showProgress }));
 } finally {
   rmSync(copy, { recursive: true, force: true });

@@ -6,7 +6,15 @@
 //   FTPS_URL=ftpes://user:pass@host/ FTPS_CA=ca.pem node object-storage.ts
 //   node --import tsx test/helpers/run-example.ts examples/object-storage.ts    # scripted test server
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -31,14 +39,19 @@ class LocalObjectStore {
     return createWriteStream(join(this.root, key));
   }
   sha256(key: string): string {
-    return createHash('sha256').update(readFileSync(join(this.root, key))).digest('hex');
+    return createHash('sha256')
+      .update(readFileSync(join(this.root, key)))
+      .digest('hex');
   }
 }
 
 const bucket = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'ftps-bucket-')));
 try {
   mkdirSync(join(bucket.root, 'exports'));
-  writeFileSync(join(bucket.root, 'exports/orders.csv'), Array.from({ length: 20_000 }, (_, i) => `${i},${randomBytes(8).toString('hex')}\n`).join(''));
+  writeFileSync(
+    join(bucket.root, 'exports/orders.csv'),
+    Array.from({ length: 20_000 }, (_, i) => `${i},${randomBytes(8).toString('hex')}\n`).join(''),
+  );
 
   await using client = await connect(url, ca === undefined ? {} : { tls: { ca } });
 

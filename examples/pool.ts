@@ -13,14 +13,20 @@ import { createPool, type FtpsClientOptions } from 'ftps-client';
 // names a PEM file with the CA of a server whose certificate is not publicly trusted.
 const url = process.env.FTPS_URL;
 if (url === undefined) throw new Error('set FTPS_URL=ftpes://user:password@host/');
-const overrides: Partial<FtpsClientOptions> = process.env.FTPS_CA === undefined ? {} : { tls: { ca: readFileSync(process.env.FTPS_CA) } };
+const overrides: Partial<FtpsClientOptions> =
+  process.env.FTPS_CA === undefined ? {} : { tls: { ca: readFileSync(process.env.FTPS_CA) } };
 
 await using pool = createPool(url, overrides, { size: 3 });
-const files = Array.from({ length: 12 }, (_, i) => ({ name: `pool-example/part-${i}.bin`, data: randomBytes(32 * 1024 + i) }));
+const files = Array.from({ length: 12 }, (_, i) => ({
+  name: `pool-example/part-${i}.bin`,
+  data: randomBytes(32 * 1024 + i),
+}));
 await pool.ensureDir('pool-example');
 const started = performance.now();
 const uploads = await Promise.all(files.map((f) => pool.upload(Readable.from([f.data]), f.name)));
-console.log(`uploaded ${uploads.length} files at once in ${(performance.now() - started).toFixed(0)} ms over at most ${pool.stats().open} connections`);
+console.log(
+  `uploaded ${uploads.length} files at once in ${(performance.now() - started).toFixed(0)} ms over at most ${pool.stats().open} connections`,
+);
 
 const listing = await pool.list('pool-example');
 console.log(`listed ${listing.length} files`);

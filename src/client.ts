@@ -5,7 +5,14 @@ import PQueue from 'p-queue';
 import { Deadline } from './deadline.js';
 import { ClientClosedError, ProtocolError } from './errors.js';
 import { logControl } from './log.js';
-import { checkCallTimeout, MAX_TIMER_MS, optionsFromUrl, resolveOptions, type FtpsClientOptions, type ResolvedOptions } from './options.js';
+import {
+  checkCallTimeout,
+  MAX_TIMER_MS,
+  optionsFromUrl,
+  resolveOptions,
+  type FtpsClientOptions,
+  type ResolvedOptions,
+} from './options.js';
 import { checkPath, formatCommand, formatRawCommand } from './protocol/command.js';
 import type { FileInfo } from './protocol/listing/index.js';
 import type { FtpReply } from './protocol/reply.js';
@@ -148,9 +155,11 @@ export class FtpsClient implements AsyncDisposable {
   #probe(): void {
     if (this.closed || this.#queue.size + this.#queue.pending > 0) return;
     const session = this.#session;
-    void this.#queue.add(async () => (session.closedBy === undefined ? noop(session) : undefined)).catch((err: unknown) => {
-      logControl('keepalive NOOP failed: %s', err instanceof Error ? err.message : String(err));
-    });
+    void this.#queue
+      .add(async () => (session.closedBy === undefined ? noop(session) : undefined))
+      .catch((err: unknown) => {
+        logControl('keepalive NOOP failed: %s', err instanceof Error ? err.message : String(err));
+      });
   }
 
   /**
@@ -189,7 +198,10 @@ export class FtpsClient implements AsyncDisposable {
     return this.#session.tlsInfo;
   }
 
-  /** The server's FEAT answer (read at login): upper-cased feature name → parameters, e.g. `MLST` → `type*;size*;modify*;`. */
+  /**
+   * The server's FEAT answer (read at login): upper-cased feature name → parameters, e.g. `MLST` →
+   * `type*;size*;modify*;`.
+   */
   features(): ReadonlyMap<string, string> {
     return this.#session.features;
   }
@@ -228,7 +240,14 @@ export class FtpsClient implements AsyncDisposable {
     const cause = this.#session.closedBy;
     if (this.#closing === undefined && cause === undefined) return this.#session;
     if (this.#closing !== undefined || !this.#options.reconnect || cause instanceof ClientClosedError) {
-      throw markNotStarted(new ClientClosedError(cause === undefined || cause instanceof ClientClosedError ? 'Client is closed' : `Client is closed: ${cause.message}`, { cause }));
+      throw markNotStarted(
+        new ClientClosedError(
+          cause === undefined || cause instanceof ClientClosedError
+            ? 'Client is closed'
+            : `Client is closed: ${cause.message}`,
+          { cause },
+        ),
+      );
     }
     logControl('reconnecting after: %s', cause?.message);
     try {
@@ -280,7 +299,8 @@ export class FtpsClient implements AsyncDisposable {
     checkPath(path, 'path');
     return this.#run(call, async (s) => {
       await changeDir(s, path);
-      if (this.#options.reconnect) this.#cwd = await currentDir(s).catch(() => (path.startsWith('/') ? path : undefined));
+      if (this.#options.reconnect)
+        this.#cwd = await currentDir(s).catch(() => (path.startsWith('/') ? path : undefined));
     });
   }
 
@@ -384,7 +404,9 @@ export class FtpsClient implements AsyncDisposable {
       pending = { entries, done };
       wake?.();
     };
-    const task = this.#run(call, (s, signal) => listDirectory(s, path, (entries, done) => onBatch(entries, () => done()), signal)).then(
+    const task = this.#run(call, (s, signal) =>
+      listDirectory(s, path, (entries, done) => onBatch(entries, () => done()), signal),
+    ).then(
       () => (finished = true),
       (err: unknown) => ((failure = err), (finished = true)),
     );
@@ -478,13 +500,21 @@ export class FtpsClient implements AsyncDisposable {
    *   server demanding TLS session reuse, or 426/451); Node's own error (ENOENT, …) when the local
    *   file cannot be opened or read.
    */
-  async upload(source: UploadSource, remotePath: string, options: UploadOptions & OperationOptions = {}): Promise<TransferResult> {
+  async upload(
+    source: UploadSource,
+    remotePath: string,
+    options: UploadOptions & OperationOptions = {},
+  ): Promise<TransferResult> {
     checkPath(remotePath, 'remotePath');
-    if (hasTransferExtras(options)) return this.#run(options, (s, signal) => uploadFile(s, source, remotePath, withSignal(options, signal)));
+    if (hasTransferExtras(options))
+      return this.#run(options, (s, signal) => uploadFile(s, source, remotePath, withSignal(options, signal)));
     const line = formatCommand('STOR', remotePath);
     return this.#run(options, async (s, signal) => {
       const started = performance.now();
-      return transferResult(await runTransfer(s, line, { direction: 'upload', source: await openSource(source) }, signal), started);
+      return transferResult(
+        await runTransfer(s, line, { direction: 'upload', source: await openSource(source) }, signal),
+        started,
+      );
     });
   }
 
@@ -504,13 +534,21 @@ export class FtpsClient implements AsyncDisposable {
    *   {@link FtpReplyError} `ERR_FTPS_REPLY` (550: no such file); Node's own error when the local
    *   file cannot be written.
    */
-  async download(remotePath: string, destination: DownloadDestination, options: DownloadOptions & OperationOptions = {}): Promise<TransferResult> {
+  async download(
+    remotePath: string,
+    destination: DownloadDestination,
+    options: DownloadOptions & OperationOptions = {},
+  ): Promise<TransferResult> {
     checkPath(remotePath, 'remotePath');
-    if (hasTransferExtras(options)) return this.#run(options, (s, signal) => downloadFile(s, remotePath, destination, withSignal(options, signal)));
+    if (hasTransferExtras(options))
+      return this.#run(options, (s, signal) => downloadFile(s, remotePath, destination, withSignal(options, signal)));
     const line = formatCommand('RETR', remotePath);
     return this.#run(options, async (s, signal) => {
       const started = performance.now();
-      return transferResult(await runTransfer(s, line, { direction: 'download', sink: await openDestination(destination) }, signal), started);
+      return transferResult(
+        await runTransfer(s, line, { direction: 'download', sink: await openDestination(destination) }, signal),
+        started,
+      );
     });
   }
 
@@ -522,9 +560,13 @@ export class FtpsClient implements AsyncDisposable {
    *
    * @param options - `start` (REST offset), `onProgress`, `signal`.
    * @returns The stream, with `result`. Errors (as for `download()`) destroy the stream and reject `result`.
-   * @throws {@link InvalidArgumentError} `ERR_FTPS_INVALID_ARGUMENT` (at once) for a bad path; RangeError for a bad `start`.
+   * @throws {@link InvalidArgumentError} `ERR_FTPS_INVALID_ARGUMENT` (at once) for a bad path; RangeError for a bad
+   * `start`.
    */
-  createReadStream(remotePath: string, options: ReadStreamOptions = {}): Readable & {
+  createReadStream(
+    remotePath: string,
+    options: ReadStreamOptions = {},
+  ): Readable & {
     /** Resolves with the transfer's result once the server confirmed it (226); rejects with its error. */
     readonly result: Promise<TransferResult>;
   } {
@@ -544,9 +586,13 @@ export class FtpsClient implements AsyncDisposable {
    *
    * @param options - `append` (APPE), `start` (REST offset), `onProgress`, `signal`.
    * @returns The stream, with `result`. Errors (as for `upload()`) destroy the stream and reject `result`.
-   * @throws {@link InvalidArgumentError} `ERR_FTPS_INVALID_ARGUMENT` (at once) for a bad path; RangeError for a bad `start`, TypeError for `append` with `start`.
+   * @throws {@link InvalidArgumentError} `ERR_FTPS_INVALID_ARGUMENT` (at once) for a bad path; RangeError for a bad
+   * `start`, TypeError for `append` with `start`.
    */
-  createWriteStream(remotePath: string, options: WriteStreamOptions = {}): Writable & {
+  createWriteStream(
+    remotePath: string,
+    options: WriteStreamOptions = {},
+  ): Writable & {
     /** Resolves with the transfer's result once the server confirmed it (226); rejects with its error. */
     readonly result: Promise<TransferResult>;
   } {

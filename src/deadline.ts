@@ -16,7 +16,10 @@ export class Deadline {
   }
 
   start(): void {
-    this.#timer = setTimeout(() => this.#controller.abort(new OperationTimeoutError(`The call did not finish within ${this.#ms} ms`)), this.#ms);
+    this.#timer = setTimeout(
+      () => this.#controller.abort(new OperationTimeoutError(`The call did not finish within ${this.#ms} ms`)),
+      this.#ms,
+    );
   }
 
   clear(): void {

@@ -132,7 +132,9 @@ function idOf(connection: object): number {
   return id;
 }
 
-const channels = Object.fromEntries(Object.entries(CHANNELS).map(([k, name]) => [k, diagnostics_channel.channel(name)])) as Record<keyof typeof CHANNELS, diagnostics_channel.Channel>;
+const channels = Object.fromEntries(
+  Object.entries(CHANNELS).map(([k, name]) => [k, diagnostics_channel.channel(name)]),
+) as Record<keyof typeof CHANNELS, diagnostics_channel.Channel>;
 
 /** Whether anyone listens on the channel: callers skip building the message otherwise. */
 export function listening(channel: keyof typeof CHANNELS): boolean {
@@ -163,32 +165,38 @@ type Without<T> = Omit<T, keyof ConnectionRef>;
 /** Publishing, one call per event; `connection` is the control connection object. */
 export const publish = {
   connect(connection: object, message: Without<ConnectMessage>): void {
-    if (channels.connect.hasSubscribers) channels.connect.publish({ ...ref(connection), ...message } satisfies ConnectMessage);
+    if (channels.connect.hasSubscribers)
+      channels.connect.publish({ ...ref(connection), ...message } satisfies ConnectMessage);
   },
   close(connection: object, reason: Error): void {
     if (channels.close.hasSubscribers) channels.close.publish({ ...ref(connection), reason } satisfies CloseMessage);
   },
   command(connection: object, command: string): void {
-    if (channels.command.hasSubscribers) channels.command.publish({ ...ref(connection), command } satisfies CommandMessage);
+    if (channels.command.hasSubscribers)
+      channels.command.publish({ ...ref(connection), command } satisfies CommandMessage);
   },
   reply(connection: object, code: number, text: string): void {
-    if (channels.reply.hasSubscribers) channels.reply.publish({ ...ref(connection), code, text } satisfies ReplyMessage);
+    if (channels.reply.hasSubscribers)
+      channels.reply.publish({ ...ref(connection), code, text } satisfies ReplyMessage);
   },
   transferStart(connection: object, message: Without<TransferStartMessage>): void {
-    if (channels.transferStart.hasSubscribers) channels.transferStart.publish({ ...ref(connection), ...message } satisfies TransferStartMessage);
+    if (channels.transferStart.hasSubscribers)
+      channels.transferStart.publish({ ...ref(connection), ...message } satisfies TransferStartMessage);
   },
   transferEnd(connection: object, message: Without<TransferEndMessage>): void {
-    if (channels.transferEnd.hasSubscribers) channels.transferEnd.publish({ ...ref(connection), ...message } satisfies TransferEndMessage);
+    if (channels.transferEnd.hasSubscribers)
+      channels.transferEnd.publish({ ...ref(connection), ...message } satisfies TransferEndMessage);
   },
   /** Start now, end when `run` settles; returns `run` unchanged. */
   transfer<
-    T extends { bytes: number; tlsSessionReused: boolean | undefined; dataTls: 'early' | 'after-1xx' | undefined; closeNotify: boolean | undefined; reply: { code: number } },
-  >(
-    connection: object,
-    command: string,
-    direction: 'upload' | 'download',
-    run: Promise<T>,
-  ): Promise<T> {
+    T extends {
+      bytes: number;
+      tlsSessionReused: boolean | undefined;
+      dataTls: 'early' | 'after-1xx' | undefined;
+      closeNotify: boolean | undefined;
+      reply: { code: number };
+    },
+  >(connection: object, command: string, direction: 'upload' | 'download', run: Promise<T>): Promise<T> {
     if (!channels.transferStart.hasSubscribers && !channels.transferEnd.hasSubscribers) return run;
     const started = performance.now();
     this.transferStart(connection, { command, direction });
@@ -204,7 +212,10 @@ export const publish = {
         replyCode: outcome?.reply.code,
         error,
       });
-    run.then((o) => end(o, undefined), (err: unknown) => end(undefined, err));
+    run.then(
+      (o) => end(o, undefined),
+      (err: unknown) => end(undefined, err),
+    );
     return run;
   },
   retry(message: RetryMessage): void {

@@ -30,7 +30,8 @@ export class FtpsError extends Error {
     this.code = code;
     this.name = new.target.name;
     const brands: string[] = [];
-    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) brands.push(c.name);
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c))
+      brands.push(c.name);
     Object.defineProperty(this, BRANDS, { value: Object.freeze(brands) });
   }
 }
@@ -106,7 +107,10 @@ export class TlsPinError extends TlsError {
   readonly actual: string;
 
   constructor(what: string, expected: readonly string[], actual: string, options?: FtpsErrorOptions) {
-    super(`Certificate of ${what} does not match tls.pin: the server's key is ${actual}, expected ${expected.join(' or ')}`, options);
+    super(
+      `Certificate of ${what} does not match tls.pin: the server's key is ${actual}, expected ${expected.join(' or ')}`,
+      options,
+    );
     this.expected = expected;
     this.actual = actual;
   }
@@ -238,8 +242,18 @@ export class VerifyError extends FtpsError {
   /** The remote path that was verified. */
   readonly path: string;
 
-  constructor(path: string, algorithm: string, expected: string | number, actual: string | number, options?: FtpsErrorOptions) {
-    super('ERR_FTPS_VERIFY', `Verification of "${path}" failed: ${algorithm} is ${String(actual)} on the server, expected ${String(expected)}`, options);
+  constructor(
+    path: string,
+    algorithm: string,
+    expected: string | number,
+    actual: string | number,
+    options?: FtpsErrorOptions,
+  ) {
+    super(
+      'ERR_FTPS_VERIFY',
+      `Verification of "${path}" failed: ${algorithm} is ${String(actual)} on the server, expected ${String(expected)}`,
+      options,
+    );
     this.path = path;
     this.algorithm = algorithm;
     this.expected = expected;

@@ -27,14 +27,38 @@ export {
   VerifyError,
   type FtpsErrorOptions,
 } from './errors.js';
-export { createPool, FtpsPool, isTooManyConnections, isTransientError, type PoolCloseOptions, type PoolOptions, type PoolRunOptions, type PoolStats } from './pool.js';
+export {
+  createPool,
+  FtpsPool,
+  isTooManyConnections,
+  isTransientError,
+  type PoolCloseOptions,
+  type PoolOptions,
+  type PoolRunOptions,
+  type PoolStats,
+} from './pool.js';
 export type { RetryPolicyOptions } from './retry-policy.js';
-export type { MirrorOptions, TreeAction, TreeEntry, TreeItem, TreeOptions, TreeProgress, TreeResult, TreeStatus } from './transfer/tree.js';
+export type {
+  MirrorOptions,
+  TreeAction,
+  TreeEntry,
+  TreeItem,
+  TreeOptions,
+  TreeProgress,
+  TreeResult,
+  TreeStatus,
+} from './transfer/tree.js';
 export type { FtpsClientOptions, FtpsTlsOptions, SecureMode, TimeoutOptions } from './options.js';
 export type { FileInfo, FileType, ListLineParser } from './protocol/listing/index.js';
 export type { FtpReply } from './protocol/reply.js';
 export type { DownloadDestination, UploadSource } from './transfer/endpoints.js';
-export type { DownloadOptions, FileTransferOptions, ReadStreamOptions, UploadOptions, WriteStreamOptions } from './transfer/file-transfer.js';
+export type {
+  DownloadOptions,
+  FileTransferOptions,
+  ReadStreamOptions,
+  UploadOptions,
+  WriteStreamOptions,
+} from './transfer/file-transfer.js';
 export type { ProgressEvent, ProgressListener } from './transfer/progress.js';
 export { RateLimiter } from './transfer/rate-limit.js';
 export type { VerifyOptions, VerifyReport } from './transfer/verify.js';
@@ -43,7 +67,18 @@ export type { TlsInfo } from './transport/tls-info.js';
 export { spkiPin } from './transport/pin.js';
 export type { ConnectRequest, SocketConnect } from './transport/connect.js';
 export { probe } from './probe/index.js';
-export type { CertificateInfo, FeatReport, LoginReport, PortReport, ProbeOptions, ProbeReport, StepResult, TlsReport, TlsVersionName, VerificationResult } from './probe/index.js';
+export type {
+  CertificateInfo,
+  FeatReport,
+  LoginReport,
+  PortReport,
+  ProbeOptions,
+  ProbeReport,
+  StepResult,
+  TlsReport,
+  TlsVersionName,
+  VerificationResult,
+} from './probe/index.js';
 
 import { FtpsClient, type OperationOptions } from './client.js';
 import type { FtpsClientOptions } from './options.js';

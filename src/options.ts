@@ -53,7 +53,10 @@ export interface FtpsTlsOptions {
  * `Infinity` for no timeout. Anything else is a RangeError naming the option.
  */
 export interface TimeoutOptions {
-  /** Opening a session (TCP, TLS, greeting, AUTH, login, PBSZ/PROT, FEAT, TYPE), and each of the TCP and TLS setups of a data connection. Default 15 000 ms. */
+  /**
+   * Opening a session (TCP, TLS, greeting, AUTH, login, PBSZ/PROT, FEAT, TYPE), and each of the TCP and TLS setups of a
+   * data connection. Default 15 000 ms.
+   */
   connect?: number;
   /** Waiting for the final reply to a command, from sending it: 1xx replies do not extend it. Default 30 000 ms. */
   reply?: number;
@@ -210,7 +213,12 @@ export interface ResolvedOptions {
 /** The longest delay Node's timers support (about 24.8 days); longer ones overflow and fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export const DEFAULT_TIMEOUTS: Readonly<Required<TimeoutOptions>> = { connect: 15_000, reply: 30_000, data: 30_000, operation: MAX_TIMER_MS };
+export const DEFAULT_TIMEOUTS: Readonly<Required<TimeoutOptions>> = {
+  connect: 15_000,
+  reply: 30_000,
+  data: 30_000,
+  operation: MAX_TIMER_MS,
+};
 
 /** Default NOOP interval on an idle connection: below the shortest common NAT idle timeout (60 s). */
 export const DEFAULT_KEEPALIVE_MS = 30_000;
@@ -220,7 +228,10 @@ export const DEFAULT_MAX_LIST_ENTRIES = 100_000;
 
 const SECURE_VERSIONS: readonly string[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
-/** Parses `ftps://` (implicit), `ftpes://` (explicit) and `ftp://` (plain) URLs; user, password and port come from the URL. */
+/**
+ * Parses `ftps://` (implicit), `ftpes://` (explicit) and `ftp://` (plain) URLs; user, password and port come from the
+ * URL.
+ */
 export function optionsFromUrl(url: string | URL): FtpsClientOptions {
   let parsed: URL;
   try {
@@ -231,7 +242,9 @@ export function optionsFromUrl(url: string | URL): FtpsClientOptions {
   const modes: Record<string, SecureMode> = { 'ftps:': 'implicit', 'ftpes:': 'explicit', 'ftp:': false };
   const secure = modes[parsed.protocol];
   if (secure === undefined) {
-    throw new TypeError(`Unsupported URL scheme "${parsed.protocol}": use ftps:// (implicit), ftpes:// (explicit) or ftp:// (plain)`);
+    throw new TypeError(
+      `Unsupported URL scheme "${parsed.protocol}": use ftps:// (implicit), ftpes:// (explicit) or ftp:// (plain)`,
+    );
   }
   // URL keeps brackets around IPv6 hosts; sockets want them off.
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -263,7 +276,9 @@ function checkKeepAlive(value: unknown): number | undefined {
   if (value === undefined) return DEFAULT_KEEPALIVE_MS;
   if (value === false) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
-    throw new RangeError(`Option "keepAlive" must be an integer number of milliseconds from 1 to ${MAX_TIMER_MS}, or false; got ${String(value)}`);
+    throw new RangeError(
+      `Option "keepAlive" must be an integer number of milliseconds from 1 to ${MAX_TIMER_MS}, or false; got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -280,7 +295,9 @@ function checkPins(pin: unknown): void {
   const pins: unknown[] = typeof pin === 'string' ? [pin] : Array.isArray(pin) ? pin : [pin];
   for (const p of pins) {
     if (typeof p !== 'string' || !PIN_PATTERN.test(p)) {
-      throw new TypeError(`Option "tls.pin" must hold pins like 'sha256/' + 44 base64 characters (curl --pinnedpubkey format), got ${String(p)}`);
+      throw new TypeError(
+        `Option "tls.pin" must hold pins like 'sha256/' + 44 base64 characters (curl --pinnedpubkey format), got ${String(p)}`,
+      );
     }
   }
 }
@@ -297,62 +314,97 @@ function checkTlsMaterial(settings: FtpsTlsOptions): void {
 
 export function resolveOptions(input: FtpsClientOptions): ResolvedOptions {
   if (input === null || typeof input !== 'object') throw new TypeError('Options must be an object');
-  if (typeof input.host !== 'string' || input.host.trim() === '') throw new TypeError('Option "host" must be a non-empty string');
+  if (typeof input.host !== 'string' || input.host.trim() === '')
+    throw new TypeError('Option "host" must be a non-empty string');
   const secureIn = input.secure ?? 'explicit';
-  if (secureIn !== true && secureIn !== false && secureIn !== 'explicit' && secureIn !== 'implicit' && secureIn !== 'auto') {
-    throw new TypeError(`Option "secure" must be 'explicit', 'implicit', 'auto', true or false, got ${String(secureIn)}`);
+  if (
+    secureIn !== true &&
+    secureIn !== false &&
+    secureIn !== 'explicit' &&
+    secureIn !== 'implicit' &&
+    secureIn !== 'auto'
+  ) {
+    throw new TypeError(
+      `Option "secure" must be 'explicit', 'implicit', 'auto', true or false, got ${String(secureIn)}`,
+    );
   }
   const autoDetectMs = input.autoDetectMs ?? 1500;
   if (typeof autoDetectMs !== 'number' || !Number.isFinite(autoDetectMs) || autoDetectMs <= 0) {
-    throw new RangeError(`Option "autoDetectMs" must be a positive number of milliseconds, got ${String(input.autoDetectMs)}`);
+    throw new RangeError(
+      `Option "autoDetectMs" must be a positive number of milliseconds, got ${String(input.autoDetectMs)}`,
+    );
   }
   const secure: SecureMode = secureIn === true ? 'explicit' : secureIn;
   const port = input.port ?? (secure === 'implicit' ? 990 : 21);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`Option "port" must be an integer 1-65535, got ${String(input.port)}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new RangeError(`Option "port" must be an integer 1-65535, got ${String(input.port)}`);
   const encoding = input.encoding ?? 'utf8';
   if (encoding !== 'utf8' && encoding !== 'latin1') throw new TypeError(`Option "encoding" must be 'utf8' or 'latin1'`);
   const maxReplyBytes = input.maxReplyBytes ?? 64 * 1024;
-  if (!Number.isInteger(maxReplyBytes) || maxReplyBytes < 512) throw new RangeError('Option "maxReplyBytes" must be an integer >= 512');
-  if (input.parseList !== undefined && typeof input.parseList !== 'function') throw new TypeError('Option "parseList" must be a function');
+  if (!Number.isInteger(maxReplyBytes) || maxReplyBytes < 512)
+    throw new RangeError('Option "maxReplyBytes" must be an integer >= 512');
+  if (input.parseList !== undefined && typeof input.parseList !== 'function')
+    throw new TypeError('Option "parseList" must be a function');
   const maxListEntries = input.maxListEntries ?? DEFAULT_MAX_LIST_ENTRIES;
-  if (!Number.isSafeInteger(maxListEntries) || maxListEntries < 1) throw new RangeError('Option "maxListEntries" must be an integer >= 1');
+  if (!Number.isSafeInteger(maxListEntries) || maxListEntries < 1)
+    throw new RangeError('Option "maxListEntries" must be an integer >= 1');
   const tls = { ...(input.tls ?? {}) };
   for (const key of ['minVersion', 'maxVersion'] as const) {
     const v = tls[key];
-    if (v !== undefined && !SECURE_VERSIONS.includes(v)) throw new TypeError(`Option "tls.${key}" must be one of ${SECURE_VERSIONS.join(', ')}`);
+    if (v !== undefined && !SECURE_VERSIONS.includes(v))
+      throw new TypeError(`Option "tls.${key}" must be one of ${SECURE_VERSIONS.join(', ')}`);
   }
   tls.minVersion ??= 'TLSv1.2';
-  if (tls.maxVersion !== undefined && SECURE_VERSIONS.indexOf(tls.maxVersion) < SECURE_VERSIONS.indexOf(tls.minVersion)) {
+  if (
+    tls.maxVersion !== undefined &&
+    SECURE_VERSIONS.indexOf(tls.maxVersion) < SECURE_VERSIONS.indexOf(tls.minVersion)
+  ) {
     throw new RangeError(`Option "tls.maxVersion" (${tls.maxVersion}) is below "tls.minVersion" (${tls.minVersion})`);
   }
   checkPins(tls.pin);
   checkTlsMaterial(tls);
   const t = input.timeouts ?? {};
-  if (input.connect !== undefined && typeof input.connect !== 'function') throw new TypeError('Option "connect" must be a function');
-  if (input.family !== undefined && input.family !== 4 && input.family !== 6) throw new TypeError('Option "family" must be 4 or 6');
+  if (input.connect !== undefined && typeof input.connect !== 'function')
+    throw new TypeError('Option "connect" must be a function');
+  if (input.family !== undefined && input.family !== 4 && input.family !== 6)
+    throw new TypeError('Option "family" must be 4 or 6');
   const localAddress = checkString('localAddress', input.localAddress);
-  if (localAddress !== undefined && isIP(localAddress) === 0) throw new TypeError(`Option "localAddress" must be an IP address, got ${localAddress}`);
+  if (localAddress !== undefined && isIP(localAddress) === 0)
+    throw new TypeError(`Option "localAddress" must be an IP address, got ${localAddress}`);
   const dataProtection = input.dataProtection ?? 'private';
-  if (dataProtection !== 'private' && dataProtection !== 'clear') throw new TypeError(`Option "dataProtection" must be 'private' or 'clear'`);
+  if (dataProtection !== 'private' && dataProtection !== 'clear')
+    throw new TypeError(`Option "dataProtection" must be 'private' or 'clear'`);
   const auth = input.auth ?? 'TLS';
-  if (auth !== 'TLS' && auth !== 'SSL' && auth !== 'TLS-then-SSL') throw new TypeError(`Option "auth" must be 'TLS', 'SSL' or 'TLS-then-SSL'`);
+  if (auth !== 'TLS' && auth !== 'SSL' && auth !== 'TLS-then-SSL')
+    throw new TypeError(`Option "auth" must be 'TLS', 'SSL' or 'TLS-then-SSL'`);
   const dataConnection = input.dataConnection ?? 'passive';
-  if (dataConnection !== 'passive' && dataConnection !== 'active') throw new TypeError(`Option "dataConnection" must be 'passive' or 'active'`);
+  if (dataConnection !== 'passive' && dataConnection !== 'active')
+    throw new TypeError(`Option "dataConnection" must be 'passive' or 'active'`);
   const range = input.activePortRange;
   if (range !== undefined) {
-    const valid = Array.isArray(range) && range.length === 2 && range.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535) && range[0] <= range[1];
+    const valid =
+      Array.isArray(range) &&
+      range.length === 2 &&
+      range.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535) &&
+      range[0] <= range[1];
     if (!valid) throw new RangeError('Option "activePortRange" must be [min, max], integers 1-65535 with min <= max');
   }
   const activeAddress = checkString('activeAddress', input.activeAddress);
-  if (activeAddress !== undefined && isIP(activeAddress) === 0) throw new TypeError(`Option "activeAddress" must be an IP address, got ${activeAddress}`);
-  if (dataConnection === 'active' && input.proxy !== undefined) throw new TypeError('Option "dataConnection: \'active\'" cannot work through a proxy (the server would have to connect to the client)');
+  if (activeAddress !== undefined && isIP(activeAddress) === 0)
+    throw new TypeError(`Option "activeAddress" must be an IP address, got ${activeAddress}`);
+  if (dataConnection === 'active' && input.proxy !== undefined)
+    throw new TypeError(
+      'Option "dataConnection: \'active\'" cannot work through a proxy (the server would have to connect to the client)',
+    );
   const ccc = input.ccc ?? false;
   if (typeof ccc !== 'boolean') throw new TypeError('Option "ccc" must be a boolean');
-  if (ccc && secure !== 'explicit') throw new TypeError('Option "ccc" needs secure: \'explicit\' (CCC ends the TLS of an AUTH TLS control connection)');
+  if (ccc && secure !== 'explicit')
+    throw new TypeError('Option "ccc" needs secure: \'explicit\' (CCC ends the TLS of an AUTH TLS control connection)');
   const proxy = input.proxy === undefined ? undefined : parseProxyUrl(input.proxy);
   const base = input.connect ?? directConnect;
   const keepAlive = checkKeepAlive(input.keepAlive);
-  if (input.reconnect !== undefined && typeof input.reconnect !== 'boolean') throw new TypeError('Option "reconnect" must be a boolean');
+  if (input.reconnect !== undefined && typeof input.reconnect !== 'boolean')
+    throw new TypeError('Option "reconnect" must be a boolean');
   const reconnect = input.reconnect ?? false;
   return {
     connector: proxy === undefined ? base : proxyConnector(proxy, base),

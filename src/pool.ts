@@ -9,8 +9,22 @@
 import { publish as diagnostics } from './diagnostics.js';
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
-import { FtpsClient, neverStarted, runOnSession, type OperationOptions, type SessionOperation, type TransferResult } from './client.js';
-import { ClientClosedError, ConnectionError, ConnectTimeoutError, DataTimeoutError, FtpReplyError, ReplyTimeoutError } from './errors.js';
+import {
+  FtpsClient,
+  neverStarted,
+  runOnSession,
+  type OperationOptions,
+  type SessionOperation,
+  type TransferResult,
+} from './client.js';
+import {
+  ClientClosedError,
+  ConnectionError,
+  ConnectTimeoutError,
+  DataTimeoutError,
+  FtpReplyError,
+  ReplyTimeoutError,
+} from './errors.js';
 import { RetryPolicy, type RetryPolicyOptions } from './retry-policy.js';
 import { checkCallTimeout, MAX_TIMER_MS, optionsFromUrl, resolveOptions, type FtpsClientOptions } from './options.js';
 import { Deadline } from './deadline.js';
@@ -18,8 +32,20 @@ import type { FileInfo } from './protocol/listing/index.js';
 import { checkPath } from './protocol/command.js';
 import type { FtpReply } from './protocol/reply.js';
 import type { DownloadDestination, UploadSource } from './transfer/endpoints.js';
-import { checkSegments, segmentedDownload, type SegmentedDownloadOptions, type SegmentRunner } from './transfer/segmented.js';
-import { downloadDir, mirror, uploadDir, type MirrorOptions, type TreeOptions, type TreeResult } from './transfer/tree.js';
+import {
+  checkSegments,
+  segmentedDownload,
+  type SegmentedDownloadOptions,
+  type SegmentRunner,
+} from './transfer/segmented.js';
+import {
+  downloadDir,
+  mirror,
+  uploadDir,
+  type MirrorOptions,
+  type TreeOptions,
+  type TreeResult,
+} from './transfer/tree.js';
 
 /** The pool's own options, the last argument of {@link createPool}. A mistake is a RangeError at once. */
 export interface PoolOptions {
@@ -43,9 +69,15 @@ export interface PoolOptions {
   regrowDelayMs?: number;
 }
 
-/** Options of {@link FtpsPool.run} and of the pool's single-file methods: a call's `signal` and `timeout`, and `retries`. */
+/**
+ * Options of {@link FtpsPool.run} and of the pool's single-file methods: a call's `signal` and `timeout`, and
+ * `retries`.
+ */
 export interface PoolRunOptions extends OperationOptions {
-  /** Retries after a transient failure, on another connection. Default 0 for `run()`, the pool's `retries` for its methods. */
+  /**
+   * Retries after a transient failure, on another connection. Default 0 for `run()`, the pool's `retries` for its
+   * methods.
+   */
   retries?: number;
 }
 
@@ -87,7 +119,8 @@ export function isTransientError(err: unknown): boolean {
   return false;
 }
 
-const TOO_MANY = /too many|maximum number of|max(imum)?[ _-]?(clients|connections|sessions)|connection limit|limit of \d+/i;
+const TOO_MANY =
+  /too many|maximum number of|max(imum)?[ _-]?(clients|connections|sessions)|connection limit|limit of \d+/i;
 
 /**
  * Whether a failed connect means "this server allows no more connections from you": 421 at the
@@ -128,7 +161,10 @@ const POOL_OPTION_KEYS: ReadonlySet<string> = new Set(['size', 'retry', 'retries
 function isPoolOptions(value: object): boolean {
   const keys = Object.keys(value);
   const pool = keys.filter((k) => POOL_OPTION_KEYS.has(k)).length;
-  if (pool > 0 && pool < keys.length) throw new TypeError('createPool: pool options (size, retry, …) and client options mixed in one argument; use createPool(target, overrides, poolOptions)');
+  if (pool > 0 && pool < keys.length)
+    throw new TypeError(
+      'createPool: pool options (size, retry, …) and client options mixed in one argument; use createPool(target, overrides, poolOptions)',
+    );
   return pool > 0;
 }
 
@@ -137,12 +173,29 @@ function isPoolOptions(value: object): boolean {
  * `connect`: the target, then overrides of its client options, then the options of this call (here
  * the pool's). See docs/pool-and-trees.md for the rule and the pool-options-second form.
  */
-export function createPool(target: FtpsClientOptions | string | URL, overrides?: Partial<FtpsClientOptions>, poolOptions?: PoolOptions): FtpsPool;
-/** Pool options second (`createPool(target, { size: 4 })`, the order before 0.2): read as pool options, since no client option shares their names. */
-export function createPool(target: FtpsClientOptions | string | URL, poolOptions: PoolOptions, overrides?: Partial<FtpsClientOptions>): FtpsPool;
-export function createPool(target: FtpsClientOptions | string | URL, second: object = {}, third: object = {}): FtpsPool {
+export function createPool(
+  target: FtpsClientOptions | string | URL,
+  overrides?: Partial<FtpsClientOptions>,
+  poolOptions?: PoolOptions,
+): FtpsPool;
+/**
+ * Pool options second (`createPool(target, { size: 4 })`, the order before 0.2): read as pool options, since no client
+ * option shares their names.
+ */
+export function createPool(
+  target: FtpsClientOptions | string | URL,
+  poolOptions: PoolOptions,
+  overrides?: Partial<FtpsClientOptions>,
+): FtpsPool;
+export function createPool(
+  target: FtpsClientOptions | string | URL,
+  second: object = {},
+  third: object = {},
+): FtpsPool {
   const legacy = isPoolOptions(second) || (Object.keys(third).length > 0 && !isPoolOptions(third));
-  return legacy ? new FtpsPool(target, second as PoolOptions, third) : new FtpsPool(target, third as PoolOptions, second);
+  return legacy
+    ? new FtpsPool(target, second as PoolOptions, third)
+    : new FtpsPool(target, third as PoolOptions, second);
 }
 
 /**
@@ -181,22 +234,30 @@ export class FtpsPool implements AsyncDisposable {
    *
    * @throws TypeError or RangeError for a mistake in the client or pool options.
    */
-  constructor(target: FtpsClientOptions | string | URL, poolOptions: PoolOptions = {}, overrides: Partial<FtpsClientOptions> = {}) {
+  constructor(
+    target: FtpsClientOptions | string | URL,
+    poolOptions: PoolOptions = {},
+    overrides: Partial<FtpsClientOptions> = {},
+  ) {
     const base = typeof target === 'string' || target instanceof URL ? optionsFromUrl(target) : target;
     this.#options = { ...base, ...overrides } as FtpsClientOptions;
     resolveOptions(this.#options); // option mistakes surface now, not at the first operation
     const size = poolOptions.size ?? 4;
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`Option "size" must be an integer >= 1, got ${String(poolOptions.size)}`);
+    if (!Number.isInteger(size) || size < 1)
+      throw new RangeError(`Option "size" must be an integer >= 1, got ${String(poolOptions.size)}`);
     const retries = poolOptions.retries;
-    if (retries !== undefined && (!Number.isInteger(retries) || retries < 0)) throw new RangeError(`Option "retries" must be an integer >= 0, got ${String(retries)}`);
+    if (retries !== undefined && (!Number.isInteger(retries) || retries < 0))
+      throw new RangeError(`Option "retries" must be an integer >= 0, got ${String(retries)}`);
     const delay = poolOptions.retryDelayMs;
-    if (delay !== undefined && (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0)) throw new RangeError('Option "retryDelayMs" must be a number >= 0');
+    if (delay !== undefined && (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0))
+      throw new RangeError('Option "retryDelayMs" must be a number >= 0');
     const retry: RetryPolicyOptions = { ...poolOptions.retry };
     if (retry.retries === undefined && retries !== undefined) retry.retries = retries;
     if (retry.minDelayMs === undefined && delay !== undefined) retry.minDelayMs = delay;
     this.#policy = new RetryPolicy(retry, isTransientError);
     const regrow = poolOptions.regrowDelayMs ?? 30_000;
-    if (typeof regrow !== 'number' || !Number.isFinite(regrow) || regrow < 0) throw new RangeError('Option "regrowDelayMs" must be a number >= 0');
+    if (typeof regrow !== 'number' || !Number.isFinite(regrow) || regrow < 0)
+      throw new RangeError('Option "regrowDelayMs" must be a number >= 0');
     this.#regrowDelayMs = regrow;
     this.#maxSize = size;
     this.#target = size;
@@ -234,10 +295,14 @@ export class FtpsPool implements AsyncDisposable {
    * (see isTransientError) runs `fn` again on a working connection; only ask for that when `fn`
    * can safely be repeated.
    */
-  run<T>(fn: (client: FtpsClient, signal: AbortSignal) => Promise<T>, { signal, retries = 0, timeout }: PoolRunOptions = {}): Promise<T> {
+  run<T>(
+    fn: (client: FtpsClient, signal: AbortSignal) => Promise<T>,
+    { signal, retries = 0, timeout }: PoolRunOptions = {},
+  ): Promise<T> {
     if (this.#closing !== undefined) return Promise.reject(new ClientClosedError('Pool is closed'));
     // Rejected, not thrown: every pool operation reports through its promise, as the client's do.
-    if (!Number.isInteger(retries) || retries < 0) return Promise.reject(new RangeError('Option "retries" must be an integer >= 0'));
+    if (!Number.isInteger(retries) || retries < 0)
+      return Promise.reject(new RangeError('Option "retries" must be an integer >= 0'));
     let timeoutMs: number | undefined;
     try {
       timeoutMs = checkCallTimeout(timeout);
@@ -246,7 +311,11 @@ export class FtpsPool implements AsyncDisposable {
     }
     // A pool call's `timeout` bounds the operation with all its retries, from when it starts running.
     const deadline = timeoutMs !== undefined && timeoutMs < MAX_TIMER_MS ? new Deadline(timeoutMs) : undefined;
-    const signals = [this.#cancel.signal, ...(signal === undefined ? [] : [signal]), ...(deadline === undefined ? [] : [deadline.signal])];
+    const signals = [
+      this.#cancel.signal,
+      ...(signal === undefined ? [] : [signal]),
+      ...(deadline === undefined ? [] : [deadline.signal]),
+    ];
     const combined = signals.length === 1 ? this.#cancel.signal : AbortSignal.any(signals);
     this.#maybeGrow();
     const task = this.#queue.add(async () => {
@@ -262,12 +331,16 @@ export class FtpsPool implements AsyncDisposable {
     return task;
   }
 
-  async #attempt<T>(fn: (client: FtpsClient, signal: AbortSignal) => Promise<T>, signal: AbortSignal, retries: number): Promise<T> {
+  async #attempt<T>(
+    fn: (client: FtpsClient, signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal,
+    retries: number,
+  ): Promise<T> {
     // Calls that never started (their connection died while idle, e.g. a failed keepalive NOOP or
     // a server's idle timeout) sent nothing: they run again at once, whatever `retries` says, on
     // another connection (at most once per pool slot, so a dead server still ends it).
     let unstarted = 0;
-    for (let attempt = 0; ; ) {
+    for (let attempt = 0; ;) {
       signal.throwIfAborted();
       let conn: Pooled | undefined;
       let pause = true;
@@ -389,7 +462,11 @@ export class FtpsPool implements AsyncDisposable {
 
   // ---- the client's operations, each on a pooled connection ----
 
-  #op<T>(options: OperationOptions & { retries?: number } | undefined, fn: (client: FtpsClient, signal: AbortSignal) => Promise<T>, retry = true): Promise<T> {
+  #op<T>(
+    options: (OperationOptions & { retries?: number }) | undefined,
+    fn: (client: FtpsClient, signal: AbortSignal) => Promise<T>,
+    retry = true,
+  ): Promise<T> {
     const { signal, retries, timeout } = options ?? {};
     const runOptions: PoolRunOptions = { retries: retry ? (retries ?? this.#policy.retries) : 0 };
     if (signal !== undefined) runOptions.signal = signal;
@@ -441,7 +518,9 @@ export class FtpsPool implements AsyncDisposable {
     return this.#op(options, (c, signal) => c.setLastModified(path, date, { signal }));
   }
 
-  /** Creates one folder, as {@link FtpsClient.mkdir}. Never retried (a retry after a lost reply would fail: it exists). */
+  /**
+   * Creates one folder, as {@link FtpsClient.mkdir}. Never retried (a retry after a lost reply would fail: it exists).
+   */
   async mkdir(path: string, options?: PoolRunOptions): Promise<void> {
     checkPath(path, 'path');
     // Not retried: a retry after a lost reply would fail with "already exists".
@@ -484,7 +563,11 @@ export class FtpsPool implements AsyncDisposable {
    * Uploads on a pooled connection; `options` are the client's upload options. Retried after a
    * transient failure when the source can be read again (a path or bytes, not a stream).
    */
-  async upload(source: UploadSource, remotePath: string, options?: Parameters<FtpsClient['upload']>[2] & { retries?: number }): Promise<TransferResult> {
+  async upload(
+    source: UploadSource,
+    remotePath: string,
+    options?: Parameters<FtpsClient['upload']>[2] & { retries?: number },
+  ): Promise<TransferResult> {
     checkPath(remotePath, 'remotePath');
     const repeatable = typeof source === 'string' || source instanceof Uint8Array;
     return this.#op(options, (c, signal) => c.upload(source, remotePath, { ...options, signal }), repeatable);
@@ -496,19 +579,31 @@ export class FtpsPool implements AsyncDisposable {
    * With `segments: N` (a local path only) the file is fetched as N byte ranges at once, each on a
    * connection of its own, each range retried on its own (docs/pool-and-trees.md).
    */
-  async download(remotePath: string, destination: DownloadDestination, options?: Parameters<FtpsClient['download']>[2] & { retries?: number; segments?: number }): Promise<TransferResult> {
+  async download(
+    remotePath: string,
+    destination: DownloadDestination,
+    options?: Parameters<FtpsClient['download']>[2] & { retries?: number; segments?: number },
+  ): Promise<TransferResult> {
     checkPath(remotePath, 'remotePath');
     if (checkSegments(options?.segments) > 1) {
-      if (typeof destination !== 'string') throw new TypeError('The "segments" option needs a local file path as the download destination');
+      if (typeof destination !== 'string')
+        throw new TypeError('The "segments" option needs a local file path as the download destination');
       return segmentedDownload(new PoolSegmentRunner(this), remotePath, destination, options ?? {});
     }
     const { segments: _segments, ...rest } = options ?? {};
-    return this.#op(rest, (c, signal) => c.download(remotePath, destination, { ...rest, signal }), typeof destination === 'string');
+    return this.#op(
+      rest,
+      (c, signal) => c.download(remotePath, destination, { ...rest, signal }),
+      typeof destination === 'string',
+    );
   }
 
   // ---- folder trees ----
 
-  /** Uploads the local folder tree `localDir` into `remoteDir` (created as needed), files in parallel. See docs/pool-and-trees.md. */
+  /**
+   * Uploads the local folder tree `localDir` into `remoteDir` (created as needed), files in parallel. See
+   * docs/pool-and-trees.md.
+   */
   uploadDir(localDir: string, remoteDir: string, options?: TreeOptions): Promise<TreeResult> {
     checkPath(remoteDir, 'remoteDir');
     return uploadDir(this, localDir, remoteDir, options);
@@ -574,13 +669,22 @@ class PoolSegmentRunner implements SegmentRunner {
     return this.#pool.retries;
   }
 
-  onSession<T>(op: SessionOperation<T>, { signal, retries, controlOnly = false }: { signal: AbortSignal | undefined; retries: number; controlOnly?: boolean }): Promise<T> {
+  onSession<T>(
+    op: SessionOperation<T>,
+    {
+      signal,
+      retries,
+      controlOnly = false,
+    }: { signal: AbortSignal | undefined; retries: number; controlOnly?: boolean },
+  ): Promise<T> {
     // The signal goes to the operation only, not to the client call: an aborted range then
     // settles once its transfer has stopped and the connection is in step (the client would reject
     // at once and finish stopping in the background), so the download rejects after its ranges stopped.
     // A control-only step (SIZE, HASH) cannot be stopped that way: the client call rejects at once.
     const run = (client: FtpsClient, sig: AbortSignal): Promise<T> =>
-      runOnSession(client, controlOnly ? { signal: sig } : {}, (session, deadline) => op(session, deadline === undefined ? sig : AbortSignal.any([sig, deadline])));
+      runOnSession(client, controlOnly ? { signal: sig } : {}, (session, deadline) =>
+        op(session, deadline === undefined ? sig : AbortSignal.any([sig, deadline])),
+      );
     return this.#pool.run(run, signal === undefined ? { retries } : { signal, retries });
   }
 

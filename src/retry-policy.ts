@@ -33,13 +33,15 @@ export class RetryPolicy {
     this.retries = integer('retry.retries', options.retries ?? 2);
     this.minDelayMs = nonNegative('retry.minDelayMs', options.minDelayMs ?? 100);
     this.maxDelayMs = nonNegative('retry.maxDelayMs', options.maxDelayMs ?? Math.max(5_000, this.minDelayMs));
-    if (this.maxDelayMs < this.minDelayMs) throw new RangeError('Option "retry.maxDelayMs" must be >= "retry.minDelayMs"');
+    if (this.maxDelayMs < this.minDelayMs)
+      throw new RangeError('Option "retry.maxDelayMs" must be >= "retry.minDelayMs"');
     this.factor = nonNegative('retry.factor', options.factor ?? 2);
     if (this.factor < 1) throw new RangeError('Option "retry.factor" must be >= 1');
     this.jitter = nonNegative('retry.jitter', options.jitter ?? 0.5);
     if (this.jitter > 1) throw new RangeError('Option "retry.jitter" must be between 0 and 1');
     const retryOn = options.retryOn;
-    if (retryOn !== undefined && typeof retryOn !== 'function') throw new TypeError('Option "retry.retryOn" must be a function');
+    if (retryOn !== undefined && typeof retryOn !== 'function')
+      throw new TypeError('Option "retry.retryOn" must be a function');
     this.#retryOn = retryOn ?? ((error) => defaultRetryOn(error));
   }
 
@@ -56,11 +58,13 @@ export class RetryPolicy {
 }
 
 function integer(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new RangeError(`Option "${name}" must be an integer >= 0, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+    throw new RangeError(`Option "${name}" must be an integer >= 0, got ${String(value)}`);
   return value;
 }
 
 function nonNegative(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new RangeError(`Option "${name}" must be a number >= 0, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new RangeError(`Option "${name}" must be a number >= 0, got ${String(value)}`);
   return value;
 }

@@ -33,41 +33,43 @@ if (task.op === 'download-many' && (task.connections ?? 1) > 1) {
       for (const c of clients) c.close();
     }
   });
-} else await timed(async () => {
-  const client = await open();
-  try {
-    switch (task.op) {
-      case 'connect':
-        return { bytes: 0 };
-      case 'download': {
-        const sink = discard();
-        await client.downloadTo(sink, task.remote);
-        return { bytes: sink.bytes };
-      }
-      case 'upload':
-        await client.uploadFrom(task.local, task.remote);
-        return { bytes: task.size };
-      case 'download-many': {
-        let bytes = 0;
-        for (const name of task.files) {
+} else
+  await timed(async () => {
+    const client = await open();
+    try {
+      switch (task.op) {
+        case 'connect':
+          return { bytes: 0 };
+        case 'download': {
           const sink = discard();
-          await client.downloadTo(sink, `${task.remoteDir}/${name}`);
-          bytes += sink.bytes;
+          await client.downloadTo(sink, task.remote);
+          return { bytes: sink.bytes };
         }
-        return { bytes, files: task.files.length };
+        case 'upload':
+          await client.uploadFrom(task.local, task.remote);
+          return { bytes: task.size };
+        case 'download-many': {
+          let bytes = 0;
+          for (const name of task.files) {
+            const sink = discard();
+            await client.downloadTo(sink, `${task.remoteDir}/${name}`);
+            bytes += sink.bytes;
+          }
+          return { bytes, files: task.files.length };
+        }
+        case 'upload-many': {
+          for (const name of task.files)
+            await client.uploadFrom(`${task.localDir}/${name}`, `${task.remoteDir}/${name}`);
+          return { bytes: task.files.length * task.fileSize, files: task.files.length };
+        }
+        case 'list': {
+          const entries = await client.list(task.remote);
+          return { entries: entries.length };
+        }
+        default:
+          throw new Error(`unknown op ${task.op}`);
       }
-      case 'upload-many': {
-        for (const name of task.files) await client.uploadFrom(`${task.localDir}/${name}`, `${task.remoteDir}/${name}`);
-        return { bytes: task.files.length * task.fileSize, files: task.files.length };
-      }
-      case 'list': {
-        const entries = await client.list(task.remote);
-        return { entries: entries.length };
-      }
-      default:
-        throw new Error(`unknown op ${task.op}`);
+    } finally {
+      client.close();
     }
-  } finally {
-    client.close();
-  }
-});
+  });

@@ -69,38 +69,39 @@ if (task.segments !== undefined) {
       return { bytes, files: task.files.length, reused, pool: true };
     }),
   );
-} else await timed(() =>
-  withClients(async (clients) => {
-    const [client] = clients;
-    switch (task.op) {
-      case 'connect':
-        return { bytes: 0 };
-      case 'download':
-        return { bytes: note(await client.download(task.remote, discard())), reused };
-      case 'upload':
-        return { bytes: note(await client.upload(task.local, task.remote)), reused };
-      case 'download-many': {
-        let bytes = 0;
-        await lanes(task.files, clients.length, async (name, lane) => {
-          const n = note(await clients[lane].download(`${task.remoteDir}/${name}`, discard()));
-          bytes += n; // not `bytes += await …`: that reads `bytes` before the await
-        });
-        return { bytes, files: task.files.length, reused };
+} else
+  await timed(() =>
+    withClients(async (clients) => {
+      const [client] = clients;
+      switch (task.op) {
+        case 'connect':
+          return { bytes: 0 };
+        case 'download':
+          return { bytes: note(await client.download(task.remote, discard())), reused };
+        case 'upload':
+          return { bytes: note(await client.upload(task.local, task.remote)), reused };
+        case 'download-many': {
+          let bytes = 0;
+          await lanes(task.files, clients.length, async (name, lane) => {
+            const n = note(await clients[lane].download(`${task.remoteDir}/${name}`, discard()));
+            bytes += n; // not `bytes += await …`: that reads `bytes` before the await
+          });
+          return { bytes, files: task.files.length, reused };
+        }
+        case 'upload-many': {
+          let bytes = 0;
+          await lanes(task.files, clients.length, async (name, lane) => {
+            const n = note(await clients[lane].upload(`${task.localDir}/${name}`, `${task.remoteDir}/${name}`));
+            bytes += n;
+          });
+          return { bytes, files: task.files.length, reused };
+        }
+        case 'list': {
+          const entries = await client.list(task.remote);
+          return { entries: entries.length };
+        }
+        default:
+          throw new Error(`unknown op ${task.op}`);
       }
-      case 'upload-many': {
-        let bytes = 0;
-        await lanes(task.files, clients.length, async (name, lane) => {
-          const n = note(await clients[lane].upload(`${task.localDir}/${name}`, `${task.remoteDir}/${name}`));
-          bytes += n;
-        });
-        return { bytes, files: task.files.length, reused };
-      }
-      case 'list': {
-        const entries = await client.list(task.remote);
-        return { entries: entries.length };
-      }
-      default:
-        throw new Error(`unknown op ${task.op}`);
-    }
-  }),
-);
+    }),
+  );

@@ -68,7 +68,8 @@ export type Parsed =
 function integer(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got "${value}"`);
   return n;
 }
 
@@ -93,14 +94,20 @@ export function parseCommandLine(argv: string[]): Parsed {
   const [name, ...args] = positionals;
   const command = COMMANDS.find((c) => c === name);
   if (v.version === true) return { kind: 'version' };
-  if (v.help === true || name === undefined || name === 'help') return { kind: 'help', command: command ?? COMMANDS.find((c) => c === args[0]) };
+  if (v.help === true || name === undefined || name === 'help')
+    return { kind: 'help', command: command ?? COMMANDS.find((c) => c === args[0]) };
   if (command === undefined) throw new UsageError(`Unknown command "${name}" (one of ${COMMANDS.join(', ')})`);
   for (const pin of v.pin ?? []) {
-    if (!PIN.test(pin)) throw new UsageError(`--pin must look like sha256/BASE64 (44 characters of base64; \`ftps probe\` prints it), got "${pin}"`);
+    if (!PIN.test(pin))
+      throw new UsageError(
+        `--pin must look like sha256/BASE64 (44 characters of base64; \`ftps probe\` prints it), got "${pin}"`,
+      );
   }
   const timeout = v.timeout === undefined ? undefined : Number(v.timeout);
-  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got "${v.timeout}"`);
-  if (v.progress === true && v.json !== true) throw new UsageError('--progress goes with --json (NDJSON events); on a terminal the bars show by themselves');
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0))
+    throw new UsageError(`--timeout must be a positive number of seconds, got "${v.timeout}"`);
+  if (v.progress === true && v.json !== true)
+    throw new UsageError('--progress goes with --json (NDJSON events); on a terminal the bars show by themselves');
   return {
     kind: 'run',
     command,

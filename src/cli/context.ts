@@ -73,7 +73,10 @@ export class Context {
 
   /** A pool of --parallel connections; one is opened now, so connect and login errors show first. */
   async pool(target: Target): Promise<FtpsPool> {
-    const pool = createPool(await this.options(target), { size: this.flags.parallel, ...(this.flags.retries === undefined ? {} : { retries: this.flags.retries }) });
+    const pool = createPool(await this.options(target), {
+      size: this.flags.parallel,
+      ...(this.flags.retries === undefined ? {} : { retries: this.flags.retries }),
+    });
     try {
       await pool.run(async () => undefined, { signal: this.signal });
     } catch (err) {

@@ -44,17 +44,30 @@ export function resolveCredentials(input: CredentialInputs): Credentials {
         user = entry.login;
         userSource = 'netrc';
       }
-      if (password === undefined && entry.password !== undefined && (entry.login === undefined || entry.login === user)) {
+      if (
+        password === undefined &&
+        entry.password !== undefined &&
+        (entry.login === undefined || entry.login === user)
+      ) {
         password = entry.password;
         passwordSource = 'netrc';
       }
     }
   }
   if (user === undefined || user === 'anonymous' || user === 'ftp') {
-    return { user: user ?? 'anonymous', password: password ?? 'anonymous@', source: { user: user === undefined ? 'default' : userSource, password: password === undefined ? 'default' : passwordSource } };
+    return {
+      user: user ?? 'anonymous',
+      password: password ?? 'anonymous@',
+      source: {
+        user: user === undefined ? 'default' : userSource,
+        password: password === undefined ? 'default' : passwordSource,
+      },
+    };
   }
   if (password === undefined) {
-    throw new UsageError(`No password for user "${user}": give it with --password-stdin, FTPS_PASSWORD or a netrc entry for ${input.host}`);
+    throw new UsageError(
+      `No password for user "${user}": give it with --password-stdin, FTPS_PASSWORD or a netrc entry for ${input.host}`,
+    );
   }
   return { user, password, source: { user: userSource, password: passwordSource } };
 }

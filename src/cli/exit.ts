@@ -1,5 +1,13 @@
 // Exit codes, one per failure class (docs/cli.md), and the mapping from the library's typed errors.
-import { ClientClosedError, ConnectionError, ConnectTimeoutError, FtpReplyError, FtpsError, TlsError, VerifyError } from '../index.js';
+import {
+  ClientClosedError,
+  ConnectionError,
+  ConnectTimeoutError,
+  FtpReplyError,
+  FtpsError,
+  TlsError,
+  VerifyError,
+} from '../index.js';
 
 export const EXIT = {
   ok: 0,
@@ -45,7 +53,8 @@ export function exitCodeOf(err: unknown, connected: boolean): ExitCode {
     if (err.command === 'greeting') return EXIT.connect;
     return EXIT.refused;
   }
-  if (err instanceof ConnectionError || err instanceof ConnectTimeoutError) return connected ? EXIT.transfer : EXIT.connect;
+  if (err instanceof ConnectionError || err instanceof ConnectTimeoutError)
+    return connected ? EXIT.transfer : EXIT.connect;
   if (err instanceof ClientClosedError) return connected ? EXIT.transfer : EXIT.connect;
   if (err instanceof VerifyError) return EXIT.transfer;
   if (err instanceof FtpsError) return connected ? EXIT.transfer : EXIT.connect;

@@ -13,7 +13,16 @@ import { readPasswordFromStdin } from './credentials.js';
 import { describeError, EXIT, exitCodeOf, InterruptedError, type ExitCode } from './exit.js';
 import { HumanReporter, JsonReporter, showCursor, type Reporter } from './output.js';
 
-const COMMAND_FNS: Record<Command, (ctx: Context, args: string[]) => Promise<CommandResult>> = { put, get, ls, rm, mkdir, mv, mirror, probe: probeCommand };
+const COMMAND_FNS: Record<Command, (ctx: Context, args: string[]) => Promise<CommandResult>> = {
+  put,
+  get,
+  ls,
+  rm,
+  mkdir,
+  mv,
+  mirror,
+  probe: probeCommand,
+};
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -60,13 +69,17 @@ async function main(argv: string[]): Promise<ExitCode> {
   const { command, args, flags } = parsed;
   if (flags.verbose) createDebug.enable('ftps:*'); // the library's protocol log; PASS is redacted there
   const reporter = reporterFor(flags);
-  if (flags.insecure) reporter.warn('--insecure: the server certificate is NOT verified; anyone on the path can read and change this session');
+  if (flags.insecure)
+    reporter.warn(
+      '--insecure: the server certificate is NOT verified; anyone on the path can read and change this session',
+    );
   const controller = new AbortController();
   trapSignals(controller, reporter);
   let stdinPassword: Promise<string | undefined> | undefined;
   const ctx = new Context(flags, reporter, controller.signal, {
     env: process.env,
-    stdinPassword: () => (stdinPassword ??= flags.passwordStdin ? readPasswordFromStdin(process.stdin) : Promise.resolve(undefined)),
+    stdinPassword: () =>
+      (stdinPassword ??= flags.passwordStdin ? readPasswordFromStdin(process.stdin) : Promise.resolve(undefined)),
   });
   try {
     const { code, result } = await COMMAND_FNS[command](ctx, args);
@@ -76,7 +89,14 @@ async function main(argv: string[]): Promise<ExitCode> {
   } catch (err) {
     const code = controller.signal.aborted ? EXIT.interrupted : exitCodeOf(err, ctx.connected);
     reporter.restore();
-    if (flags.json) reporter.finish({ command, exitCode: code, ok: false, error: describeError(err), code: (err as { code?: unknown }).code ?? null });
+    if (flags.json)
+      reporter.finish({
+        command,
+        exitCode: code,
+        ok: false,
+        error: describeError(err),
+        code: (err as { code?: unknown }).code ?? null,
+      });
     process.stderr.write(`ftps: ${code === EXIT.interrupted ? 'interrupted' : describeError(err)}\n`);
     return code;
   }

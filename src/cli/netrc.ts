@@ -46,7 +46,10 @@ export function parseNetrc(text: string): NetrcEntry[] {
 /** The entry for `host` (and `user`, when one is already known), else the `default` entry. */
 export function findNetrcEntry(entries: NetrcEntry[], host: string, user: string | undefined): NetrcEntry | undefined {
   const fits = (e: NetrcEntry): boolean => user === undefined || e.login === undefined || e.login === user;
-  return entries.find((e) => e.machine !== undefined && e.machine.toLowerCase() === host.toLowerCase() && fits(e)) ?? entries.find((e) => e.machine === undefined && fits(e));
+  return (
+    entries.find((e) => e.machine !== undefined && e.machine.toLowerCase() === host.toLowerCase() && fits(e)) ??
+    entries.find((e) => e.machine === undefined && fits(e))
+  );
 }
 
 /**
@@ -69,7 +72,9 @@ export function readNetrc(file: string, required: boolean): NetrcEntry[] {
   const entries = parseNetrc(text);
   if (entries.some((e) => e.password !== undefined) && process.platform !== 'win32') {
     if ((mode & 0o077) !== 0) {
-      throw new UsageError(`${file} holds a password and is readable by others (mode ${(mode & 0o777).toString(8)}): run chmod 600 ${file}`);
+      throw new UsageError(
+        `${file} holds a password and is readable by others (mode ${(mode & 0o777).toString(8)}): run chmod 600 ${file}`,
+      );
     }
     if (typeof process.getuid === 'function' && uid !== process.getuid()) {
       throw new UsageError(`${file} holds a password and is not owned by you: refusing to use it`);

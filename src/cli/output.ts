@@ -67,7 +67,10 @@ export class HumanReporter implements Reporter {
     this.#out = out;
     this.#err = err;
     this.#quiet = quiet;
-    this.#bars = !quiet && out.isTTY === true ? new LiveBars(out, redrawMs === undefined ? {} : { intervalMs: redrawMs }) : undefined;
+    this.#bars =
+      !quiet && out.isTTY === true
+        ? new LiveBars(out, redrawMs === undefined ? {} : { intervalMs: redrawMs })
+        : undefined;
   }
 
   progress(name: string, bytes: number, total: number | undefined, rate: number): void {
@@ -98,9 +101,17 @@ export class HumanReporter implements Reporter {
     this.#doneFiles++;
     this.#doneBytes += o.bytes ?? bar?.bytes ?? 0;
     if (this.#quiet) return;
-    const route = o.op === 'get' ? `${o.remote} -> ${o.local ?? ''}` : o.local === undefined ? o.remote : `${o.local} -> ${o.remote}`;
+    const route =
+      o.op === 'get'
+        ? `${o.remote} -> ${o.local ?? ''}`
+        : o.local === undefined
+          ? o.remote
+          : `${o.local} -> ${o.remote}`;
     const size = o.bytes === undefined ? '' : ` ${formatBytes(o.bytes)}`;
-    const rate = o.bytes !== undefined && o.durationMs !== undefined && o.durationMs > 0 ? ` ${formatRate((o.bytes * 1000) / o.durationMs)}` : '';
+    const rate =
+      o.bytes !== undefined && o.durationMs !== undefined && o.durationMs > 0
+        ? ` ${formatRate((o.bytes * 1000) / o.durationMs)}`
+        : '';
     this.#line(`${o.op} ${route}${size}${rate}${o.note === undefined ? '' : ` (${o.note})`}`);
     this.#redraw();
   }
@@ -133,7 +144,9 @@ export class HumanReporter implements Reporter {
     }
     if (this.#quiet || this.#totalFiles < 2) return;
     const seconds = (performance.now() - this.#started) / 1000;
-    this.#out.write(`${this.#doneFiles}/${this.#totalFiles} files, ${formatBytes(this.#doneBytes)} in ${seconds.toFixed(1)} s\n`);
+    this.#out.write(
+      `${this.#doneFiles}/${this.#totalFiles} files, ${formatBytes(this.#doneBytes)} in ${seconds.toFixed(1)} s\n`,
+    );
   }
 
   restore(): void {
@@ -147,15 +160,30 @@ export class HumanReporter implements Reporter {
 
   #redraw(): void {
     if (this.#bars === undefined) return;
-    const rows: BarRow[] = [...this.#running].map(([label, b]) => ({ label, done: b.bytes, total: b.total, bytesPerSecond: b.rate }));
+    const rows: BarRow[] = [...this.#running].map(([label, b]) => ({
+      label,
+      done: b.bytes,
+      total: b.total,
+      bytesPerSecond: b.rate,
+    }));
     const seconds = (performance.now() - this.#started) / 1000;
     const tree = this.#tree;
     if (tree !== undefined) {
-      rows.push({ label: `total ${tree.filesDone}/${tree.filesTotal}`, done: tree.bytesDone, total: tree.bytesTotal || undefined, bytesPerSecond: seconds > 0 ? tree.bytesDone / seconds : 0 });
+      rows.push({
+        label: `total ${tree.filesDone}/${tree.filesTotal}`,
+        done: tree.bytesDone,
+        total: tree.bytesTotal || undefined,
+        bytesPerSecond: seconds > 0 ? tree.bytesDone / seconds : 0,
+      });
     } else if (this.#totalFiles > 1) {
       const inFlight = [...this.#running.values()].reduce((n, b) => n + b.bytes, 0);
       const done = this.#doneBytes + inFlight;
-      rows.push({ label: `total ${this.#doneFiles}/${this.#totalFiles}`, done, total: this.#totalBytes || undefined, bytesPerSecond: seconds > 0 ? done / seconds : 0 });
+      rows.push({
+        label: `total ${this.#doneFiles}/${this.#totalFiles}`,
+        done,
+        total: this.#totalBytes || undefined,
+        bytesPerSecond: seconds > 0 ? done / seconds : 0,
+      });
     }
     this.#bars.update(rows);
   }
@@ -200,7 +228,11 @@ export class JsonReporter implements Reporter {
   }
 
   failed(name: string, err: unknown): void {
-    const entry = { name, error: describeError(err), ...(typeof (err as { code?: unknown })?.code === 'string' ? { code: (err as { code: string }).code } : {}) };
+    const entry = {
+      name,
+      error: describeError(err),
+      ...(typeof (err as { code?: unknown })?.code === 'string' ? { code: (err as { code: string }).code } : {}),
+    };
     this.errors.push(entry);
     this.#emit({ event: 'failed', ...entry });
   }
@@ -215,8 +247,15 @@ export class JsonReporter implements Reporter {
   }
 
   finish(result: unknown): void {
-    const doc = { ...(result as object), files: this.files, errors: this.errors, ...(this.warnings.length > 0 ? { warnings: this.warnings } : {}) };
-    this.#out.write(`${JSON.stringify(this.#events ? { event: 'result', ...doc } : doc, null, this.#events ? undefined : 2)}\n`);
+    const doc = {
+      ...(result as object),
+      files: this.files,
+      errors: this.errors,
+      ...(this.warnings.length > 0 ? { warnings: this.warnings } : {}),
+    };
+    this.#out.write(
+      `${JSON.stringify(this.#events ? { event: 'result', ...doc } : doc, null, this.#events ? undefined : 2)}\n`,
+    );
   }
 
   restore(): void {}

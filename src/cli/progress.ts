@@ -61,10 +61,11 @@ export class LiveBars {
     this.#rows = rows;
     const wait = this.#lastDraw + this.#intervalMs - Date.now();
     if (wait <= 0) this.#draw();
-    else this.#timer ??= setTimeout(() => {
-      this.#timer = undefined;
-      this.#draw();
-    }, wait);
+    else
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined;
+        this.#draw();
+      }, wait);
   }
 
   log(line: string): void {
@@ -111,7 +112,10 @@ export class LiveBars {
   #frame(): string {
     const width = Math.max(20, (this.#out.columns ?? 80) - 1);
     const maxRows = Math.max(1, (this.#out.rows ?? 24) - 2);
-    const rows = this.#rows.length > maxRows ? [...this.#rows.slice(0, maxRows - 1), this.#rows[this.#rows.length - 1] as BarRow] : this.#rows;
+    const rows =
+      this.#rows.length > maxRows
+        ? [...this.#rows.slice(0, maxRows - 1), this.#rows[this.#rows.length - 1] as BarRow]
+        : this.#rows;
     this.#drawn = rows.length;
     const labelWidth = Math.max(0, ...rows.map((r) => r.label.length));
     return rows.map((r) => `${renderRow(r, width, labelWidth)}\n`).join('');

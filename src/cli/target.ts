@@ -30,12 +30,19 @@ export function parseTarget(arg: string, plain: boolean): Target {
     throw new UsageError(`Not a URL: ${arg} (expected ftps://host/path, ftpes://host/path or ftp://host/path)`);
   }
   const secure = SCHEMES[url.protocol];
-  if (secure === undefined) throw new UsageError(`Unsupported scheme "${url.protocol}" in ${arg}: use ftps:// (implicit TLS), ftpes:// (explicit TLS) or ftp:// (plain, with --plain)`);
+  if (secure === undefined)
+    throw new UsageError(
+      `Unsupported scheme "${url.protocol}" in ${arg}: use ftps:// (implicit TLS), ftpes:// (explicit TLS) or ftp:// (plain, with --plain)`,
+    );
   if (secure === false && !plain) {
-    throw new UsageError(`${url.protocol}// is plain FTP: the password and the files travel unencrypted. Use ftpes:// or ftps://, or add --plain if you really mean it`);
+    throw new UsageError(
+      `${url.protocol}// is plain FTP: the password and the files travel unencrypted. Use ftpes:// or ftps://, or add --plain if you really mean it`,
+    );
   }
   if (url.password !== '') {
-    throw new UsageError('A password in the URL would show in the process list: use --password-stdin, FTPS_PASSWORD or ~/.netrc');
+    throw new UsageError(
+      'A password in the URL would show in the process list: use --password-stdin, FTPS_PASSWORD or ~/.netrc',
+    );
   }
   const raw = url.pathname === '' ? '/' : url.pathname;
   let decoded: string;

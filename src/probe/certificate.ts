@@ -100,14 +100,20 @@ export function describeChain(socket: TLSSocket): CertificateInfo[] {
 }
 
 const HINTS: Record<string, string> = {
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed: trust it with --ca (the certificate itself, tls.ca) or pin its key with --pin (tls.pin)',
-  SELF_SIGNED_CERT_IN_CHAIN: 'the chain ends in a self-signed CA that is not trusted: pass that CA with --ca (tls.ca), or pin the key with --pin',
+  DEPTH_ZERO_SELF_SIGNED_CERT:
+    'self-signed: trust it with --ca (the certificate itself, tls.ca) or pin its key with --pin (tls.pin)',
+  SELF_SIGNED_CERT_IN_CHAIN:
+    'the chain ends in a self-signed CA that is not trusted: pass that CA with --ca (tls.ca), or pin the key with --pin',
   CERT_HAS_EXPIRED: 'expired: the server must renew its certificate',
   CERT_NOT_YET_VALID: 'not valid yet: check the clocks of this machine and of the server',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknown CA: pass the CA with --ca (tls.ca), or the server must send its intermediate certificates',
-  UNABLE_TO_GET_ISSUER_CERT: 'unknown CA: pass the CA with --ca (tls.ca), or the server must send its intermediate certificates',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unknown CA or a missing intermediate certificate: pass the CA with --ca (tls.ca), or fix the server chain',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'wrong name: connect with a name the certificate lists (subject alternative names above), or set tls.servername',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    'unknown CA: pass the CA with --ca (tls.ca), or the server must send its intermediate certificates',
+  UNABLE_TO_GET_ISSUER_CERT:
+    'unknown CA: pass the CA with --ca (tls.ca), or the server must send its intermediate certificates',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    'unknown CA or a missing intermediate certificate: pass the CA with --ca (tls.ca), or fix the server chain',
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    'wrong name: connect with a name the certificate lists (subject alternative names above), or set tls.servername',
 };
 
 /**
@@ -120,13 +126,26 @@ export function verification(socket: TLSSocket, hostname: string, pins: readonly
   const pinned = pins.length > 0 ? { pinMatches: pin !== undefined && pins.includes(pin) } : {};
   const chainError = socket.authorizationError as Error | string | null | undefined;
   if (chainError !== null && chainError !== undefined) {
-    const code = typeof chainError === 'string' ? chainError : ((chainError as { code?: string }).code ?? chainError.message);
-    return { ok: false, code, reason: typeof chainError === 'string' ? chainError : chainError.message, hint: HINTS[code] ?? 'see docs/probe.md', ...pinned };
+    const code =
+      typeof chainError === 'string' ? chainError : ((chainError as { code?: string }).code ?? chainError.message);
+    return {
+      ok: false,
+      code,
+      reason: typeof chainError === 'string' ? chainError : chainError.message,
+      hint: HINTS[code] ?? 'see docs/probe.md',
+      ...pinned,
+    };
   }
   const nameError = cert.raw === undefined ? new Error('no certificate') : checkServerIdentity(hostname, cert);
   if (nameError !== undefined) {
     const code = (nameError as { code?: string }).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID';
-    return { ok: false, code, reason: nameError.message, hint: HINTS[code] ?? HINTS.ERR_TLS_CERT_ALTNAME_INVALID ?? '', ...pinned };
+    return {
+      ok: false,
+      code,
+      reason: nameError.message,
+      hint: HINTS[code] ?? HINTS.ERR_TLS_CERT_ALTNAME_INVALID ?? '',
+      ...pinned,
+    };
   }
   return { ok: true, ...pinned };
 }

@@ -4,7 +4,18 @@ import { probeLogin } from './login.js';
 import { PortProbe } from './port.js';
 import type { ProbeOptions, ProbeReport } from './types.js';
 
-export type { CertificateInfo, FeatReport, LoginReport, PortReport, ProbeOptions, ProbeReport, StepResult, TlsReport, TlsVersionName, VerificationResult } from './types.js';
+export type {
+  CertificateInfo,
+  FeatReport,
+  LoginReport,
+  PortReport,
+  ProbeOptions,
+  ProbeReport,
+  StepResult,
+  TlsReport,
+  TlsVersionName,
+  VerificationResult,
+} from './types.js';
 
 /**
  * Probes `options.host` on `options.port`, or on 990 and 21 when no port is given: implicit TLS or a

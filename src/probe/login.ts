@@ -12,9 +12,14 @@ import { connectTcp, connectTls } from '../transport/connect.js';
 import type { LoginReport, ProbeOptions } from './types.js';
 
 const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' | ').trim();
-const errorText = (err: unknown): string => oneLine(err instanceof FtpsError ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err));
+const errorText = (err: unknown): string =>
+  oneLine(err instanceof FtpsError ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err));
 
-function clientOptions(options: ProbeOptions, port: number, secure: 'implicit' | 'explicit' | false): FtpsClientOptions {
+function clientOptions(
+  options: ProbeOptions,
+  port: number,
+  secure: 'implicit' | 'explicit' | false,
+): FtpsClientOptions {
   const timeout = options.timeoutMs ?? 5000;
   return {
     host: options.host,
@@ -27,7 +32,11 @@ function clientOptions(options: ProbeOptions, port: number, secure: 'implicit' |
   };
 }
 
-export async function probeLogin(options: ProbeOptions, port: number, secure: 'implicit' | 'explicit' | false): Promise<LoginReport> {
+export async function probeLogin(
+  options: ProbeOptions,
+  port: number,
+  secure: 'implicit' | 'explicit' | false,
+): Promise<LoginReport> {
   const settings = clientOptions(options, port, secure);
   let client: FtpsClient;
   try {
@@ -48,7 +57,10 @@ export async function probeLogin(options: ProbeOptions, port: number, secure: 'i
     if (secure !== false) report.protection = { ok: true, detail: 'PBSZ 0 and PROT P accepted' };
     try {
       const entries = await client.list(undefined, options.signal === undefined ? {} : { signal: options.signal });
-      report.dataConnection = { ok: true, detail: `listing of the login folder: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${secure === false ? ' (not protected: plain FTP)' : ' over a protected data connection'}` };
+      report.dataConnection = {
+        ok: true,
+        detail: `listing of the login folder: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${secure === false ? ' (not protected: plain FTP)' : ' over a protected data connection'}`,
+      };
     } catch (err) {
       report.dataConnection = { ok: false, detail: errorText(err) };
     }
@@ -96,7 +108,9 @@ async function passiveChecks(session: Session, report: LoginReport): Promise<voi
       matchesControlHost: matches,
       ...(matches
         ? {}
-        : { hint: `the 227 reply names ${host}, the control connection goes to ${control}: the server is behind NAT or misconfigured (vsftpd pasv_address, proftpd MasqueradeAddress); the client connects to the control host unless trustPasvAddress is set` }),
+        : {
+            hint: `the 227 reply names ${host}, the control connection goes to ${control}: the server is behind NAT or misconfigured (vsftpd pasv_address, proftpd MasqueradeAddress); the client connects to the control host unless trustPasvAddress is set`,
+          }),
     };
   } catch (err) {
     report.pasv = { ok: false, detail: errorText(err) };
@@ -115,7 +129,13 @@ async function reuseCheck(session: Session, report: LoginReport): Promise<void> 
   }
   const timeoutMs = session.options.timeouts.connect;
   const { options } = session;
-  const request = { host: session.remoteAddress, port, localAddress: options.localAddress, family: options.family, purpose: 'data' as const };
+  const request = {
+    host: session.remoteAddress,
+    port,
+    localAddress: options.localAddress,
+    family: options.family,
+    purpose: 'data' as const,
+  };
   const raw = await connectTcp(options.connector, request, { timeoutMs, what: 'data connection' });
   let data: TLSSocket | undefined;
   try {
@@ -123,13 +143,14 @@ async function reuseCheck(session: Session, report: LoginReport): Promise<void> 
     const replyPromise = session.control.request('LIST');
     replyPromise.catch(() => undefined);
     const { secureContext: _ctx, pin: _pin, identityCheck: _id, ...tlsOptions } = session.tlsOptions ?? {};
-    const handshake = connectTls({ ...tlsOptions, socket: raw, rejectUnauthorized: false }, { timeoutMs, what: 'data connection' }).then(
-      (s) => {
-        data = s;
-        s.pipe(new Writable({ write: (_c, _e, cb) => cb() }));
-        return s;
-      },
-    );
+    const handshake = connectTls(
+      { ...tlsOptions, socket: raw, rejectUnauthorized: false },
+      { timeoutMs, what: 'data connection' },
+    ).then((s) => {
+      data = s;
+      s.pipe(new Writable({ write: (_c, _e, cb) => cb() }));
+      return s;
+    });
     handshake.catch(() => undefined);
     const reply = await replyPromise;
     if (reply.code >= 200 && reply.code < 300) {

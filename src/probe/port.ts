@@ -36,7 +36,11 @@ export class PortProbe {
   }
 
   #control(socket: net.Socket): ControlConnection {
-    const control = new ControlConnection(socket, { maxReplyBytes: 64 * 1024, encoding: 'utf8', replyTimeoutMs: this.#timeoutMs });
+    const control = new ControlConnection(socket, {
+      maxReplyBytes: 64 * 1024,
+      encoding: 'utf8',
+      replyTimeoutMs: this.#timeoutMs,
+    });
     socket.resume();
     return control;
   }
@@ -60,7 +64,11 @@ export class PortProbe {
     const report: PortReport = { port: this.#port, reachable: false, mode: 'unknown' };
     let socket: net.Socket;
     try {
-      socket = await connectTcp(directConnect, { host: this.#host, port: this.#port, purpose: 'control' }, this.#limits('connection to'));
+      socket = await connectTcp(
+        directConnect,
+        { host: this.#host, port: this.#port, purpose: 'control' },
+        this.#limits('connection to'),
+      );
     } catch (err) {
       report.error = errorText(err);
       return report;
@@ -76,7 +84,10 @@ export class PortProbe {
         const auth = await control.request('AUTH TLS');
         report.authTls = { ok: auth.code === 234, detail: `${auth.code} ${oneLine(auth.text)}` };
         if (auth.code === 234) {
-          secured = await connectTls(this.#tlsOptions({ socket: control.releaseForUpgrade() }), this.#limits('TLS upgrade of'));
+          secured = await connectTls(
+            this.#tlsOptions({ socket: control.releaseForUpgrade() }),
+            this.#limits('TLS upgrade of'),
+          );
           control.adopt(secured);
           report.mode = 'explicit';
         } else report.mode = 'plain';
@@ -110,7 +121,12 @@ export class PortProbe {
     const key = socket.getEphemeralKeyInfo() as { type?: string; name?: string; size?: number } | null;
     const group = key?.name ?? (key?.type === 'DH' ? `DH ${String(key.size)}` : undefined);
     const hostname = this.#options.tls?.servername ?? this.#host;
-    const pins = this.#options.tls?.pin === undefined ? [] : typeof this.#options.tls.pin === 'string' ? [this.#options.tls.pin] : [...this.#options.tls.pin];
+    const pins =
+      this.#options.tls?.pin === undefined
+        ? []
+        : typeof this.#options.tls.pin === 'string'
+          ? [this.#options.tls.pin]
+          : [...this.#options.tls.pin];
     const info: Omit<TlsReport, 'versions' | 'insecureVersions'> = {
       protocol: socket.getProtocol() ?? 'unknown',
       cipher: socket.getCipher().name,
@@ -125,7 +141,11 @@ export class PortProbe {
 
   /** A fresh connection with the handshake pinned to one version (after AUTH TLS on explicit ports). */
   async #accepts(version: TlsVersionName): Promise<boolean> {
-    const pinned = this.#tlsOptions({ minVersion: version, maxVersion: version, ...(LEGACY.has(version) ? {} : { ciphers: 'DEFAULT' }) });
+    const pinned = this.#tlsOptions({
+      minVersion: version,
+      maxVersion: version,
+      ...(LEGACY.has(version) ? {} : { ciphers: 'DEFAULT' }),
+    });
     let raw: net.Socket | undefined;
     let control: ControlConnection | undefined;
     try {
@@ -133,11 +153,17 @@ export class PortProbe {
         (await connectTls(pinned, this.#limits(`${version} handshake with`))).destroy();
         return true;
       }
-      raw = await connectTcp(directConnect, { host: this.#host, port: this.#port, purpose: 'control' }, this.#limits('connection to'));
+      raw = await connectTcp(
+        directConnect,
+        { host: this.#host, port: this.#port, purpose: 'control' },
+        this.#limits('connection to'),
+      );
       control = this.#control(raw);
       await control.read();
       if ((await control.request('AUTH TLS')).code !== 234) return false;
-      (await connectTls({ ...pinned, socket: control.releaseForUpgrade() }, this.#limits(`${version} handshake with`))).destroy();
+      (
+        await connectTls({ ...pinned, socket: control.releaseForUpgrade() }, this.#limits(`${version} handshake with`))
+      ).destroy();
       return true;
     } catch {
       return false;
@@ -160,6 +186,12 @@ export class PortProbe {
       'REST STREAM': rest !== undefined && /STREAM/i.test(rest),
       UTF8: has('UTF8'),
     } satisfies FeatReport['highlights'];
-    return { lines: reply.lines.slice(1, -1).map((l) => l.trim()).filter((l) => l !== ''), highlights };
+    return {
+      lines: reply.lines
+        .slice(1, -1)
+        .map((l) => l.trim())
+        .filter((l) => l !== ''),
+      highlights,
+    };
   }
 }

@@ -11,7 +11,10 @@ export interface ProbeOptions {
   user?: string;
   /** The password of `user`. */
   password?: string;
-  /** Trust settings for the verification result and the login checks: `ca`, `pin`, `servername`, `rejectUnauthorized: false` to log in anyway. */
+  /**
+   * Trust settings for the verification result and the login checks: `ca`, `pin`, `servername`, `rejectUnauthorized:
+   * false` to log in anyway.
+   */
   tls?: Pick<FtpsTlsOptions, 'ca' | 'pin' | 'servername' | 'rejectUnauthorized' | 'minVersion'>;
   /** Bound of each step (connect, handshake, reply). Default 5000 ms. */
   timeoutMs?: number;
@@ -150,7 +153,10 @@ export interface PortReport {
   port: number;
   /** A TCP connection could be opened. */
   reachable: boolean;
-  /** 'implicit': TLS from the first byte; 'explicit': a plain greeting and AUTH TLS accepted; 'plain': AUTH TLS refused; 'unknown': neither. */
+  /**
+   * 'implicit': TLS from the first byte; 'explicit': a plain greeting and AUTH TLS accepted; 'plain': AUTH TLS refused;
+   * 'unknown': neither.
+   */
   mode: 'implicit' | 'explicit' | 'plain' | 'unknown';
   /** Why the port could not be probed (connection refused, timeout…). */
   error?: string;

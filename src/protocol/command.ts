@@ -19,7 +19,8 @@ export function formatCommand(verb: string, arg?: string): string {
   const upper = verb.toUpperCase();
   if (arg === undefined || arg === '') return upper;
   // Callers check their arguments with checkPath; a non-string here would be sent as "null" or "42".
-  if (typeof arg !== 'string') throw new InvalidArgumentError(`Argument of ${upper} must be a string, got ${typeof arg}`);
+  if (typeof arg !== 'string')
+    throw new InvalidArgumentError(`Argument of ${upper} must be a string, got ${typeof arg}`);
   checkText(arg, `Argument of ${upper}`);
   return `${upper} ${arg}`;
 }
@@ -30,11 +31,17 @@ export function formatCommand(verb: string, arg?: string): string {
  * message (e.g. `remotePath`); with `optional`, `undefined` passes (list() without a path).
  * Throws InvalidArgumentError: `remove(null)` must not become `DELE null`, nor `remove('')` a bare `DELE`.
  */
-export function checkPath(value: unknown, name = 'path', { optional = false }: { optional?: boolean } = {}): asserts value is string {
+export function checkPath(
+  value: unknown,
+  name = 'path',
+  { optional = false }: { optional?: boolean } = {},
+): asserts value is string {
   if (optional && value === undefined) return;
   if (typeof value !== 'string') {
     const got = value === null ? 'null' : typeof value;
-    throw new InvalidArgumentError(`Argument "${name}" must be ${optional ? 'a path string or undefined' : 'a path string'}, got ${got}`);
+    throw new InvalidArgumentError(
+      `Argument "${name}" must be ${optional ? 'a path string or undefined' : 'a path string'}, got ${got}`,
+    );
   }
   if (value === '') throw new InvalidArgumentError(`Argument "${name}" must not be an empty path`);
   checkText(value, `Argument "${name}"`);

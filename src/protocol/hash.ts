@@ -20,7 +20,13 @@ export const DEFAULT_HASH_ALGORITHMS: readonly HashAlgorithm[] = ['SHA-256', 'SH
 export const DEFAULT_HASH_FAMILIES: readonly HashCommandFamily[] = ['HASH', 'X'];
 
 /** Length of the hex digest. */
-export const HASH_HEX_LENGTH: Readonly<Record<HashAlgorithm, number>> = { 'SHA-256': 64, 'SHA-512': 128, 'SHA-1': 40, MD5: 32, CRC32: 8 };
+export const HASH_HEX_LENGTH: Readonly<Record<HashAlgorithm, number>> = {
+  'SHA-256': 64,
+  'SHA-512': 128,
+  'SHA-1': 40,
+  MD5: 32,
+  CRC32: 8,
+};
 
 /** X-commands per algorithm, in the order tried when FEAT lists several. */
 const X_COMMANDS: Readonly<Record<HashAlgorithm, readonly string[]>> = {
@@ -107,15 +113,20 @@ export function selectHashLine(algorithm: HashAlgorithm): string {
  * a "213-Computing …" line before it. Returns lower-case hex. Throws ProtocolError when no such
  * line is there or it names another algorithm.
  */
-export function parseHashReply(reply: Pick<FtpReply, 'text'>, algorithm: HashAlgorithm): { value: string; start: number; end: number } {
+export function parseHashReply(
+  reply: Pick<FtpReply, 'text'>,
+  algorithm: HashAlgorithm,
+): { value: string; start: number; end: number } {
   const lines = reply.text.split('\n');
   for (let i = lines.length - 1; i >= 0; i--) {
     const m = /^\s*(\S+)\s+(\d+)-(\d+)\s+([0-9A-Fa-f]+)(?:\s|$)/.exec(lines[i] ?? '');
     if (m === null) continue;
     const named = hashAlgorithmName(m[1] ?? '');
-    if (named !== algorithm) throw new ProtocolError(`HASH reply names algorithm ${m[1] ?? ''}, expected ${algorithm}: ${reply.text}`);
+    if (named !== algorithm)
+      throw new ProtocolError(`HASH reply names algorithm ${m[1] ?? ''}, expected ${algorithm}: ${reply.text}`);
     const value = (m[4] ?? '').toLowerCase();
-    if (value.length !== HASH_HEX_LENGTH[algorithm]) throw new ProtocolError(`HASH reply has a ${value.length}-digit ${algorithm} digest: ${reply.text}`);
+    if (value.length !== HASH_HEX_LENGTH[algorithm])
+      throw new ProtocolError(`HASH reply has a ${value.length}-digit ${algorithm} digest: ${reply.text}`);
     return { value, start: Number(m[2]), end: Number(m[3]) };
   }
   throw new ProtocolError(`Bad HASH reply: ${reply.text}`);

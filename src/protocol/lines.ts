@@ -128,7 +128,8 @@ export class LineSplitter {
       return [];
     }
     const head = chunk.subarray(0, lastLf);
-    const complete = this.#partLength === 0 ? head : Buffer.concat([...this.#parts, head], this.#partLength + head.length);
+    const complete =
+      this.#partLength === 0 ? head : Buffer.concat([...this.#parts, head], this.#partLength + head.length);
     this.#parts = [];
     this.#partLength = 0;
     this.#keep(chunk.subarray(lastLf + 1));

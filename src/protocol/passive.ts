@@ -3,7 +3,9 @@ import { ProtocolError } from '../errors.js';
 // Six numbers of at most three digits, not part of a longer run of digits or numbers.
 const NUM = String.raw`(?<!\d)(\d{1,3})(?!\d)`;
 const SEP = String.raw`\s*,\s*`;
-const PASV = new RegExp(`(?=\\d)(?<!\\d\\s*,\\s*)${NUM}${SEP}${NUM}${SEP}${NUM}${SEP}${NUM}${SEP}${NUM}${SEP}${NUM}(?!\\s*,\\s*\\d)`);
+const PASV = new RegExp(
+  `(?=\\d)(?<!\\d\\s*,\\s*)${NUM}${SEP}${NUM}${SEP}${NUM}${SEP}${NUM}${SEP}${NUM}${SEP}${NUM}(?!\\s*,\\s*\\d)`,
+);
 // (|||port|) with any delimiter in 33–126, the same one four times (RFC 2428).
 const EPSV = /\(([\x21-\x7e])\1\1(\d{1,5})\1\)/;
 

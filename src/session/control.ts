@@ -41,7 +41,8 @@ export class ControlConnection {
   #watchers: (() => void)[] = [];
   #error: Error | undefined;
   readonly #onData = (chunk: Buffer): void => this.#receive(chunk);
-  readonly #onError = (err: Error): void => this.destroy(new ConnectionError(`Control connection failed: ${err.message}`, { cause: err }));
+  readonly #onError = (err: Error): void =>
+    this.destroy(new ConnectionError(`Control connection failed: ${err.message}`, { cause: err }));
   readonly #onClose = (): void => this.destroy(new ConnectionError('Server closed the control connection'));
 
   constructor(socket: Socket, options: ControlOptions) {
@@ -146,7 +147,12 @@ export class ControlConnection {
     // A reply waiting now answers no command we have outstanding (a late reply after a broken
     // transfer, say); left here it would be taken as the answer to this one.
     if (this.#queue.length > 0 && !outstanding) {
-      logControl('discarding %d stale repl%s before "%s"', this.#queue.length, this.#queue.length === 1 ? 'y' : 'ies', redactCommand(line));
+      logControl(
+        'discarding %d stale repl%s before "%s"',
+        this.#queue.length,
+        this.#queue.length === 1 ? 'y' : 'ies',
+        redactCommand(line),
+      );
       this.#queue.length = 0;
     }
     logControl('> %s', redactCommand(line));
@@ -159,14 +165,18 @@ export class ControlConnection {
    * runs out the connection is destroyed, since the reply may still come and would be taken as the
    * answer to the next command.
    */
-  read(timeoutMs: number = this.#options.replyTimeoutMs, onTimeout = (): Error => new ReplyTimeoutError(`No reply from the server within ${timeoutMs} ms`)): Promise<FtpReply> {
+  read(
+    timeoutMs: number = this.#options.replyTimeoutMs,
+    onTimeout = (): Error => new ReplyTimeoutError(`No reply from the server within ${timeoutMs} ms`),
+  ): Promise<FtpReply> {
     const queued = this.#queue.shift();
     if (queued !== undefined) return Promise.resolve(queued);
     if (this.#error !== undefined) return Promise.reject(this.#error);
     if (this.#waiter !== undefined) return Promise.reject(new Error('BUG: two readers on one control connection'));
     return new Promise<FtpReply>((resolve, reject) => {
       // 0, or the longest timer (timeouts set to Infinity): no timer. Longer sums would overflow Node's timer.
-      const timer = timeoutMs > 0 && timeoutMs < MAX_TIMER_MS ? setTimeout(() => this.destroy(onTimeout()), timeoutMs) : undefined;
+      const timer =
+        timeoutMs > 0 && timeoutMs < MAX_TIMER_MS ? setTimeout(() => this.destroy(onTimeout()), timeoutMs) : undefined;
       this.#waiter = {
         resolve: (reply) => {
           clearTimeout(timer);
@@ -188,7 +198,8 @@ export class ControlConnection {
   async request(line: string, timeoutMs: number = this.#options.replyTimeoutMs): Promise<FtpReply> {
     this.write(line);
     const deadline = performance.now() + timeoutMs;
-    const onTimeout = (): Error => new ReplyTimeoutError(`No final reply to "${redactCommand(line)}" within ${timeoutMs} ms`);
+    const onTimeout = (): Error =>
+      new ReplyTimeoutError(`No final reply to "${redactCommand(line)}" within ${timeoutMs} ms`);
     for (;;) {
       const reply = await this.read(Math.max(1, deadline - performance.now()), onTimeout);
       if (reply.code >= 200) return reply;
@@ -202,7 +213,11 @@ export class ControlConnection {
    * reply timeout covers the whole batch. `onReply` sees each final reply as it arrives and may
    * throw, e.g. for a refusal after which the server closes the connection before the later replies.
    */
-  async requestAll(lines: readonly string[], onReply?: (reply: FtpReply, index: number) => void, timeoutMs: number = this.#options.replyTimeoutMs): Promise<FtpReply[]> {
+  async requestAll(
+    lines: readonly string[],
+    onReply?: (reply: FtpReply, index: number) => void,
+    timeoutMs: number = this.#options.replyTimeoutMs,
+  ): Promise<FtpReply[]> {
     if (this.#error !== undefined) throw this.#error;
     if (this.#queue.length > 0) this.#queue.length = 0; // stale replies, as in write()
     for (const line of lines) {
@@ -213,7 +228,8 @@ export class ControlConnection {
     const deadline = performance.now() + timeoutMs;
     const replies: FtpReply[] = [];
     for (const line of lines) {
-      const onTimeout = (): Error => new ReplyTimeoutError(`No final reply to "${redactCommand(line)}" within ${timeoutMs} ms`);
+      const onTimeout = (): Error =>
+        new ReplyTimeoutError(`No final reply to "${redactCommand(line)}" within ${timeoutMs} ms`);
       let reply = await this.read(Math.max(1, deadline - performance.now()), onTimeout);
       while (reply.code < 200) reply = await this.read(Math.max(1, deadline - performance.now()), onTimeout);
       onReply?.(reply, replies.length);

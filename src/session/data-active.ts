@@ -42,7 +42,10 @@ async function listen(address: string, range: readonly [number, number] | undefi
     }
   }
   const where = range === undefined ? 'a port' : `a port in ${range[0]}-${range[1]}`;
-  throw new ConnectionError(`Cannot listen for an active data connection on ${address}, ${where}: ${(lastError as Error).message}`, { cause: lastError });
+  throw new ConnectionError(
+    `Cannot listen for an active data connection on ${address}, ${where}: ${(lastError as Error).message}`,
+    { cause: lastError },
+  );
 }
 
 class ActiveConnection implements PendingDataConnection {
@@ -62,12 +65,17 @@ class ActiveConnection implements PendingDataConnection {
     const { address, port } = server.address() as net.AddressInfo;
     this.what = `active data connection on ${address}:${port}`;
     server.on('connection', (socket) => this.#onConnection(socket));
-    server.on('error', (err) => this.#fail(new ConnectionError(`The ${this.what} failed: ${err.message}`, { cause: err })));
+    server.on('error', (err) =>
+      this.#fail(new ConnectionError(`The ${this.what} failed: ${err.message}`, { cause: err })),
+    );
     limits.signal?.addEventListener('abort', this.#onAbort, { once: true });
     // From the announcement on: servers connect before their 1xx reply, and a listener must not
     // outlive a server that never connects.
     this.#timer = setTimeout(
-      () => this.#fail(new ConnectTimeoutError(`The server did not connect to the ${this.what} within ${this.timeoutMs} ms`)),
+      () =>
+        this.#fail(
+          new ConnectTimeoutError(`The server did not connect to the ${this.what} within ${this.timeoutMs} ms`),
+        ),
       this.timeoutMs,
     );
   }
@@ -76,7 +84,13 @@ class ActiveConnection implements PendingDataConnection {
     const peer = plainAddress(socket.remoteAddress ?? '');
     if (peer !== this.expectedPeer || this.#accepted !== undefined) {
       // Someone else (or a second connection): refused, never read from.
-      logData('%s: refused a connection from %s:%s (expected the server, %s)', this.what, peer, socket.remotePort, this.expectedPeer);
+      logData(
+        '%s: refused a connection from %s:%s (expected the server, %s)',
+        this.what,
+        peer,
+        socket.remotePort,
+        this.expectedPeer,
+      );
       socket.destroy();
       return;
     }
@@ -131,7 +145,8 @@ export const activeChannel: DataChannel = {
     const { control, options } = session;
     const local = control.socket.localAddress;
     const peer = control.socket.remoteAddress;
-    if (local === undefined || peer === undefined) throw new ConnectionError('Active mode needs the control connection\'s addresses, and it has none');
+    if (local === undefined || peer === undefined)
+      throw new ConnectionError("Active mode needs the control connection's addresses, and it has none");
     const server = await listen(plainAddress(local), options.activePortRange);
     const pending = new ActiveConnection(server, plainAddress(peer), options.timeouts.connect, limits);
     try {
@@ -156,6 +171,7 @@ async function announce(session: Session, address: string, port: number): Promis
     usesPort.add(session);
   }
   const line = portCommand(address, port);
-  if (line === undefined) throw new ConnectionError(`The server does not know EPRT, and PORT cannot announce the IPv6 address ${address}`);
+  if (line === undefined)
+    throw new ConnectionError(`The server does not know EPRT, and PORT cannot announce the IPv6 address ${address}`);
   expectReply(await control.request(line), line);
 }

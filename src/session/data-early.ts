@@ -61,6 +61,8 @@ export class EarlyHandshake {
 /** Thrown by an early attempt the server refused, once the control connection is back in step; never leaves data.ts. */
 export class EarlyTlsRefused extends Error {
   constructor(cause: unknown) {
-    super('The server closed the data connection that carried the TLS handshake before the transfer command', { cause });
+    super('The server closed the data connection that carried the TLS handshake before the transfer command', {
+      cause,
+    });
   }
 }

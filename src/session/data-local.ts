@@ -34,7 +34,11 @@ export class LocalSide {
   readonly #onClose = (): void => {
     if (this.#complete() || this.#failed) return;
     const which = this.#io.direction === 'download' ? 'destination' : 'source';
-    this.#onError(Object.assign(new Error(`The ${which} stream was destroyed before the transfer ended`), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    this.#onError(
+      Object.assign(new Error(`The ${which} stream was destroyed before the transfer ended`), {
+        code: 'ERR_STREAM_PREMATURE_CLOSE',
+      }),
+    );
   };
 
   /** `onFailure` sees the first local error, or a premature close. */
@@ -58,7 +62,9 @@ export class LocalSide {
     if (!this.stream.destroyed) this.stream.destroy();
     let timer: NodeJS.Timeout | undefined;
     // 'close', not finished(): a sink that had finished still cleans up (a temporary file) until then.
-    const closed = new Promise<void>((resolve) => (this.stream.closed ? resolve() : this.stream.once('close', () => resolve())));
+    const closed = new Promise<void>((resolve) =>
+      this.stream.closed ? resolve() : this.stream.once('close', () => resolve()),
+    );
     await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
     clearTimeout(timer);
   }

@@ -55,11 +55,25 @@ class PassiveConnection implements PendingDataConnection {
 }
 
 /** Opens the TCP connection to a passive port (through the session's connector). */
-export async function dialPassive(session: Session, target: PassiveTarget, limits: DataChannelLimits): Promise<PendingDataConnection> {
+export async function dialPassive(
+  session: Session,
+  target: PassiveTarget,
+  limits: DataChannelLimits,
+): Promise<PendingDataConnection> {
   const what = `data connection to ${target.host}:${target.port}`;
   const { options } = session;
-  const request = { host: target.host, port: target.port, localAddress: options.localAddress, family: options.family, purpose: 'data' as const };
-  const socket = await connectTcp(options.connector, request, { timeoutMs: options.timeouts.connect, signal: limits.signal, what });
+  const request = {
+    host: target.host,
+    port: target.port,
+    localAddress: options.localAddress,
+    family: options.family,
+    purpose: 'data' as const,
+  };
+  const socket = await connectTcp(options.connector, request, {
+    timeoutMs: options.timeouts.connect,
+    signal: limits.signal,
+    what,
+  });
   socket.on('error', limits.onSocketError);
   return new PassiveConnection(what, socket);
 }

@@ -22,8 +22,15 @@ export interface ProtectedData {
  * `raw` as it is. `watchEnd` (downloads) feeds TLS through a TlsEndWitness so a truncated stream
  * can be told apart from a complete one.
  */
-export async function protectData(session: Session, raw: Socket, what: string, signal: AbortSignal | undefined, watchEnd: boolean): Promise<ProtectedData> {
-  if (session.tlsSessions === undefined || session.options.dataProtection === 'clear') return { socket: raw, tlsSessionReused: undefined, endedCleanly: undefined };
+export async function protectData(
+  session: Session,
+  raw: Socket,
+  what: string,
+  signal: AbortSignal | undefined,
+  watchEnd: boolean,
+): Promise<ProtectedData> {
+  if (session.tlsSessions === undefined || session.options.dataProtection === 'clear')
+    return { socket: raw, tlsSessionReused: undefined, endedCleanly: undefined };
   const witness = watchEnd ? new TlsEndWitness(raw) : undefined;
   const tlsSocket = await connectTls(
     { ...session.tlsOptions, socket: witness ?? raw, session: session.tlsSessions.take() },
@@ -31,5 +38,9 @@ export async function protectData(session: Session, raw: Socket, what: string, s
     session.tlsSessions,
     witness === undefined ? undefined : (socket) => witness.watch(socket),
   );
-  return { socket: tlsSocket, tlsSessionReused: tlsSocket.isSessionReused(), endedCleanly: witness === undefined ? undefined : () => witness.endedCleanly };
+  return {
+    socket: tlsSocket,
+    tlsSessionReused: tlsSocket.isSessionReused(),
+    endedCleanly: witness === undefined ? undefined : () => witness.endedCleanly,
+  };
 }

@@ -75,11 +75,13 @@ class RangeCut extends Transform {
 
 /** Moves the payload; resolves with the byte count once the data socket has closed. */
 export async function pumpData(socket: Socket, io: DataIo, options: PumpOptions): Promise<number> {
-  if (io.direction === 'download' && options.length !== undefined) return pumpRange(socket, io.sink, options.length, options);
+  if (io.direction === 'download' && options.length !== undefined)
+    return pumpRange(socket, io.sink, options.length, options);
   let bytes = 0;
   const count = (chunk: Buffer): void => void (bytes += chunk.length);
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  const timeout = (): void => void socket.destroy(new DataTimeoutError(`No data moved on the ${options.what} for ${options.timeoutMs} ms`));
+  const timeout = (): void =>
+    void socket.destroy(new DataTimeoutError(`No data moved on the ${options.what} for ${options.timeoutMs} ms`));
   if (io.direction === 'download') {
     const sink = io.sink;
     // A full sink (pipeline has paused the socket) stops the clock; its 'drain' restarts it.
@@ -134,7 +136,8 @@ export async function pumpData(socket: Socket, io: DataIo, options: PumpOptions)
  * the sink, which pipeline would do. Resolves with `length` once the sink has finished.
  */
 async function pumpRange(socket: Socket, sink: Writable, length: number, options: PumpOptions): Promise<number> {
-  const timeout = (): void => void socket.destroy(new DataTimeoutError(`No data moved on the ${options.what} for ${options.timeoutMs} ms`));
+  const timeout = (): void =>
+    void socket.destroy(new DataTimeoutError(`No data moved on the ${options.what} for ${options.timeoutMs} ms`));
   const idle = new DataIdleTimer(options.timeoutMs, () => !sink.writableNeedDrain && !cut.writableNeedDrain, timeout);
   const touch = (): void => idle.touch();
   const cut = new RangeCut(length, options.what, options.onChunk, () => {
@@ -149,7 +152,8 @@ async function pumpRange(socket: Socket, sink: Writable, length: number, options
     if (!cut.reached) cut.destroy(err instanceof FtpsError ? err : cut.shortfall(err));
   };
   const onClose = (): void => {
-    if (!cut.reached && !cut.writableEnded) cut.destroy(cut.shortfall(new Error(`The ${options.what} closed before its end`)));
+    if (!cut.reached && !cut.writableEnded)
+      cut.destroy(cut.shortfall(new Error(`The ${options.what} closed before its end`)));
   };
   socket.on('data', touch);
   sink.on('drain', touch);

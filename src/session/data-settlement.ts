@@ -73,7 +73,12 @@ export class TransferSettlement {
     if (own !== undefined) throw own;
     const dataError = this.#dataError;
     if (reply.code < 200 || reply.code >= 300) {
-      throw new FtpReplyError(reply.code, reply.text, command, dataError === undefined ? undefined : { cause: dataError });
+      throw new FtpReplyError(
+        reply.code,
+        reply.text,
+        command,
+        dataError === undefined ? undefined : { cause: dataError },
+      );
     }
     if (dataError !== undefined) throw asDataError(dataError, what);
     return reply;
@@ -93,7 +98,9 @@ export class TransferSettlement {
   }
 }
 
-/** A data-connection failure the server did not report: our typed errors as they are, socket errors as ConnectionError. */
+/**
+ * A data-connection failure the server did not report: our typed errors as they are, socket errors as ConnectionError.
+ */
 function asDataError(err: unknown, what: string): unknown {
   if (err instanceof FtpsError) return err;
   const message = err instanceof Error ? err.message : String(err);

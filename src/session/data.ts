@@ -69,23 +69,48 @@ export interface TransferOutcome {
  * does. Errors: the local stream's own error as it is (disk full, file gone), a failing data
  * connection as ConnectionError, an abort as `signal.reason`, else the server's reply.
  */
-export function runTransfer(session: Session, command: string, io: DataIo, signal?: AbortSignal, extras: TransferExtras = {}): Promise<TransferOutcome> {
+export function runTransfer(
+  session: Session,
+  command: string,
+  io: DataIo,
+  signal?: AbortSignal,
+  extras: TransferExtras = {},
+): Promise<TransferOutcome> {
   const { length } = extras;
   if (length !== undefined && (!Number.isSafeInteger(length) || length <= 0 || io.direction !== 'download')) {
-    return Promise.reject(new RangeError(`A transfer "length" must be a positive integer, for downloads only; got ${String(length)}`));
+    return Promise.reject(
+      new RangeError(`A transfer "length" must be a positive integer, for downloads only; got ${String(length)}`),
+    );
   }
-  return diagnostics.transfer(session.control, command, io.direction, transferWithFallback(session, command, io, signal, extras));
+  return diagnostics.transfer(
+    session.control,
+    command,
+    io.direction,
+    transferWithFallback(session, command, io, signal, extras),
+  );
 }
 
-/** One attempt, with early data TLS where the session allows it; after the server refused that, the fallback and a second attempt. */
-async function transferWithFallback(session: Session, command: string, io: DataIo, signal: AbortSignal | undefined, extras: TransferExtras): Promise<TransferOutcome> {
+/**
+ * One attempt, with early data TLS where the session allows it; after the server refused that, the fallback and a
+ * second attempt.
+ */
+async function transferWithFallback(
+  session: Session,
+  command: string,
+  io: DataIo,
+  signal: AbortSignal | undefined,
+  extras: TransferExtras,
+): Promise<TransferOutcome> {
   try {
     return await new DataTransfer(session, command, io, signal, extras, earlyTlsFor(session)).run();
   } catch (err) {
     if (!(err instanceof EarlyTlsRefused)) throw err;
     // Nothing moved and the control connection is in step: the caller's stream is untouched.
     session.dataTlsOrder = 'after-1xx';
-    logData('%s: the server closed the data connection carrying an early TLS handshake; TLS after the 1xx from now on, retrying', command.split(' ', 1)[0]);
+    logData(
+      '%s: the server closed the data connection carrying an early TLS handshake; TLS after the 1xx from now on, retrying',
+      command.split(' ', 1)[0],
+    );
     return new DataTransfer(session, command, io, signal, extras, false).run();
   }
 }
@@ -157,7 +182,11 @@ class DataTransfer {
     const code = this.#firstCode;
     if (early === undefined || early.done || code === undefined || this.#stoppedEarly) return false;
     if (!(code === 425 || ((code < 200 || code === 426) && early.refused))) return false;
-    return this.session.control.error === undefined && this.signal?.aborted !== true && this.#settlement.localError === undefined;
+    return (
+      this.session.control.error === undefined &&
+      this.signal?.aborted !== true &&
+      this.#settlement.localError === undefined
+    );
   }
 
   #destroyData(err?: Error): void {
@@ -204,7 +233,11 @@ class DataTransfer {
       await Promise.race([early.settled, control.replyWaiting()]);
       if (early.refused && control.queuedReplies === 0) pending = await this.#redial();
     }
-    const replies = new TransferReplies(this.session.control, first, () => this.#settlement.dataStopped || this.#rangeComplete);
+    const replies = new TransferReplies(
+      this.session.control,
+      first,
+      () => this.#settlement.dataStopped || this.#rangeComplete,
+    );
     this.#replies = replies;
     if (this.#stoppedEarly) replies.stop();
     const finalReply = replies.done;
@@ -221,7 +254,10 @@ class DataTransfer {
     let dataTls: TransferOutcome['dataTls'];
     let closeNotify: boolean | undefined;
     try {
-      const data = this.#early !== undefined ? await this.#early.result : await this.#protect(await pending.connected(), pending.what, download);
+      const data =
+        this.#early !== undefined
+          ? await this.#early.result
+          : await this.#protect(await pending.connected(), pending.what, download);
       if (data.tlsSessionReused !== undefined) dataTls = this.#early === undefined ? 'after-1xx' : 'early';
       reused = data.tlsSessionReused;
       bytes = await pumpData(data.socket, this.io, {
@@ -249,7 +285,14 @@ class DataTransfer {
     this.signal?.throwIfAborted();
     await this.#local.commit();
     const durationMs = performance.now() - this.#started;
-    logData('%s done: %d bytes in %d ms, TLS session reused: %s, TLS %s', this.command.split(' ', 1)[0], bytes, Math.round(durationMs), reused, dataTls);
+    logData(
+      '%s done: %d bytes in %d ms, TLS session reused: %s, TLS %s',
+      this.command.split(' ', 1)[0],
+      bytes,
+      Math.round(durationMs),
+      reused,
+      dataTls,
+    );
     return { bytes, reply, tlsSessionReused: reused, dataTls, closeNotify, durationMs };
   }
 
@@ -274,7 +317,10 @@ class DataTransfer {
     this.session.dataTlsOrder = 'after-1xx';
     this.#pending?.destroy();
     this.#early = undefined;
-    logData('%s: the server closed the data connection carrying an early TLS handshake; offering another', this.command.split(' ', 1)[0]);
+    logData(
+      '%s: the server closed the data connection carrying an early TLS handshake; offering another',
+      this.command.split(' ', 1)[0],
+    );
     try {
       const reply = await control.request(this.session.passiveCommand);
       if (reply.code !== 229 && reply.code !== 227) {
@@ -298,11 +344,18 @@ class DataTransfer {
    */
   #checkComplete(data: ProtectedData, bytes: number, first: FtpReply, what: string): void {
     if (data.endedCleanly !== undefined && !data.endedCleanly()) {
-      throw new TruncatedTransferError(`The ${what} ended without TLS close_notify after ${bytes} bytes: the data may be truncated`);
+      throw new TruncatedTransferError(
+        `The ${what} ended without TLS close_notify after ${bytes} bytes: the data may be truncated`,
+      );
     }
-    const announced = first.code < 200 && !(this.extras.restOffset !== undefined && this.extras.restOffset > 0) ? parseAnnouncedSize(first.text) : undefined;
+    const announced =
+      first.code < 200 && !(this.extras.restOffset !== undefined && this.extras.restOffset > 0)
+        ? parseAnnouncedSize(first.text)
+        : undefined;
     if (announced !== undefined && bytes < announced) {
-      throw new TruncatedTransferError(`The ${what} ended after ${bytes} of the ${announced} bytes the server announced`);
+      throw new TruncatedTransferError(
+        `The ${what} ended after ${bytes} of the ${announced} bytes the server announced`,
+      );
     }
   }
 
@@ -331,7 +384,10 @@ class DataTransfer {
     const message = `No final reply to "${redactCommand(this.command)}" within ${ms} ms after the data connection ended`;
     // The data side's failure, if any, is what the caller needs to see as the cause.
     const dataError = this.#settlement.dataError;
-    const timer = setTimeout(() => control.destroy(new ReplyTimeoutError(message, dataError === undefined ? undefined : { cause: dataError })), ms);
+    const timer = setTimeout(
+      () => control.destroy(new ReplyTimeoutError(message, dataError === undefined ? undefined : { cause: dataError })),
+      ms,
+    );
     return finalReply.finally(() => clearTimeout(timer));
   }
 }

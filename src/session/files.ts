@@ -87,7 +87,12 @@ export interface RangeOptions {
  * Without `length`, the transfer runs to the server's end of it, checked as a whole download is.
  * The sink is ended on success and destroyed on failure (runTransfer).
  */
-export function downloadRange(session: Session, remotePath: string, sink: Writable, range: RangeOptions): Promise<TransferOutcome> {
+export function downloadRange(
+  session: Session,
+  remotePath: string,
+  sink: Writable,
+  range: RangeOptions,
+): Promise<TransferOutcome> {
   const line = formatCommand('RETR', remotePath);
   return runTransfer(session, line, { direction: 'download', sink }, range.signal, {
     restOffset: range.offset,

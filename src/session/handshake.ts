@@ -8,13 +8,19 @@ import { ConnectTimeoutError, FtpReplyError, TlsError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { parseFeatReply } from '../protocol/feat.js';
 import { clearTls, DetachableTransport } from '../transport/ccc.js';
-import { connectTcp, connectTls, preferGroupOf, tlsConnectOptions, type ConnectLimits, type TlsDialOptions } from '../transport/connect.js';
+import {
+  connectTcp,
+  connectTls,
+  preferGroupOf,
+  tlsConnectOptions,
+  type ConnectLimits,
+  type TlsDialOptions,
+} from '../transport/connect.js';
 import { waitForFirstBytes } from '../transport/first-bytes.js';
 import { TlsSessionStore } from '../transport/tls-session.js';
 import type { FtpReply } from '../protocol/reply.js';
 import { ControlConnection, expectReply } from './control.js';
 import { Session } from './session.js';
-
 
 export async function openSession(options: ResolvedOptions, signal?: AbortSignal): Promise<Session> {
   const { host, port, secure } = options;
@@ -24,7 +30,13 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
   const tlsOptions = secure === false ? undefined : tlsConnectOptions(host, options.tls);
 
   const what = `control connection to ${host}:${port}`;
-  const request = { host, port, localAddress: options.localAddress, family: options.family, purpose: 'control' as const };
+  const request = {
+    host,
+    port,
+    localAddress: options.localAddress,
+    family: options.family,
+    purpose: 'control' as const,
+  };
   const raw = await connectTcp(options.connector, request, limits(what));
   // TCP keepalive probes on an idle control connection; set on the TCP socket, under any TLS.
   raw.setKeepAlive(true, options.tcpKeepAliveMs);
@@ -33,10 +45,16 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
   let mode = secure;
   try {
     if (secure === 'auto') {
-      const heard = await waitForFirstBytes(raw, Math.min(options.autoDetectMs, Math.max(1, deadline - Date.now())), signal);
+      const heard = await waitForFirstBytes(
+        raw,
+        Math.min(options.autoDetectMs, Math.max(1, deadline - Date.now())),
+        signal,
+      );
       mode = heard === 'spoke' ? 'explicit' : 'implicit';
     } else if (secure === 'explicit') {
-      await awaitPlainGreeting(raw, tlsOptions ?? {}, limits(what), signal, () => connectTcp(options.connector, request, limits(`implicit-TLS check of ${host}:${port}`)));
+      await awaitPlainGreeting(raw, tlsOptions ?? {}, limits(what), signal, () =>
+        connectTcp(options.connector, request, limits(`implicit-TLS check of ${host}:${port}`)),
+      );
     }
     if (mode === 'implicit') socket = await connectTls({ ...tlsOptions, socket: raw }, limits(what), tlsSessions);
   } catch (err) {
@@ -53,16 +71,21 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
   });
   socket.resume(); // paused by the greeting wait; the first bytes wait in its buffer
   // Until the session exists, an abort or the connect deadline tears the connection down.
-  const onAbort = (): void => control.destroy(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason)));
+  const onAbort = (): void =>
+    control.destroy(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason)));
   signal?.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(
-    () => control.destroy(new ConnectTimeoutError(`Session with ${host}:${port} not ready within ${options.timeouts.connect} ms`)),
+    () =>
+      control.destroy(
+        new ConnectTimeoutError(`Session with ${host}:${port} not ready within ${options.timeouts.connect} ms`),
+      ),
     Math.max(1, deadline - Date.now()),
   );
   try {
     signal?.throwIfAborted();
     await readGreeting(control);
-    const transport = mode === 'explicit' ? await upgradeToTls(control, options, tlsOptions ?? {}, tlsSessions, limits) : undefined;
+    const transport =
+      mode === 'explicit' ? await upgradeToTls(control, options, tlsOptions ?? {}, tlsSessions, limits) : undefined;
     // Two round trips from TLS to a ready session: USER, PASS and FEAT in one write, then the
     // settings (PBSZ/PROT, OPTS UTF8 when FEAT lists it, TYPE I) in another. Each command of a
     // batch is sent whatever the one before answers (a refused PROT P leaves TYPE I harmless).
@@ -78,18 +101,26 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
       const level = options.dataProtection === 'clear' ? 'C' : 'P';
       const prot = replies[1] as FtpReply;
       if (prot.code < 200 || prot.code > 299) {
-        throw new TlsError(`Server refused PROT ${level} (data channel ${level === 'P' ? 'protection' : 'in clear text'}): ${prot.code} ${prot.text}`, {
-          cause: new FtpReplyError(prot.code, prot.text, `PROT ${level}`),
-        });
+        throw new TlsError(
+          `Server refused PROT ${level} (data channel ${level === 'P' ? 'protection' : 'in clear text'}): ${prot.code} ${prot.text}`,
+          {
+            cause: new FtpReplyError(prot.code, prot.text, `PROT ${level}`),
+          },
+        );
       }
     }
     expectReply(replies.at(-1) as FtpReply, 'TYPE I');
     // Data connections offer the control connection's key-exchange group first (no HelloRetryRequest).
-    const dataTlsOptions = tlsOptions === undefined ? undefined : (preferGroupOf(tlsOptions, control.socket as TLSSocket) ?? tlsOptions);
+    const dataTlsOptions =
+      tlsOptions === undefined ? undefined : (preferGroupOf(tlsOptions, control.socket as TLSSocket) ?? tlsOptions);
     const session = new Session(control, options, features, tlsSessions, dataTlsOptions);
     if (transport !== undefined) await clearControlChannel(control, transport, options.timeouts.reply);
     onClosed = (err) => session.markClosed(err);
-    diagnostics.connect(control, { secure: mode === 'auto' ? 'explicit' : mode, tlsProtocol: session.tlsInfo?.protocol ?? undefined, durationMs: options.timeouts.connect - (deadline - Date.now()) });
+    diagnostics.connect(control, {
+      secure: mode === 'auto' ? 'explicit' : mode,
+      tlsProtocol: session.tlsInfo?.protocol ?? undefined,
+      durationMs: options.timeouts.connect - (deadline - Date.now()),
+    });
     return session;
   } catch (err) {
     control.destroy(err instanceof Error ? err : new Error(String(err)));
@@ -115,7 +146,8 @@ async function awaitPlainGreeting(
   signal: AbortSignal | undefined,
   dial: () => Promise<Socket>,
 ): Promise<void> {
-  if ((await waitForFirstBytes(socket, Math.min(IMPLICIT_CHECK_AFTER_MS, limits.timeoutMs), signal)) === 'spoke') return;
+  if ((await waitForFirstBytes(socket, Math.min(IMPLICIT_CHECK_AFTER_MS, limits.timeoutMs), signal)) === 'spoke')
+    return;
   const rest = Math.max(1, limits.timeoutMs - IMPLICIT_CHECK_AFTER_MS);
   const heard = waitForFirstBytes(socket, rest, signal);
   heard.catch(() => undefined);
@@ -128,8 +160,14 @@ async function awaitPlainGreeting(
   }
 }
 
-/** Whether a second connection to the port completes a TLS handshake (certificate not checked: only the mode is asked). */
-async function speaksTls(tlsOptions: TlsDialOptions, limits: ConnectLimits, dial: () => Promise<Socket>): Promise<boolean> {
+/**
+ * Whether a second connection to the port completes a TLS handshake (certificate not checked: only the mode is asked).
+ */
+async function speaksTls(
+  tlsOptions: TlsDialOptions,
+  limits: ConnectLimits,
+  dial: () => Promise<Socket>,
+): Promise<boolean> {
   const { secureContext: _ctx, pin: _pin, identityCheck: _id, ...rest } = tlsOptions;
   let raw: Socket | undefined;
   try {
@@ -199,7 +237,11 @@ async function upgradeToTls(
  * CCC, last step of the handshake (after login, PBSZ/PROT and FEAT: the password and the session
  * set-up stay under TLS). A refusal is an error: the caller needs a clear control channel (NAT).
  */
-async function clearControlChannel(control: ControlConnection, transport: DetachableTransport, timeoutMs: number): Promise<void> {
+async function clearControlChannel(
+  control: ControlConnection,
+  transport: DetachableTransport,
+  timeoutMs: number,
+): Promise<void> {
   // The server may end its TLS right behind the 200: from here on that must not end the TCP connection.
   transport.keepRaw();
   try {
@@ -226,12 +268,16 @@ async function login(control: ControlConnection, options: ResolvedOptions): Prom
     const answer = index === 0 ? !askedForPassword : index === 1 && askedForPassword;
     if (answer && !LOGIN_GOES_ON.includes(reply.code)) throw new FtpReplyError(reply.code, reply.text, 'login');
   };
-  const [user, pass, feat] = (await control.requestAll([`USER ${options.user}`, `PASS ${options.password}`, 'FEAT'], check)) as [FtpReply, FtpReply, FtpReply];
+  const [user, pass, feat] = (await control.requestAll(
+    [`USER ${options.user}`, `PASS ${options.password}`, 'FEAT'],
+    check,
+  )) as [FtpReply, FtpReply, FtpReply];
   // 230 to USER: no password needed, and the PASS reply (503 or 202) says nothing.
   let reply = askedForPassword ? pass : user;
   let features = feat;
   if (reply.code === 332) {
-    if (options.account === undefined) throw new FtpReplyError(reply.code, `${reply.text} (server wants an account: set the "account" option)`, 'PASS');
+    if (options.account === undefined)
+      throw new FtpReplyError(reply.code, `${reply.text} (server wants an account: set the "account" option)`, 'PASS');
     reply = await control.request(`ACCT ${options.account}`);
     if (reply.code !== 230 && reply.code !== 202) throw new FtpReplyError(reply.code, reply.text, 'login');
     features = await control.request('FEAT'); // the first FEAT came before the login was complete

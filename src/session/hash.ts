@@ -1,6 +1,13 @@
 // Server-side hashes (draft-bryan-ftpext-hash HASH with OPTS HASH, or the X-commands XSHA256, XMD5,
 // XCRC, ...): selecting the algorithm and asking for a file's hash.
-import { hashCommandLine, parseHashReply, parseXHashReply, selectHashLine, type HashAlgorithm, type HashMethod } from '../protocol/hash.js';
+import {
+  hashCommandLine,
+  parseHashReply,
+  parseXHashReply,
+  selectHashLine,
+  type HashAlgorithm,
+  type HashMethod,
+} from '../protocol/hash.js';
 import { expectReply } from './control.js';
 import type { Session } from './session.js';
 
@@ -21,6 +28,11 @@ export async function selectHashAlgorithm(session: Session, method: HashMethod):
  */
 export async function fileHash(session: Session, method: HashMethod, path: string, size: number): Promise<string> {
   const line = hashCommandLine(method, path);
-  const reply = expectReply(await session.control.request(line, session.options.timeouts.reply + Math.ceil(size / 50_000_000) * 1000), line);
-  return method.family === 'HASH' ? parseHashReply(reply, method.algorithm).value : parseXHashReply(reply, method.algorithm);
+  const reply = expectReply(
+    await session.control.request(line, session.options.timeouts.reply + Math.ceil(size / 50_000_000) * 1000),
+    line,
+  );
+  return method.family === 'HASH'
+    ? parseHashReply(reply, method.algorithm).value
+    : parseXHashReply(reply, method.algorithm);
 }

@@ -23,7 +23,12 @@ function listArgument(path: string | undefined): string | undefined {
  * works, `-a` is never sent again on this session. When both fail nothing is learnt (the folder may
  * simply be missing) and the bare LIST's error is thrown.
  */
-export async function listFolder(session: Session, path: string | undefined, makeSink: ListingSinkFactory, signal?: AbortSignal): Promise<void> {
+export async function listFolder(
+  session: Session,
+  path: string | undefined,
+  makeSink: ListingSinkFactory,
+  signal?: AbortSignal,
+): Promise<void> {
   const arg = listArgument(path);
   if (session.features.has('MLST')) {
     await mlstFactsCommand(session);
@@ -33,12 +38,18 @@ export async function listFolder(session: Session, path: string | undefined, mak
   if (session.listAll !== false) {
     const sink = makeSink('auto');
     try {
-      await runTransfer(session, formatCommand('LIST', arg === undefined ? '-a' : `-a ${arg}`), { direction: 'download', sink }, signal);
+      await runTransfer(
+        session,
+        formatCommand('LIST', arg === undefined ? '-a' : `-a ${arg}`),
+        { direction: 'download', sink },
+        signal,
+      );
       session.listAll = true;
       return;
     } catch (err) {
       // Only a permanent refusal before any entry arrived says "no options here".
-      if (session.listAll === true || !(err instanceof FtpReplyError) || err.replyCode < 500 || sink.delivered > 0) throw err;
+      if (session.listAll === true || !(err instanceof FtpReplyError) || err.replyCode < 500 || sink.delivered > 0)
+        throw err;
     }
     await runTransfer(session, formatCommand('LIST', arg), { direction: 'download', sink: makeSink('auto') }, signal);
     session.listAll = false;

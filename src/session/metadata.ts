@@ -9,13 +9,29 @@ import { expectReply } from './control.js';
 import type { Session } from './session.js';
 
 /** The MLST facts we use; the server's FEAT says which of them it knows. */
-const WANTED_FACTS = ['type', 'size', 'modify', 'perm', 'unique', 'unix.mode', 'unix.owner', 'unix.group', 'unix.ownername', 'unix.groupname', 'unix.uid', 'unix.gid'];
+const WANTED_FACTS = [
+  'type',
+  'size',
+  'modify',
+  'perm',
+  'unique',
+  'unix.mode',
+  'unix.owner',
+  'unix.group',
+  'unix.ownername',
+  'unix.groupname',
+  'unix.uid',
+  'unix.gid',
+];
 
 /** Asks once per session for the facts we use (`OPTS MLST`), limited to those FEAT lists. Advisory. */
 export async function mlstFactsCommand(session: Session): Promise<void> {
   if (session.mlstFactsSent) return;
   session.mlstFactsSent = true;
-  const offered = (session.features.get('MLST') ?? '').split(';').map((f) => f.replace(/\*$/, '').trim()).filter((f) => f !== '');
+  const offered = (session.features.get('MLST') ?? '')
+    .split(';')
+    .map((f) => f.replace(/\*$/, '').trim())
+    .filter((f) => f !== '');
   const facts = offered.filter((f) => WANTED_FACTS.includes(f.toLowerCase()));
   if (facts.length === 0) return;
   await session.control.request(`OPTS MLST ${facts.map((f) => `${f};`).join('')}`);
@@ -38,7 +54,8 @@ export async function stat(session: Session, path: string): Promise<FileInfo> {
     const reply = expectReply(await control.request(line), line);
     const entry = parseMlstReply(reply);
     // A device file or other exotic type is 'unknown' with its name: it exists all the same.
-    if (entry === undefined || (entry.type === 'unknown' && entry.name === '')) throw new ProtocolError(`Unparseable MLST reply: ${reply.text}`);
+    if (entry === undefined || (entry.type === 'unknown' && entry.name === ''))
+      throw new ProtocolError(`Unparseable MLST reply: ${reply.text}`);
     return entry;
   }
   let bytes: number;
@@ -97,6 +114,8 @@ export function isNotFound(err: unknown): boolean {
  */
 export async function setLastModified(session: Session, path: string, date: Date): Promise<void> {
   const time = formatMfmtTime(date);
-  const line = session.features.has('MFMT') ? formatCommand('MFMT', `${time} ${path}`) : formatCommand('MDTM', `${time} ${path}`);
+  const line = session.features.has('MFMT')
+    ? formatCommand('MFMT', `${time} ${path}`)
+    : formatCommand('MDTM', `${time} ${path}`);
   expectReply(await session.control.request(line), line);
 }

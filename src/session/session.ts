@@ -37,7 +37,10 @@ export class Session {
     return this.tlsSessions !== undefined;
   }
 
-  /** The address actually connected to: data connections go there, not to a re-resolved name (except through a proxy or connector). */
+  /**
+   * The address actually connected to: data connections go there, not to a re-resolved name (except through a proxy or
+   * connector).
+   */
   get remoteAddress(): string {
     // Through a proxy or the caller's connector the socket's peer is not the server: the host as given.
     if (this.options.tunneled) return this.options.host;

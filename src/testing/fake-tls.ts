@@ -48,7 +48,10 @@ export class EofTap extends Duplex {
   }
 
   /** `pre`: bytes already taken off `raw` that belong in front of its stream (e.g. read with a command line). */
-  constructor(readonly raw: Socket, pre?: Buffer) {
+  constructor(
+    readonly raw: Socket,
+    pre?: Buffer,
+  ) {
     super({ allowHalfOpen: true });
     if (pre && pre.length > 0) this.push(pre);
     raw.on('data', (chunk: Buffer) => {

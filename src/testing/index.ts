@@ -108,7 +108,10 @@ export interface TestServer {
   readonly faults: TestServerFaults;
   /** The underlying scripted server, for advanced hooks; its API may change between minor versions. */
   readonly server: FakeFtpServer;
-  /** Resolves when no client socket is open any more (rejects after `timeoutMs`, default 2000): proves your code closed its connections. */
+  /**
+   * Resolves when no client socket is open any more (rejects after `timeoutMs`, default 2000): proves your code closed
+   * its connections.
+   */
   waitForIdle(timeoutMs?: number): Promise<void>;
   /** Closes the listener and every connection. */
   stop(): Promise<void>;
@@ -128,7 +131,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const user = options.user ?? 'user';
   const password = options.password ?? 'pass';
   const files = { ...(options.root === undefined ? {} : readFolder(options.root)), ...options.files };
-  const server = new FakeFtpServer({ mode, files, users: { [user]: password }, requireSessionReuse: options.requireSessionReuse ?? true });
+  const server = new FakeFtpServer({
+    mode,
+    files,
+    users: { [user]: password },
+    requireSessionReuse: options.requireSessionReuse ?? true,
+  });
   await server.start();
   const host = server.host;
   const port = server.port;
@@ -141,7 +149,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ca: testCa,
     connectOptions: { host, port, secure: mode === 'plain' ? false : mode, user, password, tls: { ca: testCa } },
     files: server.files,
-    get commands() { return server.commands; },
+    get commands() {
+      return server.commands;
+    },
     faults: new Faults(server),
     server,
     waitForIdle: (timeoutMs = 2000) => server.waitForIdle(timeoutMs),
@@ -152,12 +162,24 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
 class Faults implements TestServerFaults {
   constructor(private readonly server: FakeFtpServer) {}
-  resetDataAfter(bytes: number): void { this.server.nextTransfer({ after: { bytes, action: 'reset' } }); }
-  truncateDataAfter(bytes: number): void { this.server.nextTransfer({ after: { bytes, action: 'truncate' } }); }
-  stallData(): void { this.server.nextTransfer({ stall: true }); }
-  reply421(verb = '*'): void { this.server.hook(verb, hooks.replyAndClose(), { times: 1 }); }
-  stallCommand(verb: string): void { this.server.hook(verb, hooks.stall(), { times: 1 }); }
-  refuseProtP(): void { this.server.hook('PROT', hooks.reply('536 PROT P not supported'), { times: 1 }); }
+  resetDataAfter(bytes: number): void {
+    this.server.nextTransfer({ after: { bytes, action: 'reset' } });
+  }
+  truncateDataAfter(bytes: number): void {
+    this.server.nextTransfer({ after: { bytes, action: 'truncate' } });
+  }
+  stallData(): void {
+    this.server.nextTransfer({ stall: true });
+  }
+  reply421(verb = '*'): void {
+    this.server.hook(verb, hooks.replyAndClose(), { times: 1 });
+  }
+  stallCommand(verb: string): void {
+    this.server.hook(verb, hooks.stall(), { times: 1 });
+  }
+  refuseProtP(): void {
+    this.server.hook('PROT', hooks.reply('536 PROT P not supported'), { times: 1 });
+  }
 }
 
 /** Reads every file under `root` into `{ '/rel/path': bytes }`. */

@@ -130,7 +130,8 @@ export interface FakeServerOptions {
 export type AborMode = 'queued' | 'rfc' | '226' | '225' | 'never';
 
 /** What {@link TransferFault.after} does once its byte count is reached (see there). */
-export type FaultAction = 'close' | 'reset' | 'stall' | 'stop-reading' | 'close-control' | 'reset-control' | 'truncate' | 'truncate-mid-record';
+export type FaultAction =
+  'close' | 'reset' | 'stall' | 'stop-reading' | 'close-control' | 'reset-control' | 'truncate' | 'truncate-mid-record';
 
 /** A fault for the next data transfer: {@link FakeFtpServer.nextTransfer} or {@link faults}.transfer. */
 export interface TransferFault {
@@ -240,45 +241,78 @@ export interface HookContext {
 /** Ready-made hook handlers, for {@link FakeFtpServer.hook}. */
 export const faults = {
   /** Answers with `text` (e.g. `'550 No.'`) instead of handling the command. */
-  reply: (text: string): Hook => async (ctx) => { await ctx.reply(text); },
+  reply:
+    (text: string): Hook =>
+    async (ctx) => {
+      await ctx.reply(text);
+    },
   /** Never answers. */
   stall: (): Hook => (ctx) => ctx.stall(),
   /** Answers with `text` (default a 421), then closes the control connection. */
-  replyAndClose: (text = '421 Service not available, closing control connection.'): Hook => async (ctx) => {
-    await ctx.reply(text);
-    ctx.close();
-  },
+  replyAndClose:
+    (text = '421 Service not available, closing control connection.'): Hook =>
+    async (ctx) => {
+      await ctx.reply(text);
+      ctx.close();
+    },
   /** Closes the control connection without an answer. */
   close: (): Hook => (ctx) => ctx.close(),
   /** Resets (RST) the control connection. */
   reset: (): Hook => (ctx) => ctx.destroy(),
   /** For 'CONNECT': a 120 "ready in a moment" first, then after `delayMs` the usual greeting. */
-  greeting120: (delayMs = 50): Hook => async (ctx): Promise<HookResult> => {
-    await ctx.reply('120 Service ready in a moment.');
-    await new Promise((r) => setTimeout(r, delayMs));
-    return 'default';
-  },
+  greeting120:
+    (delayMs = 50): Hook =>
+    async (ctx): Promise<HookResult> => {
+      await ctx.reply('120 Service ready in a moment.');
+      await new Promise((r) => setTimeout(r, delayMs));
+      return 'default';
+    },
   /** For AUTH: 234, then `garbage` in clear text instead of a TLS handshake. */
-  garbageAfter234: (garbage: string | Buffer = 'this is definitely not a TLS ServerHello\r\n'): Hook => async (ctx) => {
-    ctx.ignoreInput();
-    await ctx.reply('234 Proceed with negotiation.');
-    await ctx.writeRaw(garbage);
-  },
+  garbageAfter234:
+    (garbage: string | Buffer = 'this is definitely not a TLS ServerHello\r\n'): Hook =>
+    async (ctx) => {
+      ctx.ignoreInput();
+      await ctx.reply('234 Proceed with negotiation.');
+      await ctx.writeRaw(garbage);
+    },
   /** For PASV: opens a listener but names `host` (default 10.1.2.3) in the 227 reply, as a server behind NAT. */
-  bogusPasv: (host = '10,1,2,3'): Hook => async (ctx) => {
-    const port = await ctx.openPassive();
-    await ctx.reply(`227 Entering Passive Mode (${host},${port >> 8},${port & 255}).`);
-  },
+  bogusPasv:
+    (host = '10,1,2,3'): Hook =>
+    async (ctx) => {
+      const port = await ctx.openPassive();
+      await ctx.reply(`227 Entering Passive Mode (${host},${port >> 8},${port & 255}).`);
+    },
   /** An endless (or `totalBytes` long) multi-line reply, to test reply size caps. */
-  hugeReply: (opts: { code?: string; totalBytes?: number } = {}): Hook => (ctx) => ctx.flood(opts),
+  hugeReply:
+    (opts: { code?: string; totalBytes?: number } = {}): Hook =>
+    (ctx) =>
+      ctx.flood(opts),
   /** Handles the command as usual, with `transfer` applied to its data transfer. */
-  transfer: (transfer: TransferFault): Hook => (ctx) => ctx.next({ transfer }),
+  transfer:
+    (transfer: TransferFault): Hook =>
+    (ctx) =>
+      ctx.next({ transfer }),
 };
 
-const DEFAULT_FEATURES = ['EPSV', 'PASV', 'SIZE', 'MDTM', 'REST STREAM', 'UTF8', 'AUTH TLS', 'PBSZ', 'PROT', 'MLST type*;size*;modify*;'];
+const DEFAULT_FEATURES = [
+  'EPSV',
+  'PASV',
+  'SIZE',
+  'MDTM',
+  'REST STREAM',
+  'UTF8',
+  'AUTH TLS',
+  'PBSZ',
+  'PROT',
+  'MLST type*;size*;modify*;',
+];
 const MAX_LINE = 8192;
 
-interface HookEntry { verb: string; handler: Hook; times: number }
+interface HookEntry {
+  verb: string;
+  handler: Hook;
+  times: number;
+}
 
 interface Passive {
   listener: net.Server;
@@ -425,7 +459,9 @@ export class FakeFtpServer {
     const deadline = Date.now() + timeoutMs;
     while (this.openSockets() > 0) {
       if (Date.now() > deadline) {
-        throw new Error(`FakeFtpServer not idle after ${timeoutMs} ms: ${this.sockets.size} socket(s), ${this.listeners.size} listener(s) open`);
+        throw new Error(
+          `FakeFtpServer not idle after ${timeoutMs} ms: ${this.sockets.size} socket(s), ${this.listeners.size} listener(s) open`,
+        );
       }
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -448,7 +484,8 @@ export class FakeFtpServer {
 
   /** @internal */
   takeHook(verb: string): Hook | undefined {
-    const entry = this.hooks.find((h) => h.verb === verb) ?? this.hooks.find((h) => h.verb === '*' && verb !== 'CONNECT');
+    const entry =
+      this.hooks.find((h) => h.verb === verb) ?? this.hooks.find((h) => h.verb === '*' && verb !== 'CONNECT');
     if (!entry) return undefined;
     if (--entry.times <= 0) this.hooks.splice(this.hooks.indexOf(entry), 1);
     return entry.handler;
@@ -490,7 +527,14 @@ type Writable = net.Socket | tls.TLSSocket;
 /** One control connection. @internal */
 export class ControlConnection {
   readonly state: SessionState = {
-    user: undefined, loggedIn: false, cwd: '/', pbsz: false, prot: 'C', type: 'A', rest: 0, renameFrom: undefined,
+    user: undefined,
+    loggedIn: false,
+    cwd: '/',
+    pbsz: false,
+    prot: 'C',
+    type: 'A',
+    rest: 0,
+    renameFrom: undefined,
   };
   secure = false;
   /** Turned away because of `maxConnections`. */
@@ -508,18 +552,26 @@ export class ControlConnection {
   /** Data sockets of transfers in progress: destroyed with the control connection. */
   private readonly activeData = new Set<net.Socket>();
   private closedResolve!: () => void;
-  readonly closed = new Promise<void>((r) => { this.closedResolve = r; });
+  readonly closed = new Promise<void>((r) => {
+    this.closedResolve = r;
+  });
   private isClosed = false;
   private readonly onData = (chunk: Buffer): void => this.feed(chunk);
 
-  constructor(readonly server: FakeFtpServer, readonly raw: net.Socket, readonly id: number) {
+  constructor(
+    readonly server: FakeFtpServer,
+    readonly raw: net.Socket,
+    readonly id: number,
+  ) {
     this.sock = raw;
   }
 
   begin(): void {
     if (this.server.options.mode === 'implicit') {
       const t = this.upgrade();
-      void t.secure.then((ok) => { if (ok) this.enqueue('CONNECT', '', ''); });
+      void t.secure.then((ok) => {
+        if (ok) this.enqueue('CONNECT', '', '');
+      });
     } else {
       this.attachPlain();
       this.enqueue('CONNECT', '', '');
@@ -599,9 +651,11 @@ export class ControlConnection {
   }
 
   private enqueue(verb: string, arg: string, line: string): void {
-    this.queue = this.queue.then(() => this.handle(verb, arg, line)).catch((err: Error) => {
-      this.server.errors.push(`handler ${verb}: ${err.stack ?? err.message}`);
-    });
+    this.queue = this.queue
+      .then(() => this.handle(verb, arg, line))
+      .catch((err: Error) => {
+        this.server.errors.push(`handler ${verb}: ${err.stack ?? err.message}`);
+      });
   }
 
   write(data: string | Buffer): Promise<void> {
@@ -611,7 +665,10 @@ export class ControlConnection {
   }
 
   reply(text: string): Promise<void> {
-    const body = text.replace(/\r?\n$/, '').split(/\r?\n/).join('\r\n');
+    const body = text
+      .replace(/\r?\n$/, '')
+      .split(/\r?\n/)
+      .join('\r\n');
     return this.write(`${body}\r\n`);
   }
 
@@ -646,7 +703,13 @@ export class ControlConnection {
 
   private context(verb: string, arg: string, line: string, next: (t?: TransferFault) => Promise<void>): HookContext {
     return {
-      server: this.server, verb, arg, line, connection: this.id, secure: this.secure, state: this.state,
+      server: this.server,
+      verb,
+      arg,
+      line,
+      connection: this.id,
+      secure: this.secure,
+      state: this.state,
       reply: (text) => this.reply(text),
       writeRaw: (data) => this.write(data),
       stall: () => this.closed,
@@ -654,12 +717,19 @@ export class ControlConnection {
       destroy: () => this.reset(),
       next: (opts) => next(opts?.transfer),
       openPassive: () => this.openPassive(),
-      ignoreInput: () => { this.ignoring = true; },
+      ignoreInput: () => {
+        this.ignoring = true;
+      },
       flood: (opts) => this.flood(opts ?? {}),
     };
   }
 
-  private async flood(opts: { code?: string; totalBytes?: number; lineLength?: number; terminate?: boolean }): Promise<void> {
+  private async flood(opts: {
+    code?: string;
+    totalBytes?: number;
+    lineLength?: number;
+    terminate?: boolean;
+  }): Promise<void> {
     const code = opts.code ?? '211';
     const total = opts.totalBytes ?? Infinity;
     const line = `${code}-${'x'.repeat(Math.max(1, (opts.lineLength ?? 78) - code.length - 3))}\r\n`;
@@ -697,7 +767,14 @@ export class ControlConnection {
   private async openPassive(): Promise<number> {
     this.closePassive();
     const listener = net.createServer({ allowHalfOpen: true, noDelay: true });
-    const p: Passive = { listener, port: 0, socket: undefined, waiters: [], closed: false, timer: setTimeout(() => this.stopListening(p), this.server.options.passiveTimeoutMs) };
+    const p: Passive = {
+      listener,
+      port: 0,
+      socket: undefined,
+      waiters: [],
+      closed: false,
+      timer: setTimeout(() => this.stopListening(p), this.server.options.passiveTimeoutMs),
+    };
     this.server.trackListener(listener, true);
     listener.on('connection', (s) => {
       this.server.track(s);
@@ -722,9 +799,16 @@ export class ControlConnection {
   private connectActive(target: { host: string; port: number }): Promise<net.Socket | undefined> {
     this.active = undefined;
     const { activeSource, activeNeverConnects } = this.server;
-    if (activeNeverConnects) return new Promise((r) => setTimeout(() => r(undefined), this.server.options.dataConnectTimeoutMs));
+    if (activeNeverConnects)
+      return new Promise((r) => setTimeout(() => r(undefined), this.server.options.dataConnectTimeoutMs));
     return new Promise((resolve) => {
-      const s = net.connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true, ...(activeSource === undefined ? {} : { localAddress: activeSource }) });
+      const s = net.connect({
+        host: target.host,
+        port: target.port,
+        allowHalfOpen: true,
+        noDelay: true,
+        ...(activeSource === undefined ? {} : { localAddress: activeSource }),
+      });
       this.server.track(s);
       s.once('connect', () => resolve(s));
       s.once('error', () => resolve(undefined));
@@ -740,8 +824,14 @@ export class ControlConnection {
     if (p.socket) return Promise.resolve(p.socket);
     if (p.closed) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.stopListening(p); resolve(undefined); }, this.server.options.dataConnectTimeoutMs);
-      p.waiters.push((s) => { clearTimeout(timer); resolve(s); });
+      const timer = setTimeout(() => {
+        this.stopListening(p);
+        resolve(undefined);
+      }, this.server.options.dataConnectTimeoutMs);
+      p.waiters.push((s) => {
+        clearTimeout(timer);
+        resolve(s);
+      });
     });
   }
 
@@ -755,10 +845,32 @@ export class ControlConnection {
     const { mode, users, features, epsv } = this.server.options;
     const st = this.state;
     const fs = this.server.fs;
-    const needsArg = ['USER', 'PASS', 'AUTH', 'PBSZ', 'PROT', 'TYPE', 'CWD', 'MKD', 'RMD', 'DELE', 'RNFR', 'RNTO', 'SIZE', 'MDTM', 'RETR', 'STOR', 'APPE', 'REST', 'OPTS'];
+    const needsArg = [
+      'USER',
+      'PASS',
+      'AUTH',
+      'PBSZ',
+      'PROT',
+      'TYPE',
+      'CWD',
+      'MKD',
+      'RMD',
+      'DELE',
+      'RNFR',
+      'RNTO',
+      'SIZE',
+      'MDTM',
+      'RETR',
+      'STOR',
+      'APPE',
+      'REST',
+      'OPTS',
+    ];
     const noLogin = ['CONNECT', 'USER', 'PASS', 'AUTH', 'PBSZ', 'PROT', 'FEAT', 'OPTS', 'SYST', 'NOOP', 'QUIT'];
-    if (needsArg.includes(verb) && arg === '') return void await this.reply('501 Syntax error in parameters or arguments.');
-    if (!noLogin.includes(verb) && !st.loggedIn && KNOWN.has(verb)) return void await this.reply('530 Please login with USER and PASS.');
+    if (needsArg.includes(verb) && arg === '')
+      return void (await this.reply('501 Syntax error in parameters or arguments.'));
+    if (!noLogin.includes(verb) && !st.loggedIn && KNOWN.has(verb))
+      return void (await this.reply('530 Please login with USER and PASS.'));
     const q = (p: string): string => `"${p.replace(/"/g, '""')}"`;
     switch (verb) {
       case 'CONNECT': {
@@ -770,12 +882,13 @@ export class ControlConnection {
           this.closeGracefully();
           return;
         }
-        return void await this.reply('220 FakeFtpServer ready.');
+        return void (await this.reply('220 FakeFtpServer ready.'));
       }
       case 'AUTH': {
-        if (mode === 'plain') return void await this.reply('502 AUTH not supported.');
-        if (this.secure) return void await this.reply('503 Already using TLS.');
-        if (arg.toUpperCase() !== 'TLS' && arg.toUpperCase() !== 'TLS-C' && arg.toUpperCase() !== 'SSL') return void await this.reply('504 Unknown AUTH type.');
+        if (mode === 'plain') return void (await this.reply('502 AUTH not supported.'));
+        if (this.secure) return void (await this.reply('503 Already using TLS.'));
+        if (arg.toUpperCase() !== 'TLS' && arg.toUpperCase() !== 'TLS-C' && arg.toUpperCase() !== 'SSL')
+          return void (await this.reply('504 Unknown AUTH type.'));
         await this.reply('234 Proceed with negotiation.');
         this.upgrade();
         return;
@@ -783,47 +896,56 @@ export class ControlConnection {
       case 'USER':
         if (mode === 'explicit' && !this.secure) {
           this.server.violations.push('USER before AUTH TLS');
-          return void await this.reply('530 Non-anonymous sessions must use encryption.');
+          return void (await this.reply('530 Non-anonymous sessions must use encryption.'));
         }
         st.user = arg;
         st.loggedIn = false;
-        return void await this.reply('331 Please specify the password.');
+        return void (await this.reply('331 Please specify the password.'));
       case 'PASS':
         if (mode === 'explicit' && !this.secure) {
           this.server.violations.push('PASS before AUTH TLS');
-          return void await this.reply('530 Non-anonymous sessions must use encryption.');
+          return void (await this.reply('530 Non-anonymous sessions must use encryption.'));
         }
-        if (st.user === undefined) return void await this.reply('503 Login with USER first.');
+        if (st.user === undefined) return void (await this.reply('503 Login with USER first.'));
         if (users[st.user] !== arg) {
           st.user = undefined;
-          return void await this.reply('530 Login incorrect.');
+          return void (await this.reply('530 Login incorrect.'));
         }
         st.loggedIn = true;
-        return void await this.reply('230 Login successful.');
+        return void (await this.reply('230 Login successful.'));
       case 'PBSZ':
-        if (!this.secure) return void await this.reply('503 PBSZ not allowed on insecure control connection.');
-        if (!/^\d+$/.test(arg)) return void await this.reply('501 Bad PBSZ argument.');
+        if (!this.secure) return void (await this.reply('503 PBSZ not allowed on insecure control connection.'));
+        if (!/^\d+$/.test(arg)) return void (await this.reply('501 Bad PBSZ argument.'));
         st.pbsz = true;
-        return void await this.reply('200 PBSZ=0');
+        return void (await this.reply('200 PBSZ=0'));
       case 'PROT': {
-        if (!this.secure) return void await this.reply('503 PROT not allowed on insecure control connection.');
-        if (!st.pbsz) return void await this.reply('503 PBSZ required before PROT.');
+        if (!this.secure) return void (await this.reply('503 PROT not allowed on insecure control connection.'));
+        if (!st.pbsz) return void (await this.reply('503 PBSZ required before PROT.'));
         const level = arg.toUpperCase();
-        if (level !== 'P' && level !== 'C') return void await this.reply('504 Protection level not supported.');
+        if (level !== 'P' && level !== 'C') return void (await this.reply('504 Protection level not supported.'));
         st.prot = level;
-        return void await this.reply(`200 PROT now ${level === 'P' ? 'Private' : 'Clear'}.`);
+        return void (await this.reply(`200 PROT now ${level === 'P' ? 'Private' : 'Clear'}.`));
       }
       case 'FEAT':
-        return void await this.reply(['211-Features:', ...features.map((f) => ` ${f}`), '211 End'].join('\n'));
+        return void (await this.reply(['211-Features:', ...features.map((f) => ` ${f}`), '211 End'].join('\n')));
       case 'OPTS':
-        if (/^HASH(\s|$)/i.test(arg) && this.hashFeature() !== undefined) return void await this.optsHash(arg.slice(4).trim());
-        return void await this.reply(arg.toUpperCase() === 'UTF8 ON' ? '200 Always in UTF8 mode.' : '501 Option not understood.');
-      case 'SYST': return void await this.reply('215 UNIX Type: L8');
-      case 'NOOP': return void await this.reply('200 NOOP ok.');
+        if (/^HASH(\s|$)/i.test(arg) && this.hashFeature() !== undefined)
+          return void (await this.optsHash(arg.slice(4).trim()));
+        return void (await this.reply(
+          arg.toUpperCase() === 'UTF8 ON' ? '200 Always in UTF8 mode.' : '501 Option not understood.',
+        ));
+      case 'SYST':
+        return void (await this.reply('215 UNIX Type: L8'));
+      case 'NOOP':
+        return void (await this.reply('200 NOOP ok.'));
       // No transfer in progress (any has ended by the time a queued ABOR is reached).
       case 'ABOR': {
         const mode = this.server.options.abor;
-        return void await this.reply(mode === 'rfc' || mode === '226' ? '226 ABOR successful; no transfer in progress.' : '225 No transfer to ABOR.');
+        return void (await this.reply(
+          mode === 'rfc' || mode === '226'
+            ? '226 ABOR successful; no transfer in progress.'
+            : '225 No transfer to ABOR.',
+        ));
       }
       case 'QUIT':
         await this.reply('221 Goodbye.');
@@ -833,82 +955,116 @@ export class ControlConnection {
         const t = arg.toUpperCase();
         if (t === 'I' || t === 'L 8') st.type = 'I';
         else if (t === 'A' || t === 'A N') st.type = 'A';
-        else return void await this.reply('504 Bad TYPE command.');
-        return void await this.reply(`200 Switching to ${st.type === 'I' ? 'Binary' : 'ASCII'} mode.`);
+        else return void (await this.reply('504 Bad TYPE command.'));
+        return void (await this.reply(`200 Switching to ${st.type === 'I' ? 'Binary' : 'ASCII'} mode.`));
       }
-      case 'PWD': case 'XPWD': return void await this.reply(`257 ${q(st.cwd)} is the current directory`);
+      case 'PWD':
+      case 'XPWD':
+        return void (await this.reply(`257 ${q(st.cwd)} is the current directory`));
       case 'CWD': {
         const p = this.path(arg);
-        if (!fs.isDir(p)) return void await this.reply('550 Failed to change directory.');
+        if (!fs.isDir(p)) return void (await this.reply('550 Failed to change directory.'));
         st.cwd = p;
-        return void await this.reply('250 Directory successfully changed.');
+        return void (await this.reply('250 Directory successfully changed.'));
       }
-      case 'CDUP': case 'XCUP':
+      case 'CDUP':
+      case 'XCUP':
         st.cwd = this.path('..');
-        return void await this.reply('250 Directory successfully changed.');
+        return void (await this.reply('250 Directory successfully changed.'));
       case 'MKD': {
         const p = this.path(arg);
-        return void await this.reply(fs.mkdir(p) ? `257 ${q(p)} created` : '550 Create directory operation failed.');
+        return void (await this.reply(fs.mkdir(p) ? `257 ${q(p)} created` : '550 Create directory operation failed.'));
       }
-      case 'RMD': return void await this.reply(fs.rmdir(this.path(arg)) ? '250 Remove directory operation successful.' : '550 Remove directory operation failed.');
-      case 'DELE': return void await this.reply(fs.unlink(this.path(arg)) ? '250 Delete operation successful.' : '550 Delete operation failed.');
+      case 'RMD':
+        return void (await this.reply(
+          fs.rmdir(this.path(arg))
+            ? '250 Remove directory operation successful.'
+            : '550 Remove directory operation failed.',
+        ));
+      case 'DELE':
+        return void (await this.reply(
+          fs.unlink(this.path(arg)) ? '250 Delete operation successful.' : '550 Delete operation failed.',
+        ));
       case 'RNFR': {
         const p = this.path(arg);
-        if (!fs.isFile(p) && !fs.isDir(p)) return void await this.reply('550 RNFR command failed.');
+        if (!fs.isFile(p) && !fs.isDir(p)) return void (await this.reply('550 RNFR command failed.'));
         st.renameFrom = p;
-        return void await this.reply('350 Ready for RNTO.');
+        return void (await this.reply('350 Ready for RNTO.'));
       }
       case 'RNTO': {
         const from = st.renameFrom;
         st.renameFrom = undefined;
-        if (from === undefined) return void await this.reply('503 RNFR required first.');
-        return void await this.reply(fs.rename(from, this.path(arg)) ? '250 Rename successful.' : '550 Rename failed.');
+        if (from === undefined) return void (await this.reply('503 RNFR required first.'));
+        return void (await this.reply(
+          fs.rename(from, this.path(arg)) ? '250 Rename successful.' : '550 Rename failed.',
+        ));
       }
       case 'SIZE': {
         const f = fs.files.get(this.path(arg));
-        return void await this.reply(f ? `213 ${f.length}` : '550 Could not get file size.');
+        return void (await this.reply(f ? `213 ${f.length}` : '550 Could not get file size.'));
       }
       case 'MDTM': {
         const p = this.path(arg);
-        return void await this.reply(fs.isFile(p) ? `213 ${fs.mdtm(p)}` : '550 Could not get file modification time.');
+        return void (await this.reply(
+          fs.isFile(p) ? `213 ${fs.mdtm(p)}` : '550 Could not get file modification time.',
+        ));
       }
       case 'REST':
-        if (!/^\d+$/.test(arg)) return void await this.reply('501 REST requires a non-negative integer.');
+        if (!/^\d+$/.test(arg)) return void (await this.reply('501 REST requires a non-negative integer.'));
         st.rest = Number(arg);
-        return void await this.reply(`350 Restart position accepted (${st.rest}).`);
+        return void (await this.reply(`350 Restart position accepted (${st.rest}).`));
       case 'EPSV': {
-        if (!epsv) return void await this.reply('502 EPSV not implemented.');
-        if (arg.toUpperCase() === 'ALL') return void await this.reply('200 EPSV ALL ok.');
-        if (arg !== '' && arg !== '1' && arg !== '2') return void await this.reply('522 Network protocol not supported, use (1,2).');
+        if (!epsv) return void (await this.reply('502 EPSV not implemented.'));
+        if (arg.toUpperCase() === 'ALL') return void (await this.reply('200 EPSV ALL ok.'));
+        if (arg !== '' && arg !== '1' && arg !== '2')
+          return void (await this.reply('522 Network protocol not supported, use (1,2).'));
         const port = await this.openPassive();
-        return void await this.reply(`229 Entering Extended Passive Mode (|||${port}|)`);
+        return void (await this.reply(`229 Entering Extended Passive Mode (|||${port}|)`));
       }
-      case 'EPRT': case 'PORT': {
-        if (verb === 'EPRT' && !this.server.options.eprt) return void await this.reply('502 EPRT not implemented.');
-        const m = verb === 'EPRT' ? /^\|([12])\|([^|]+)\|(\d+)\|$/.exec(arg) : /^(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)$/.exec(arg);
-        if (!m) return void await this.reply('501 Illegal command.');
-        const target = verb === 'EPRT' ? { host: m[2] as string, port: Number(m[3]) } : { host: m.slice(1, 5).join('.'), port: Number(m[5]) * 256 + Number(m[6]) };
+      case 'EPRT':
+      case 'PORT': {
+        if (verb === 'EPRT' && !this.server.options.eprt) return void (await this.reply('502 EPRT not implemented.'));
+        const m =
+          verb === 'EPRT'
+            ? /^\|([12])\|([^|]+)\|(\d+)\|$/.exec(arg)
+            : /^(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)$/.exec(arg);
+        if (!m) return void (await this.reply('501 Illegal command.'));
+        const target =
+          verb === 'EPRT'
+            ? { host: m[2] as string, port: Number(m[3]) }
+            : { host: m.slice(1, 5).join('.'), port: Number(m[5]) * 256 + Number(m[6]) };
         this.server.activeTargets.push(target);
         this.closePassive();
         this.active = target;
-        return void await this.reply(`200 ${verb} command successful.`);
+        return void (await this.reply(`200 ${verb} command successful.`));
       }
       case 'PASV': {
         const port = await this.openPassive();
         // The listener is on the control host; 227 always names 127.0.0.1 (a client must use the control host).
-        return void await this.reply(`227 Entering Passive Mode (127,0,0,1,${port >> 8},${port & 255}).`);
+        return void (await this.reply(`227 Entering Passive Mode (127,0,0,1,${port >> 8},${port & 255}).`));
       }
       case 'MLST': {
         const p = arg === '' ? st.cwd : this.path(arg);
-        if (!fs.isFile(p) && !fs.isDir(p)) return void await this.reply('550 No such file or directory.');
-        return void await this.reply(`250-Listing ${p}\n ${fs.factsLine(p, p)}\n250 End`);
+        if (!fs.isFile(p) && !fs.isDir(p)) return void (await this.reply('550 No such file or directory.'));
+        return void (await this.reply(`250-Listing ${p}\n ${fs.factsLine(p, p)}\n250 End`));
       }
-      case 'LIST': case 'NLST': case 'MLSD': case 'RETR': case 'STOR': case 'APPE':
+      case 'LIST':
+      case 'NLST':
+      case 'MLSD':
+      case 'RETR':
+      case 'STOR':
+      case 'APPE':
         return this.transfer(verb, arg, transfer ?? this.server.takeTransferFault());
-      case 'HASH': case 'XSHA256': case 'XSHA512': case 'XSHA1': case 'XSHA': case 'XMD5': case 'XCRC':
+      case 'HASH':
+      case 'XSHA256':
+      case 'XSHA512':
+      case 'XSHA1':
+      case 'XSHA':
+      case 'XMD5':
+      case 'XCRC':
         return this.hashCommand(verb, arg);
       default:
-        return void await this.reply(`502 Command ${verb} not implemented.`);
+        return void (await this.reply(`502 Command ${verb} not implemented.`));
     }
   }
 
@@ -918,17 +1074,25 @@ export class ControlConnection {
   private hashFeature(): { algorithms: string[]; selected: string } | undefined {
     const line = this.server.options.features.find((f) => /^HASH(\s|$)/i.test(f));
     if (line === undefined) return undefined;
-    const items = line.slice(4).trim().split(';').map((a) => a.trim()).filter((a) => a !== '');
+    const items = line
+      .slice(4)
+      .trim()
+      .split(';')
+      .map((a) => a.trim())
+      .filter((a) => a !== '');
     const algorithms = items.map((a) => a.replace(/\*$/, '').toUpperCase());
     const starred = items.find((a) => a.endsWith('*'));
-    return { algorithms, selected: this.state.hashAlgorithm ?? (starred ? starred.slice(0, -1).toUpperCase() : algorithms[0] ?? 'SHA-1') };
+    return {
+      algorithms,
+      selected: this.state.hashAlgorithm ?? (starred ? starred.slice(0, -1).toUpperCase() : (algorithms[0] ?? 'SHA-1')),
+    };
   }
 
   private async optsHash(arg: string): Promise<void> {
     const feature = this.hashFeature() as { algorithms: string[]; selected: string };
-    if (arg === '') return void await this.reply(`200 ${feature.selected}`);
+    if (arg === '') return void (await this.reply(`200 ${feature.selected}`));
     const wanted = arg.toUpperCase();
-    if (!feature.algorithms.includes(wanted)) return void await this.reply(`501 ${arg}: Unsupported algorithm`);
+    if (!feature.algorithms.includes(wanted)) return void (await this.reply(`501 ${arg}: Unsupported algorithm`));
     this.state.hashAlgorithm = wanted;
     await this.reply(`200 ${wanted}`);
   }
@@ -936,18 +1100,30 @@ export class ControlConnection {
   private async hashCommand(verb: string, arg: string): Promise<void> {
     const feature = this.hashFeature();
     if (verb === 'HASH' ? feature === undefined : !this.server.options.features.some((f) => f.toUpperCase() === verb)) {
-      return void await this.reply(`500 ${verb} not understood.`);
+      return void (await this.reply(`500 ${verb} not understood.`));
     }
-    if (arg === '') return void await this.reply('501 Syntax error in parameters or arguments.');
+    if (arg === '') return void (await this.reply('501 Syntax error in parameters or arguments.'));
     const p = this.path(arg);
     const f = this.server.fs.files.get(p);
-    if (!f) return void await this.reply(`550 ${arg}: No such file or directory`);
-    const algorithm = verb === 'HASH' ? (feature as { selected: string }).selected
-      : ({ XSHA256: 'SHA-256', XSHA512: 'SHA-512', XSHA1: 'SHA-1', XSHA: 'SHA-1', XMD5: 'MD5', XCRC: 'CRC32' } as Record<string, string>)[verb] ?? 'SHA-1';
-    const digest = algorithm === 'CRC32'
-      ? (crc32(f) >>> 0).toString(16).padStart(8, '0')
-      : createHash(algorithm.replace('-', '').toLowerCase()).update(f).digest('hex');
-    if (verb === 'HASH') return void await this.reply(`213 ${algorithm} 0-${f.length} ${digest} ${arg}`);
+    if (!f) return void (await this.reply(`550 ${arg}: No such file or directory`));
+    const algorithm =
+      verb === 'HASH'
+        ? (feature as { selected: string }).selected
+        : ((
+            {
+              XSHA256: 'SHA-256',
+              XSHA512: 'SHA-512',
+              XSHA1: 'SHA-1',
+              XSHA: 'SHA-1',
+              XMD5: 'MD5',
+              XCRC: 'CRC32',
+            } as Record<string, string>
+          )[verb] ?? 'SHA-1');
+    const digest =
+      algorithm === 'CRC32'
+        ? (crc32(f) >>> 0).toString(16).padStart(8, '0')
+        : createHash(algorithm.replace('-', '').toLowerCase()).update(f).digest('hex');
+    if (verb === 'HASH') return void (await this.reply(`213 ${algorithm} 0-${f.length} ${digest} ${arg}`));
     // Like proftpd's mod_digest: a "Computing" line, then the upper-case digest.
     await this.reply(`250-Computing ${algorithm} digest\n250 ${digest.toUpperCase()}`);
   }
@@ -962,34 +1138,41 @@ export class ControlConnection {
     if (this.secure && st.prot !== 'P' && !this.server.options.allowClearData) {
       this.server.violations.push(`${verb} without PROT P`);
       this.closePassive();
-      return void await this.reply('522 Data connections must be encrypted.');
+      return void (await this.reply('522 Data connections must be encrypted.'));
     }
     const listArg = arg.replace(/^-[a-zA-Z]+\s*/, '');
     const target = this.path(verb === 'RETR' || verb === 'STOR' || verb === 'APPE' ? arg : listArg);
     let payload: Buffer | undefined;
     if (verb === 'RETR') {
       const f = fs.files.get(target);
-      if (!f) { this.closePassive(); return void await this.reply('550 Failed to open file.'); }
+      if (!f) {
+        this.closePassive();
+        return void (await this.reply('550 Failed to open file.'));
+      }
       payload = f.subarray(Math.min(rest, f.length));
     } else if (verb === 'LIST' || verb === 'NLST' || verb === 'MLSD') {
       if (!fs.isDir(target) && !(verb !== 'MLSD' && fs.isFile(target)) && !this.server.listings.has(target)) {
         this.closePassive();
-        return void await this.reply('550 Directory not found.');
+        return void (await this.reply('550 Directory not found.'));
       }
-      const entries = fs.isDir(target) ? fs.children(target).map((n) => (target === '/' ? `/${n}` : `${target}/${n}`)) : [target];
+      const entries = fs.isDir(target)
+        ? fs.children(target).map((n) => (target === '/' ? `/${n}` : `${target}/${n}`))
+        : [target];
       const override = verb === 'NLST' ? undefined : this.server.listings.get(target);
-      const lines = override ?? entries.map((p) => {
-        const name = p.slice(p.lastIndexOf('/') + 1);
-        return verb === 'LIST' ? fs.listLine(p) : verb === 'NLST' ? name : fs.factsLine(p, name);
-      });
+      const lines =
+        override ??
+        entries.map((p) => {
+          const name = p.slice(p.lastIndexOf('/') + 1);
+          return verb === 'LIST' ? fs.listLine(p) : verb === 'NLST' ? name : fs.factsLine(p, name);
+        });
       payload = Buffer.from(lines.map((l) => `${l}\r\n`).join(''));
     } else if (!fs.isDir(FakeFs.normalize(target, '..')) || fs.isDir(target)) {
       this.closePassive();
-      return void await this.reply('553 Could not create file.');
+      return void (await this.reply('553 Could not create file.'));
     }
-    if (!this.passive && !this.active) return void await this.reply('425 Use PORT or PASV first.');
+    if (!this.passive && !this.active) return void (await this.reply('425 Use PORT or PASV first.'));
     const raw = await this.takeDataSocket();
-    if (!raw) return void await this.reply("425 Can't open data connection.");
+    if (!raw) return void (await this.reply("425 Can't open data connection."));
     if (this.isClosed) return void raw.destroy();
     this.activeData.add(raw);
     raw.once('close', () => this.activeData.delete(raw));
@@ -998,9 +1181,12 @@ export class ControlConnection {
     if (this.server.options.dataTls === 'strict' && raw.readableLength > 0) {
       this.server.violations.push(`${raw.readableLength} byte(s) on the data connection before ${verb}`);
       raw.destroy();
-      return void await this.reply('425 Data received before the transfer command.');
+      return void (await this.reply('425 Data received before the transfer command.'));
     }
-    await this.reply(fault.preliminary ?? (verb === 'STOR' || verb === 'APPE' ? '150 Ok to send data.' : '150 Opening BINARY mode data connection.'));
+    await this.reply(
+      fault.preliminary ??
+        (verb === 'STOR' || verb === 'APPE' ? '150 Ok to send data.' : '150 Opening BINARY mode data connection.'),
+    );
     if (fault.stall) {
       await Promise.race([this.closed, new Promise((r) => raw.once('close', r))]);
       return;
@@ -1011,16 +1197,19 @@ export class ControlConnection {
       const endpoint = this.server.tlsEndpoint as TlsEndpoint;
       tlsState = endpoint.accept(raw, (err) => this.server.errors.push(`data TLS: ${err.message}`));
       data = tlsState.tls;
-      if (!(await tlsState.secure)) return void await this.reply('425 TLS handshake on data connection failed.');
+      if (!(await tlsState.secure)) return void (await this.reply('425 TLS handshake on data connection failed.'));
       const reused = tlsState.tls.isSessionReused();
       this.server.dataReuse.push(reused);
       if (!reused && this.server.options.requireSessionReuse) {
         this.server.violations.push('data TLS session not resumed');
         tlsState.tls.destroy();
-        return void await this.reply('425 TLS session of data connection not resumed.');
+        return void (await this.reply('425 TLS session of data connection not resumed.'));
       }
     }
-    const closed = new Promise<void>((r) => { if (raw.destroyed) r(); else raw.once('close', () => r()); });
+    const closed = new Promise<void>((r) => {
+      if (raw.destroyed) r();
+      else raw.once('close', () => r());
+    });
     const running = new RunningTransfer(data);
     this.running = running;
     try {
@@ -1040,7 +1229,13 @@ export class ControlConnection {
     if (mode === 'queued' || mode === 'never') return false;
     if (!running.aborted && broken) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([running.arrived, this.closed, new Promise((r) => { timer = setTimeout(r, 1000); })]);
+      await Promise.race([
+        running.arrived,
+        this.closed,
+        new Promise((r) => {
+          timer = setTimeout(r, 1000);
+        }),
+      ]);
       clearTimeout(timer);
     }
     if (!running.aborted) return false;
@@ -1051,8 +1246,15 @@ export class ControlConnection {
 
   /** The data phase of a transfer and its final reply (an ABOR read at once replaces that reply). */
   private async moveData(
-    verb: string, fault: TransferFault, data: Writable, raw: net.Socket, tlsState: ServerTls | undefined,
-    closed: Promise<void>, payload: Buffer | undefined, target: string, rest: number,
+    verb: string,
+    fault: TransferFault,
+    data: Writable,
+    raw: net.Socket,
+    tlsState: ServerTls | undefined,
+    closed: Promise<void>,
+    payload: Buffer | undefined,
+    target: string,
+    rest: number,
   ): Promise<void> {
     const fs = this.server.fs;
     const running = this.running as RunningTransfer;
@@ -1064,7 +1266,8 @@ export class ControlConnection {
         if (action === 'truncate-mid-record' && tlsState !== undefined) {
           tlsState.tap.cutOutputAfter(7);
           data.write(payload?.subarray(fault.after?.bytes ?? 0) ?? Buffer.alloc(0));
-          if (payload === undefined || payload.length <= (fault.after?.bytes ?? 0)) data.write(Buffer.from('tail of a record'));
+          if (payload === undefined || payload.length <= (fault.after?.bytes ?? 0))
+            data.write(Buffer.from('tail of a record'));
         } else raw.end();
         await closed;
         return;
@@ -1099,7 +1302,11 @@ export class ControlConnection {
         if (await this.answeredAbor(running, true)) return;
         if (!fault.omitFinalReply && !this.isClosed) await this.reply('426 Connection closed; transfer aborted.');
         return;
-      } else await new Promise<void>((r) => { data.end(() => r()); data.once('close', () => r()); });
+      } else
+        await new Promise<void>((r) => {
+          data.end(() => r());
+          data.once('close', () => r());
+        });
     } else {
       // STOR / APPE: read until the client's end; require close_notify on TLS.
       const chunks: Buffer[] = [];
@@ -1115,19 +1322,31 @@ export class ControlConnection {
         data.once('close', () => resolve(false));
       });
       const clean = ended && !faulted && (tlsState ? tlsState.closeNotify === true : true);
-      if (ended && tlsState && !tlsState.closeNotify) this.server.violations.push(`${verb} data connection ended without close_notify`);
+      if (ended && tlsState && !tlsState.closeNotify)
+        this.server.violations.push(`${verb} data connection ended without close_notify`);
       if (!ended && !faulted) this.server.violations.push(`${verb} data connection failed before end`);
       if (clean) {
         const body = Buffer.concat(chunks);
         const old = fs.files.get(target) ?? Buffer.alloc(0);
-        const next = verb === 'APPE' ? Buffer.concat([old, body]) : rest > 0 ? Buffer.concat([old.subarray(0, rest), body]) : body;
+        const next =
+          verb === 'APPE' ? Buffer.concat([old, body]) : rest > 0 ? Buffer.concat([old.subarray(0, rest), body]) : body;
         fs.writeFile(target, next);
-        await new Promise<void>((r) => { data.end(() => r()); data.once('close', () => r()); });
+        await new Promise<void>((r) => {
+          data.end(() => r());
+          data.once('close', () => r());
+        });
       } else {
         if (this.server.options.keepPartialUploads) {
           const body = Buffer.concat(chunks);
           const old = fs.files.get(target) ?? Buffer.alloc(0);
-          fs.writeFile(target, verb === 'APPE' ? Buffer.concat([old, body]) : rest > 0 ? Buffer.concat([old.subarray(0, rest), body]) : body);
+          fs.writeFile(
+            target,
+            verb === 'APPE'
+              ? Buffer.concat([old, body])
+              : rest > 0
+                ? Buffer.concat([old.subarray(0, rest), body])
+                : body,
+          );
         }
         data.destroy();
         if (!faulted && (await this.answeredAbor(running, true))) return;
@@ -1150,7 +1369,9 @@ export class ControlConnection {
 class RunningTransfer {
   aborted = false;
   #arrived!: () => void;
-  readonly arrived = new Promise<void>((r) => { this.#arrived = r; });
+  readonly arrived = new Promise<void>((r) => {
+    this.#arrived = r;
+  });
   constructor(private readonly data: Writable) {}
 
   abort(): void {
@@ -1173,4 +1394,48 @@ function drained(s: net.Socket): Promise<void> {
   });
 }
 
-const KNOWN = new Set(['EPRT', 'PORT', 'USER', 'PASS', 'AUTH', 'PBSZ', 'PROT', 'FEAT', 'OPTS', 'TYPE', 'SYST', 'NOOP', 'ABOR', 'PWD', 'XPWD', 'CWD', 'CDUP', 'XCUP', 'MKD', 'RMD', 'DELE', 'RNFR', 'RNTO', 'SIZE', 'MDTM', 'EPSV', 'PASV', 'LIST', 'NLST', 'MLSD', 'MLST', 'RETR', 'STOR', 'APPE', 'REST', 'QUIT', 'HASH', 'XSHA256', 'XSHA512', 'XSHA1', 'XSHA', 'XMD5', 'XCRC']);
+const KNOWN = new Set([
+  'EPRT',
+  'PORT',
+  'USER',
+  'PASS',
+  'AUTH',
+  'PBSZ',
+  'PROT',
+  'FEAT',
+  'OPTS',
+  'TYPE',
+  'SYST',
+  'NOOP',
+  'ABOR',
+  'PWD',
+  'XPWD',
+  'CWD',
+  'CDUP',
+  'XCUP',
+  'MKD',
+  'RMD',
+  'DELE',
+  'RNFR',
+  'RNTO',
+  'SIZE',
+  'MDTM',
+  'EPSV',
+  'PASV',
+  'LIST',
+  'NLST',
+  'MLSD',
+  'MLST',
+  'RETR',
+  'STOR',
+  'APPE',
+  'REST',
+  'QUIT',
+  'HASH',
+  'XSHA256',
+  'XSHA512',
+  'XSHA1',
+  'XSHA',
+  'XMD5',
+  'XCRC',
+]);

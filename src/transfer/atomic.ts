@@ -28,7 +28,8 @@ export async function renameIntoPlace(session: Session, temp: string, target: st
     await rename(session, temp, target);
     return;
   } catch (first) {
-    const refusedOnto = first instanceof FtpReplyError && first.command?.startsWith('RNTO') === true && first.replyCode >= 500;
+    const refusedOnto =
+      first instanceof FtpReplyError && first.command?.startsWith('RNTO') === true && first.replyCode >= 500;
     if (!refusedOnto) throw first;
     await removeFile(session, target).catch(() => {
       throw first;

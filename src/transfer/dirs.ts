@@ -20,13 +20,28 @@ export const MAX_TREE_DEPTH = 64;
  * or sooner where MLSD `unique` facts show a folder inside itself: TreeTooDeepError, and nothing
  * below that point is touched. Each listing is capped by `maxListEntries`.
  */
-export async function removeDir(session: Session, path: string, recursive: boolean, signal?: AbortSignal): Promise<void> {
+export async function removeDir(
+  session: Session,
+  path: string,
+  recursive: boolean,
+  signal?: AbortSignal,
+): Promise<void> {
   if (recursive) await removeContent(session, path, 0, new Set(), signal);
   await removeFolder(session, path);
 }
 
-async function removeContent(session: Session, path: string, level: number, ancestors: ReadonlySet<string>, signal: AbortSignal | undefined): Promise<void> {
-  if (level >= MAX_TREE_DEPTH) throw new TreeTooDeepError(path, `Refusing to remove ${JSON.stringify(path)}: deeper than ${MAX_TREE_DEPTH} levels (a loop on the server?)`);
+async function removeContent(
+  session: Session,
+  path: string,
+  level: number,
+  ancestors: ReadonlySet<string>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (level >= MAX_TREE_DEPTH)
+    throw new TreeTooDeepError(
+      path,
+      `Refusing to remove ${JSON.stringify(path)}: deeper than ${MAX_TREE_DEPTH} levels (a loop on the server?)`,
+    );
   for (const entry of await listAll(session, path, signal)) {
     // No trustworthy name (e.g. `a\..\..\x`, which a Windows-backed server would resolve outside
     // the folder): not touched; RMD below reports the folder not empty. The checks that hold on
@@ -38,7 +53,10 @@ async function removeContent(session: Session, path: string, level: number, ance
       continue;
     }
     if (entry.unique !== undefined && ancestors.has(entry.unique)) {
-      throw new TreeTooDeepError(child, `Refusing to remove ${JSON.stringify(child)}: the server lists it as one of its own parent folders (MLSD unique ${JSON.stringify(entry.unique)})`);
+      throw new TreeTooDeepError(
+        child,
+        `Refusing to remove ${JSON.stringify(child)}: the server lists it as one of its own parent folders (MLSD unique ${JSON.stringify(entry.unique)})`,
+      );
     }
     const inner = entry.unique === undefined ? ancestors : new Set([...ancestors, entry.unique]);
     await removeContent(session, child, level + 1, inner, signal);

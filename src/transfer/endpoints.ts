@@ -30,7 +30,8 @@ export async function openLocalWrite(path: string, flags: string | number = 'w')
 
 export async function openSource(source: UploadSource): Promise<Readable> {
   if (typeof source === 'string') return openLocalRead(source);
-  if (source instanceof Uint8Array) return Readable.from([Buffer.from(source.buffer, source.byteOffset, source.byteLength)], { objectMode: false });
+  if (source instanceof Uint8Array)
+    return Readable.from([Buffer.from(source.buffer, source.byteOffset, source.byteLength)], { objectMode: false });
   if (source instanceof Readable) return source;
   throw new TypeError('Upload source must be a local path, a Buffer/Uint8Array or a Readable stream');
 }
@@ -110,7 +111,10 @@ class DownloadFileSink extends Writable implements CommittableSink, DeferredComm
     return this.#started;
   }
 
-  /** Renames the temporary file into place (see CommittableSink); then the stream is closed. Deferred: closes the file only. */
+  /**
+   * Renames the temporary file into place (see CommittableSink); then the stream is closed. Deferred: closes the file
+   * only.
+   */
   async commitTransfer(): Promise<void> {
     const handle = await this.#start();
     await handle.close();
@@ -173,7 +177,11 @@ async function writeAllv(handle: FileHandle, buffers: Buffer[]): Promise<void> {
  */
 export async function openDownloadTarget(
   path: string,
-  { followSymlinks = true, mode = 'replace', deferCommit = false }: { followSymlinks?: boolean; mode?: TargetMode; deferCommit?: boolean } = {},
+  {
+    followSymlinks = true,
+    mode = 'replace',
+    deferCommit = false,
+  }: { followSymlinks?: boolean; mode?: TargetMode; deferCommit?: boolean } = {},
 ): Promise<Writable & Partial<DeferredCommit>> {
   const noFollow = followSymlinks ? 0 : (constants.O_NOFOLLOW ?? 0);
   let handle: FileHandle;
@@ -183,7 +191,8 @@ export async function openDownloadTarget(
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     // No file yet: the folder must exist and be writable now; the file is created at the first byte.
     await access(dirname(path), constants.W_OK);
-    if (!(await stat(dirname(path))).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, ${dirname(path)}`), { code: 'ENOTDIR' });
+    if (!(await stat(dirname(path))).isDirectory())
+      throw Object.assign(new Error(`ENOTDIR: not a directory, ${dirname(path)}`), { code: 'ENOTDIR' });
     return new DownloadFileSink(path, undefined, { regular: true, permissions: 0o666 }, noFollow, mode, deferCommit);
   }
   try {
@@ -191,7 +200,14 @@ export async function openDownloadTarget(
     // Replacing a followed symlink replaces the file it points to, not the link.
     const target = followSymlinks && stats.isFile() ? await realpath(path) : path;
     if (stats.isFile() && mode === 'replace') await access(dirname(target), constants.W_OK);
-    return new DownloadFileSink(target, handle, { regular: stats.isFile(), permissions: stats.mode & 0o7777 }, noFollow, mode, deferCommit);
+    return new DownloadFileSink(
+      target,
+      handle,
+      { regular: stats.isFile(), permissions: stats.mode & 0o7777 },
+      noFollow,
+      mode,
+      deferCommit,
+    );
   } catch (err) {
     await handle.close();
     throw err;
@@ -199,8 +215,13 @@ export async function openDownloadTarget(
 }
 
 /** `deferCommit`: a local path's sink renames into place only at its commitVerified() (DeferredCommit). */
-export async function openDestination(destination: DownloadDestination, mode: TargetMode = 'replace', deferCommit = false): Promise<Writable & Partial<DeferredCommit>> {
+export async function openDestination(
+  destination: DownloadDestination,
+  mode: TargetMode = 'replace',
+  deferCommit = false,
+): Promise<Writable & Partial<DeferredCommit>> {
   if (typeof destination === 'string') return openDownloadTarget(destination, { mode, deferCommit });
-  if (destination !== null && typeof destination === 'object' && typeof (destination as Writable).write === 'function') return destination;
+  if (destination !== null && typeof destination === 'object' && typeof (destination as Writable).write === 'function')
+    return destination;
   throw new TypeError('Download destination must be a local path or a Writable stream');
 }

@@ -10,11 +10,27 @@ import { runTransfer, type DataIo, type TransferOutcome } from '../session/data.
 import { fileSizeIfKnown } from '../session/metadata.js';
 import type { Session } from '../session/session.js';
 import { removeQuietly, renameIntoPlace, temporaryName } from './atomic.js';
-import { openDestination, openLocalRead, openLocalWrite, openSource, type DeferredCommit, type DownloadDestination, type UploadSource } from './endpoints.js';
+import {
+  openDestination,
+  openLocalRead,
+  openLocalWrite,
+  openSource,
+  type DeferredCommit,
+  type DownloadDestination,
+  type UploadSource,
+} from './endpoints.js';
 import { ProgressTracker, type ProgressListener } from './progress.js';
 import { limiterFor, ThrottledSink, throttledSource, type RateLimiter } from './rate-limit.js';
 import { planDownloadResume, planUploadResume, readLocalPrefix } from './resume.js';
-import { checkVerify, NOT_VERIFIED, planVerify, StreamHasher, type VerifyOptions, type VerifyPlan, type VerifyReport } from './verify.js';
+import {
+  checkVerify,
+  NOT_VERIFIED,
+  planVerify,
+  StreamHasher,
+  type VerifyOptions,
+  type VerifyPlan,
+  type VerifyReport,
+} from './verify.js';
 
 /** Options shared by `upload()` and `download()` (and the pool's and tree methods' per-file transfers). */
 export interface FileTransferOptions {
@@ -71,7 +87,13 @@ export interface TransferResult {
 
 /** True when any option beyond `signal` is set (the client then takes this path). */
 export function hasTransferExtras(options: FileTransferOptions & { atomic?: boolean }): boolean {
-  return options.onProgress !== undefined || options.resume === true || (options.verify !== undefined && options.verify !== false) || options.atomic === true || options.rateLimit !== undefined;
+  return (
+    options.onProgress !== undefined ||
+    options.resume === true ||
+    (options.verify !== undefined && options.verify !== false) ||
+    options.atomic === true ||
+    options.rateLimit !== undefined
+  );
 }
 
 function combine(...fns: ((chunk: Buffer) => void)[]): ((chunk: Buffer) => void) | undefined {
@@ -82,7 +104,10 @@ function combine(...fns: ((chunk: Buffer) => void)[]): ((chunk: Buffer) => void)
   };
 }
 
-function chunkHooks(plan: VerifyPlan | undefined, progress: ProgressTracker | undefined): ((chunk: Buffer) => void) | undefined {
+function chunkHooks(
+  plan: VerifyPlan | undefined,
+  progress: ProgressTracker | undefined,
+): ((chunk: Buffer) => void) | undefined {
   const fns: ((chunk: Buffer) => void)[] = [];
   if (plan?.hasher !== undefined) fns.push(plan.hasher.update);
   if (progress !== undefined) fns.push(progress.onChunk);
@@ -110,11 +135,15 @@ export function transferResult(
   };
 }
 
-type LocalSource = { kind: 'path'; path: string; size: number } | { kind: 'bytes'; bytes: Buffer } | { kind: 'stream'; stream: Readable };
+type LocalSource =
+  | { kind: 'path'; path: string; size: number }
+  | { kind: 'bytes'; bytes: Buffer }
+  | { kind: 'stream'; stream: Readable };
 
 async function describeSource(source: UploadSource): Promise<LocalSource> {
   if (typeof source === 'string') return { kind: 'path', path: source, size: (await stat(source)).size };
-  if (source instanceof Uint8Array) return { kind: 'bytes', bytes: Buffer.from(source.buffer, source.byteOffset, source.byteLength) };
+  if (source instanceof Uint8Array)
+    return { kind: 'bytes', bytes: Buffer.from(source.buffer, source.byteOffset, source.byteLength) };
   if (source instanceof Readable) return { kind: 'stream', stream: source };
   return { kind: 'stream', stream: await openSource(source) }; // rejects with the TypeError for anything else
 }
@@ -129,14 +158,21 @@ async function openFrom(local: LocalSource, offset: number): Promise<Readable> {
   return local.stream;
 }
 
-export async function uploadFile(session: Session, source: UploadSource, remotePath: string, options: UploadOptions): Promise<TransferResult> {
+export async function uploadFile(
+  session: Session,
+  source: UploadSource,
+  remotePath: string,
+  options: UploadOptions,
+): Promise<TransferResult> {
   const started = performance.now();
   const { signal } = options;
   const limiter = limiterFor(options.rateLimit);
   const local = await describeSource(source);
   const total = sizeOf(local);
   if (options.resume === true && total === undefined) {
-    throw new TypeError('The "resume" option needs a local file path or a Buffer as the upload source (a stream cannot be rewound)');
+    throw new TypeError(
+      'The "resume" option needs a local file path or a Buffer as the upload source (a stream cannot be rewound)',
+    );
   }
   formatCommand('STOR', remotePath); // reject a bad path before sending anything
   const uploadPath = options.atomic === true ? temporaryName(remotePath, options.resume === true) : remotePath;
@@ -144,7 +180,8 @@ export async function uploadFile(session: Session, source: UploadSource, remoteP
   let removeTemp = options.atomic === true && options.resume !== true;
   try {
     signal?.throwIfAborted();
-    const plan = options.verify !== undefined && options.verify !== false ? await planVerify(session, options.verify) : undefined;
+    const plan =
+      options.verify !== undefined && options.verify !== false ? await planVerify(session, options.verify) : undefined;
     let offset = 0;
     let command: 'STOR' | 'APPE' = 'STOR';
     if (options.resume === true && total !== undefined) {
@@ -156,19 +193,32 @@ export async function uploadFile(session: Session, source: UploadSource, remoteP
       if (local.kind === 'path') await readLocalPrefix(local.path, offset, plan.hasher.update);
       else if (local.kind === 'bytes') plan.hasher.update(local.bytes.subarray(0, offset));
     }
-    const progress = options.onProgress === undefined ? undefined : new ProgressTracker(options.onProgress, { name: remotePath, direction: 'upload', offset, total });
+    const progress =
+      options.onProgress === undefined
+        ? undefined
+        : new ProgressTracker(options.onProgress, { name: remotePath, direction: 'upload', offset, total });
 
     let outcome: Pick<TransferOutcome, 'bytes' | 'tlsSessionReused'> & { reply: FtpReply };
     if (offset > 0 && offset === total) {
       // Already complete on the server: nothing to send; the SIZE reply stands for the transfer.
-      outcome = { bytes: 0, tlsSessionReused: undefined, reply: { code: 213, text: String(offset), lines: [`213 ${offset}`] } };
+      outcome = {
+        bytes: 0,
+        tlsSessionReused: undefined,
+        reply: { code: 213, text: String(offset), lines: [`213 ${offset}`] },
+      };
     } else {
       const send = async (cmd: 'STOR' | 'APPE', rest: number): Promise<TransferOutcome> => {
         const opened = await openFrom(local, offset);
-        const io: DataIo = { direction: 'upload', source: limiter === undefined ? opened : throttledSource(opened, limiter) };
+        const io: DataIo = {
+          direction: 'upload',
+          source: limiter === undefined ? opened : throttledSource(opened, limiter),
+        };
         const onChunk = chunkHooks(plan, progress);
         // runTransfer destroys the source on any failure, so no file stays open.
-        return runTransfer(session, formatCommand(cmd, uploadPath), io, signal, { restOffset: rest, ...(onChunk === undefined ? {} : { onChunk }) });
+        return runTransfer(session, formatCommand(cmd, uploadPath), io, signal, {
+          restOffset: rest,
+          ...(onChunk === undefined ? {} : { onChunk }),
+        });
       };
       try {
         outcome = await send(command, command === 'STOR' ? offset : 0);
@@ -180,7 +230,10 @@ export async function uploadFile(session: Session, source: UploadSource, remoteP
     signal?.throwIfAborted();
     const moved = offset + outcome.bytes;
     // Verify the uploaded file (the temporary one when atomic) before it replaces the target.
-    const verified = plan === undefined ? NOT_VERIFIED : await verifyOrDiscard(session, uploadPath, moved, plan, () => (removeTemp = options.atomic === true));
+    const verified =
+      plan === undefined
+        ? NOT_VERIFIED
+        : await verifyOrDiscard(session, uploadPath, moved, plan, () => (removeTemp = options.atomic === true));
     if (options.atomic === true) {
       removeTemp = true;
       signal?.throwIfAborted();
@@ -196,7 +249,13 @@ export async function uploadFile(session: Session, source: UploadSource, remoteP
 }
 
 /** A VerifyError means the uploaded bytes are bad: flag the temporary file for removal even when resumable. */
-async function verifyOrDiscard(session: Session, path: string, size: number, plan: VerifyPlan, discard: () => void): Promise<VerifyReport> {
+async function verifyOrDiscard(
+  session: Session,
+  path: string,
+  size: number,
+  plan: VerifyPlan,
+  discard: () => void,
+): Promise<VerifyReport> {
   try {
     return await checkVerify(session, path, size, plan);
   } catch (err) {
@@ -205,16 +264,24 @@ async function verifyOrDiscard(session: Session, path: string, size: number, pla
   }
 }
 
-export async function downloadFile(session: Session, remotePath: string, destination: DownloadDestination, options: DownloadOptions): Promise<TransferResult> {
+export async function downloadFile(
+  session: Session,
+  remotePath: string,
+  destination: DownloadDestination,
+  options: DownloadOptions,
+): Promise<TransferResult> {
   const started = performance.now();
   const { signal } = options;
   if (options.resume === true && typeof destination !== 'string') {
-    throw new TypeError('The "resume" option needs a local file path as the download destination (use createReadStream({ start }) for streams)');
+    throw new TypeError(
+      'The "resume" option needs a local file path as the download destination (use createReadStream({ start }) for streams)',
+    );
   }
   const line = formatCommand('RETR', remotePath);
   const limiter = limiterFor(options.rateLimit);
   signal?.throwIfAborted();
-  const plan = options.verify !== undefined && options.verify !== false ? await planVerify(session, options.verify) : undefined;
+  const plan =
+    options.verify !== undefined && options.verify !== false ? await planVerify(session, options.verify) : undefined;
   let offset = 0;
   let total: number | undefined;
   if (options.resume === true && typeof destination === 'string') {
@@ -222,9 +289,10 @@ export async function downloadFile(session: Session, remotePath: string, destina
     offset = resume.offset;
     total = resume.remoteSize;
   } else if (options.onProgress !== undefined) {
-    total = (await fileSizeIfKnown(session, remotePath));
+    total = await fileSizeIfKnown(session, remotePath);
   }
-  if (plan?.hasher !== undefined && offset > 0 && typeof destination === 'string') await readLocalPrefix(destination, offset, plan.hasher.update);
+  if (plan?.hasher !== undefined && offset > 0 && typeof destination === 'string')
+    await readLocalPrefix(destination, offset, plan.hasher.update);
 
   let outcome: Pick<TransferOutcome, 'bytes' | 'tlsSessionReused'> & { reply: FtpReply };
   let progress: ProgressTracker | undefined;
@@ -232,11 +300,21 @@ export async function downloadFile(session: Session, remotePath: string, destina
   let pendingCommit: (Writable & Partial<DeferredCommit>) | undefined;
   if (offset > 0 && offset === total) {
     // The local file is already complete.
-    outcome = { bytes: 0, tlsSessionReused: undefined, reply: { code: 213, text: String(total), lines: [`213 ${total}`] } };
-    progress = options.onProgress === undefined ? undefined : new ProgressTracker(options.onProgress, { name: remotePath, direction: 'download', offset, total });
+    outcome = {
+      bytes: 0,
+      tlsSessionReused: undefined,
+      reply: { code: 213, text: String(total), lines: [`213 ${total}`] },
+    };
+    progress =
+      options.onProgress === undefined
+        ? undefined
+        : new ProgressTracker(options.onProgress, { name: remotePath, direction: 'download', offset, total });
   } else {
     const receive = async (from: number): Promise<TransferOutcome> => {
-      progress = options.onProgress === undefined ? undefined : new ProgressTracker(options.onProgress, { name: remotePath, direction: 'download', offset: from, total });
+      progress =
+        options.onProgress === undefined
+          ? undefined
+          : new ProgressTracker(options.onProgress, { name: remotePath, direction: 'download', offset: from, total });
       const target: Writable & Partial<DeferredCommit> =
         from > 0 && typeof destination === 'string'
           ? await openLocalWrite(destination, 'a')
@@ -246,7 +324,10 @@ export async function downloadFile(session: Session, remotePath: string, destina
       const onChunk = chunkHooks(plan, progress);
       // On failure runTransfer destroys the sink and waits for it to close, so a retry or the
       // caller finds the file complete and closed.
-      return runTransfer(session, line, { direction: 'download', sink }, signal, { restOffset: from, ...(onChunk === undefined ? {} : { onChunk }) });
+      return runTransfer(session, line, { direction: 'download', sink }, signal, {
+        restOffset: from,
+        ...(onChunk === undefined ? {} : { onChunk }),
+      });
     };
     try {
       outcome = await receive(offset);
@@ -300,7 +381,8 @@ export interface WriteStreamOptions {
 
 function checkStart(start: number | undefined): number {
   if (start === undefined) return 0;
-  if (!Number.isSafeInteger(start) || start < 0) throw new RangeError(`The "start" option must be a non-negative integer, got ${String(start)}`);
+  if (!Number.isSafeInteger(start) || start < 0)
+    throw new RangeError(`The "start" option must be a non-negative integer, got ${String(start)}`);
   return start;
 }
 
@@ -313,14 +395,25 @@ export function checkStreamOptions(options: ReadStreamOptions | WriteStreamOptio
 }
 
 /** The transfer behind createReadStream: RETR (after REST when `start`) into `sink`. */
-export async function streamDownload(session: Session, remotePath: string, sink: Writable, signal: AbortSignal, options: ReadStreamOptions): Promise<TransferResult> {
+export async function streamDownload(
+  session: Session,
+  remotePath: string,
+  sink: Writable,
+  signal: AbortSignal,
+  options: ReadStreamOptions,
+): Promise<TransferResult> {
   const started = performance.now();
   const start = checkStart(options.start);
   const line = formatCommand('RETR', remotePath);
   let progress: ProgressTracker | undefined;
   if (options.onProgress !== undefined) {
-    const total = (await fileSizeIfKnown(session, remotePath));
-    progress = new ProgressTracker(options.onProgress, { name: remotePath, direction: 'download', offset: start, total });
+    const total = await fileSizeIfKnown(session, remotePath);
+    progress = new ProgressTracker(options.onProgress, {
+      name: remotePath,
+      direction: 'download',
+      offset: start,
+      total,
+    });
   }
   const outcome = await runTransfer(session, line, { direction: 'download', sink }, signal, {
     restOffset: start,
@@ -331,11 +424,25 @@ export async function streamDownload(session: Session, remotePath: string, sink:
 }
 
 /** The transfer behind createWriteStream: STOR (after REST when `start`) or APPE from `source`. */
-export async function streamUpload(session: Session, remotePath: string, source: Readable, signal: AbortSignal, options: WriteStreamOptions): Promise<TransferResult> {
+export async function streamUpload(
+  session: Session,
+  remotePath: string,
+  source: Readable,
+  signal: AbortSignal,
+  options: WriteStreamOptions,
+): Promise<TransferResult> {
   const started = performance.now();
   const start = checkStart(options.start);
   const line = formatCommand(options.append === true ? 'APPE' : 'STOR', remotePath);
-  const progress = options.onProgress === undefined ? undefined : new ProgressTracker(options.onProgress, { name: remotePath, direction: 'upload', offset: start, total: undefined });
+  const progress =
+    options.onProgress === undefined
+      ? undefined
+      : new ProgressTracker(options.onProgress, {
+          name: remotePath,
+          direction: 'upload',
+          offset: start,
+          total: undefined,
+        });
   const outcome = await runTransfer(session, line, { direction: 'upload', source }, signal, {
     restOffset: start,
     ...(progress === undefined ? {} : { onChunk: progress.onChunk }),

@@ -17,10 +17,18 @@ class ListingSink extends Writable {
   /** Entries handed to the consumer so far. */
   delivered = 0;
 
-  constructor(options: { format: ListFormat | 'auto'; encoding: 'utf8' | 'latin1'; custom: ListLineParser | undefined; onBatch: BatchHandler }) {
+  constructor(options: {
+    format: ListFormat | 'auto';
+    encoding: 'utf8' | 'latin1';
+    custom: ListLineParser | undefined;
+    onBatch: BatchHandler;
+  }) {
     super();
     this.#lines = new LineSplitter({ encoding: options.encoding });
-    this.#parser = new ListParser({ format: options.format, ...(options.custom === undefined ? {} : { custom: options.custom }) });
+    this.#parser = new ListParser({
+      format: options.format,
+      ...(options.custom === undefined ? {} : { custom: options.custom }),
+    });
     this.#onBatch = options.onBatch;
   }
 
@@ -56,7 +64,12 @@ class ListingSink extends Writable {
 }
 
 /** Runs one listing, calling `onBatch` for each batch of entries; see ListingSink for the memory bound. */
-export async function listDirectory(session: Session, path: string | undefined, onBatch: BatchHandler, signal?: AbortSignal): Promise<void> {
+export async function listDirectory(
+  session: Session,
+  path: string | undefined,
+  onBatch: BatchHandler,
+  signal?: AbortSignal,
+): Promise<void> {
   const { encoding, parseList: custom } = session.options;
   await listFolder(session, path, (format) => new ListingSink({ format, encoding, custom, onBatch }), signal);
 }
@@ -75,7 +88,13 @@ export async function listAll(session: Session, path: string | undefined, signal
     (batch, done) => {
       if (entries.length + batch.length > limit) {
         const where = path ?? '.';
-        done(new ListingTooLargeError(where, limit, `The listing of ${JSON.stringify(where)} has more than ${limit} entries (option "maxListEntries"); use listIter() for folders this large`));
+        done(
+          new ListingTooLargeError(
+            where,
+            limit,
+            `The listing of ${JSON.stringify(where)} has more than ${limit} entries (option "maxListEntries"); use listIter() for folders this large`,
+          ),
+        );
         return;
       }
       for (const e of batch) entries.push(e);

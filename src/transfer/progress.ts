@@ -35,7 +35,10 @@ export class ProgressTracker {
   #started = 0;
   #lastEmit = 0;
 
-  constructor(listener: ProgressListener, init: { name: string; direction: 'upload' | 'download'; offset: number; total: number | undefined }) {
+  constructor(
+    listener: ProgressListener,
+    init: { name: string; direction: 'upload' | 'download'; offset: number; total: number | undefined },
+  ) {
     this.#listener = listener;
     this.#name = init.name;
     this.#direction = init.direction;

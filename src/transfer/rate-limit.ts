@@ -19,7 +19,9 @@ export class RateLimiter {
 
   constructor(bytesPerSecond: number) {
     if (typeof bytesPerSecond !== 'number' || !Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) {
-      throw new RangeError(`Option "rateLimit" must be a positive number of bytes per second, got ${String(bytesPerSecond)}`);
+      throw new RangeError(
+        `Option "rateLimit" must be a positive number of bytes per second, got ${String(bytesPerSecond)}`,
+      );
     }
     this.bytesPerSecond = bytesPerSecond;
     this.#capacity = Math.max(1, bytesPerSecond * 0.05);
@@ -56,7 +58,11 @@ export class RateLimiter {
 const PIECE = 16 * 1024;
 
 /** Takes tokens for `chunk` piece by piece, handing each piece on once allowed. */
-async function paced(limiter: RateLimiter, chunk: Buffer, pass: (piece: Buffer) => Promise<void> | void): Promise<void> {
+async function paced(
+  limiter: RateLimiter,
+  chunk: Buffer,
+  pass: (piece: Buffer) => Promise<void> | void,
+): Promise<void> {
   for (let at = 0; at < chunk.length; at += PIECE) {
     const piece = chunk.subarray(at, at + PIECE);
     await limiter.take(piece.length);
@@ -99,7 +105,9 @@ export class ThrottledSink extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    paced(this.#limiter, chunk, (piece) => (this.#sink.write(piece) ? undefined : new Promise<void>((resolve) => this.#sink.once('drain', resolve)))).then(() => callback(), callback);
+    paced(this.#limiter, chunk, (piece) =>
+      this.#sink.write(piece) ? undefined : new Promise<void>((resolve) => this.#sink.once('drain', resolve)),
+    ).then(() => callback(), callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {

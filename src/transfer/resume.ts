@@ -20,7 +20,8 @@ export async function localFileSize(path: string): Promise<number> {
 /** Feeds bytes [0, length) of a local file to `update` (the part a resumed transfer does not move). */
 export async function readLocalPrefix(path: string, length: number, update: (chunk: Buffer) => void): Promise<void> {
   if (length <= 0) return;
-  for await (const chunk of createReadStream(path, { start: 0, end: length - 1, highWaterMark: 256 * 1024 })) update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, { start: 0, end: length - 1, highWaterMark: 256 * 1024 }))
+    update(chunk as Buffer);
 }
 
 export interface DownloadResumePlan {
@@ -31,9 +32,13 @@ export interface DownloadResumePlan {
 }
 
 /** Download: resume from the local file's size when it is a possible prefix of the remote file. */
-export async function planDownloadResume(session: Session, remotePath: string, localPath: string): Promise<DownloadResumePlan> {
+export async function planDownloadResume(
+  session: Session,
+  remotePath: string,
+  localPath: string,
+): Promise<DownloadResumePlan> {
   const local = await localFileSize(localPath);
-  const remote = (await fileSizeIfKnown(session, remotePath));
+  const remote = await fileSizeIfKnown(session, remotePath);
   // Larger than the remote file: not a prefix of it, start over.
   const offset = remote !== undefined && local > remote ? 0 : local;
   return { offset, remoteSize: remote };
@@ -51,7 +56,11 @@ export function supportsRestStream(session: Session): boolean {
 }
 
 /** Upload: resume after the remote part when it is no larger than the local data. */
-export async function planUploadResume(session: Session, remotePath: string, localSize: number): Promise<UploadResumePlan> {
+export async function planUploadResume(
+  session: Session,
+  remotePath: string,
+  localSize: number,
+): Promise<UploadResumePlan> {
   const remote = (await fileSizeIfKnown(session, remotePath)) ?? 0;
   const offset = remote <= localSize ? remote : 0;
   return { offset, command: offset > 0 && !supportsRestStream(session) ? 'APPE' : 'STOR' };

@@ -25,9 +25,17 @@ export interface RunnerOptions {
 /** One logged-in connection, as a tree run uses it inside `TreeRunner.run`. */
 export interface TreeConnection {
   /** Uploads the local file `localPath` (opened before any command is sent). */
-  upload(localPath: string, remotePath: string, options: ConnectionTransferOptions & { atomic?: boolean }): Promise<{ bytes: number }>;
+  upload(
+    localPath: string,
+    remotePath: string,
+    options: ConnectionTransferOptions & { atomic?: boolean },
+  ): Promise<{ bytes: number }>;
   /** Downloads into `sink` (ended when the transfer ends), or into a local path (for `resume`). */
-  download(remotePath: string, destination: Writable | string, options: ConnectionTransferOptions): Promise<{ bytes: number }>;
+  download(
+    remotePath: string,
+    destination: Writable | string,
+    options: ConnectionTransferOptions,
+  ): Promise<{ bytes: number }>;
   mkdir(path: string, options: { signal?: AbortSignal }): Promise<void>;
   exists(path: string, options: { signal?: AbortSignal }): Promise<boolean>;
   setLastModified(path: string, date: Date, options: { signal?: AbortSignal }): Promise<void>;

@@ -21,9 +21,11 @@ export function unsafeNameReason(name: string, platform: NodeJS.Platform = proce
   if (/[\r\n]/.test(name)) return 'it contains CR or LF';
   if (/^[A-Za-z]:/.test(name)) return 'it starts with a drive letter';
   if (platform === 'win32') {
-    if (/[<>:"|?*]/.test(name) || [...name].some((c) => c.charCodeAt(0) < 0x20)) return 'it contains a character Windows does not allow in names';
+    if (/[<>:"|?*]/.test(name) || [...name].some((c) => c.charCodeAt(0) < 0x20))
+      return 'it contains a character Windows does not allow in names';
     if (/[. ]$/.test(name)) return 'it ends with a dot or a space';
-    if (/^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i.test(name)) return 'it is a reserved device name on Windows';
+    if (/^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i.test(name))
+      return 'it is a reserved device name on Windows';
   }
   return undefined;
 }
@@ -32,7 +34,10 @@ export function unsafeNameReason(name: string, platform: NodeJS.Platform = proce
 export function assertSafeName(name: string, where: string): void {
   const reason = unsafeNameReason(name);
   if (reason !== undefined) {
-    throw new UnsafePathError(name, `Refusing the name ${JSON.stringify(name)} listed in ${where}: ${reason}, so it could land outside the target folder`);
+    throw new UnsafePathError(
+      name,
+      `Refusing the name ${JSON.stringify(name)} listed in ${where}: ${reason}, so it could land outside the target folder`,
+    );
   }
 }
 
@@ -47,7 +52,10 @@ export function localPathInside(root: string, segments: readonly string[]): stri
   // `..foo` is a legal name inside root; only `..` itself or `../…` leads out.
   const outside = rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
   if (rel === '' ? segments.length > 0 : outside) {
-    throw new UnsafePathError(segments.join('/'), `Refusing ${JSON.stringify(segments.join('/'))}: it resolves outside ${base}`);
+    throw new UnsafePathError(
+      segments.join('/'),
+      `Refusing ${JSON.stringify(segments.join('/'))}: it resolves outside ${base}`,
+    );
   }
   return joined;
 }
@@ -72,10 +80,16 @@ export async function assertNoSymlinkBelow(root: string, target: string): Promis
     });
     if (st === undefined) return;
     if (st.isSymbolicLink()) {
-      throw new UnsafePathError(rel, `Refusing to write ${JSON.stringify(path.resolve(target))}: ${JSON.stringify(current)} is a symlink (pass followSymlinks: true to allow it)`);
+      throw new UnsafePathError(
+        rel,
+        `Refusing to write ${JSON.stringify(path.resolve(target))}: ${JSON.stringify(current)} is a symlink (pass followSymlinks: true to allow it)`,
+      );
     }
     if (i < parts.length - 1 && !st.isDirectory()) {
-      throw new UnsafePathError(rel, `Cannot write ${JSON.stringify(path.resolve(target))}: ${JSON.stringify(current)} is not a folder`);
+      throw new UnsafePathError(
+        rel,
+        `Cannot write ${JSON.stringify(path.resolve(target))}: ${JSON.stringify(current)} is not a folder`,
+      );
     }
   }
 }

@@ -118,7 +118,10 @@ export class SegmentFile {
 
   /** Writes `buffers` one after the other from `position` on. */
   async write(buffers: Buffer[], position: number): Promise<void> {
-    if (this.#sealed) throw Object.assign(new Error('The segmented download is over: late write refused'), { code: 'ERR_STREAM_DESTROYED' });
+    if (this.#sealed)
+      throw Object.assign(new Error('The segmented download is over: late write refused'), {
+        code: 'ERR_STREAM_DESTROYED',
+      });
     const total = buffers.reduce((n, b) => n + b.length, 0);
     let written = (await this.#handle.writev(buffers, position)).bytesWritten;
     // A short write (rare) leaves a tail: finish it with plain writes.
@@ -184,7 +187,12 @@ class RangeSink extends Writable {
   /** Bytes this sink was given, clipped or not. */
   #received = 0;
 
-  constructor(file: SegmentFile, range: SegmentRange, onWritten: (chunk: Buffer) => void, overflow: ((received: number) => Error) | undefined) {
+  constructor(
+    file: SegmentFile,
+    range: SegmentRange,
+    onWritten: (chunk: Buffer) => void,
+    overflow: ((received: number) => Error) | undefined,
+  ) {
     super({ highWaterMark: CHUNK });
     this.#file = file;
     this.#range = range;

@@ -54,7 +54,10 @@ export interface SegmentRunner {
    * `controlOnly` (no transfer to stop: SIZE, HASH) the call rejects at the abort, and the connection
    * gets back in step in the background (the reply may be a reply timeout away).
    */
-  onSession<T>(op: (session: Session, signal: AbortSignal | undefined) => Promise<T>, options: { signal: AbortSignal | undefined; retries: number; controlOnly?: boolean }): Promise<T>;
+  onSession<T>(
+    op: (session: Session, signal: AbortSignal | undefined) => Promise<T>,
+    options: { signal: AbortSignal | undefined; retries: number; controlOnly?: boolean },
+  ): Promise<T>;
   /** Most operations the pool runs at once now. */
   readonly size: number;
   /**
@@ -96,12 +99,21 @@ export function planSegments(size: number, wanted: number): SegmentRange[] {
  * One range over one session: REST <position> + RETR, stopped by the session after exactly the
  * bytes the range still misses (TransferExtras.length), written at the range's offsets.
  */
-async function fetchRange(session: Session, remotePath: string, range: SegmentRange, file: SegmentFile, hooks: RangeHooks, signal: AbortSignal | undefined): Promise<TransferOutcome> {
+async function fetchRange(
+  session: Session,
+  remotePath: string,
+  range: SegmentRange,
+  file: SegmentFile,
+  hooks: RangeHooks,
+  signal: AbortSignal | undefined,
+): Promise<TransferOutcome> {
   // The range at the file's end runs to the server's end of the transfer: a byte beyond SIZE means
   // SIZE lied, the file grew, or the server ignored REST and sent from 0 (the other ranges then hold
   // wrong bytes). Stopping it at its length would hide all three.
   const tail = range.end === hooks.size;
-  const overflow = tail ? (sent: number) => new VerifyError(remotePath, 'size', `more than ${sent - 1}`, hooks.size) : undefined;
+  const overflow = tail
+    ? (sent: number) => new VerifyError(remotePath, 'size', `more than ${sent - 1}`, hooks.size)
+    : undefined;
   const sink = file.sink(range, hooks.onWritten, overflow);
   const target = hooks.limiter === undefined ? sink : new ThrottledSink(sink, hooks.limiter);
   const length = tail ? undefined : range.remaining;
@@ -113,7 +125,9 @@ async function fetchRange(session: Session, remotePath: string, range: SegmentRa
     // As for the other ranges (the session's range verdict): a transfer failed by the server after it
     // moved bytes is the range's shortfall, so that the retry continues from where it stopped.
     if (tail && err instanceof FtpReplyError && err.replyCode < 500 && !range.complete && range.position > from) {
-      throw new TruncatedTransferError(`${rangeShortfall(remotePath, range)} (the server answered ${err.replyCode})`, { cause: err });
+      throw new TruncatedTransferError(`${rangeShortfall(remotePath, range)} (the server answered ${err.replyCode})`, {
+        cause: err,
+      });
     }
     throw err;
   }
@@ -148,7 +162,13 @@ async function remoteIdentity(session: Session, path: string, resumable: boolean
 }
 
 /** The whole file's check: SIZE and a server hash against the hash of the local temporary file. */
-async function verifyWhole(session: Session, remotePath: string, size: number, localPath: string, options: NonNullable<DownloadOptions['verify']>): Promise<VerifyReport> {
+async function verifyWhole(
+  session: Session,
+  remotePath: string,
+  size: number,
+  localPath: string,
+  options: NonNullable<DownloadOptions['verify']>,
+): Promise<VerifyReport> {
   if (options === false) return NOT_VERIFIED;
   const plan = await planVerify(session, options);
   if (plan.hasher !== undefined) await readLocalPrefix(localPath, size, plan.hasher.update);
@@ -156,9 +176,15 @@ async function verifyWhole(session: Session, remotePath: string, size: number, l
 }
 
 /** Runs `pool.download(remote, local, { segments })`; see the file comment and docs/pool-and-trees.md. */
-export async function segmentedDownload(runner: SegmentRunner, remotePath: string, localPath: string, options: SegmentedDownloadOptions): Promise<TransferResult> {
+export async function segmentedDownload(
+  runner: SegmentRunner,
+  remotePath: string,
+  localPath: string,
+  options: SegmentedDownloadOptions,
+): Promise<TransferResult> {
   const wanted = checkSegments(options.segments);
-  if (typeof localPath !== 'string') throw new TypeError('The "segments" option needs a local file path as the download destination');
+  if (typeof localPath !== 'string')
+    throw new TypeError('The "segments" option needs a local file path as the download destination');
   const timeoutMs = checkCallTimeout(options.timeout);
   if (wanted === 1) return runner.downloadWhole(remotePath, localPath, options);
   const deadline = timeoutMs !== undefined && timeoutMs < MAX_TIMER_MS ? new Deadline(timeoutMs) : undefined;
@@ -199,7 +225,11 @@ class SegmentedDownload {
   /** The one-stream download, within what is left of this call's deadline. */
   #whole(): Promise<TransferResult> {
     const { segments: _segments, timeout: _timeout, signal: _signal, ...rest } = this.options;
-    return this.runner.downloadWhole(this.remotePath, this.localPath, this.signal === undefined ? rest : { ...rest, signal: this.signal });
+    return this.runner.downloadWhole(
+      this.remotePath,
+      this.localPath,
+      this.signal === undefined ? rest : { ...rest, signal: this.signal },
+    );
   }
 
   async run(): Promise<TransferResult> {
@@ -207,7 +237,11 @@ class SegmentedDownload {
     signal?.throwIfAborted();
     // The connections the ranges will use open while SIZE is asked on the first one.
     this.runner.warmUp(Math.min(this.wanted, this.runner.size) - 1, signal);
-    const remote = await this.runner.onSession((s) => remoteIdentity(s, this.remotePath, this.#resumable), { signal, retries: this.#retries, controlOnly: true });
+    const remote = await this.runner.onSession((s) => remoteIdentity(s, this.remotePath, this.#resumable), {
+      signal,
+      retries: this.#retries,
+      controlOnly: true,
+    });
     if (remote === undefined) return this.#whole();
     const plan = planSegments(remote.size, this.wanted);
     if (plan.length < 2) return this.#whole();
@@ -255,12 +289,30 @@ class SegmentedDownload {
   }
 
   /** Every missing range at once, each on a connection of its own; 'fallback' when the server refused REST. */
-  async #fetchAll(remote: RemoteIdentity, ranges: SegmentRange[], file: SegmentFile, resumedFrom: number, checkpoint: SegmentCheckpoint | undefined): Promise<(TransferOutcome & { range: SegmentRange })[] | 'fallback'> {
+  async #fetchAll(
+    remote: RemoteIdentity,
+    ranges: SegmentRange[],
+    file: SegmentFile,
+    resumedFrom: number,
+    checkpoint: SegmentCheckpoint | undefined,
+  ): Promise<(TransferOutcome & { range: SegmentRange })[] | 'fallback'> {
     const { signal } = this;
     const { onProgress } = this.options;
-    const progress = onProgress === undefined ? undefined : new ProgressTracker(onProgress, { name: this.remotePath, direction: 'download', offset: resumedFrom, total: remote.size });
+    const progress =
+      onProgress === undefined
+        ? undefined
+        : new ProgressTracker(onProgress, {
+            name: this.remotePath,
+            direction: 'download',
+            offset: resumedFrom,
+            total: remote.size,
+          });
     this.#progress = progress;
-    const hooks: RangeHooks = { size: remote.size, onWritten: progress?.onChunk ?? (() => undefined), limiter: limiterFor(this.options.rateLimit) };
+    const hooks: RangeHooks = {
+      size: remote.size,
+      onWritten: progress?.onChunk ?? (() => undefined),
+      limiter: limiterFor(this.options.rateLimit),
+    };
     const stop = signal === undefined ? this.#stop.signal : AbortSignal.any([signal, this.#stop.signal]);
     const jobs = ranges
       .filter((r) => !r.complete)
@@ -291,13 +343,27 @@ class SegmentedDownload {
    * (TruncatedTransferError) having moved bytes: what arrived is kept (authenticated by TLS up to
    * the cut), and the next attempt continues from there, within the same number of retries.
    */
-  async #fetchRetrying(range: SegmentRange, file: SegmentFile, hooks: RangeHooks, stop: AbortSignal): Promise<TransferOutcome> {
+  async #fetchRetrying(
+    range: SegmentRange,
+    file: SegmentFile,
+    hooks: RangeHooks,
+    stop: AbortSignal,
+  ): Promise<TransferOutcome> {
     for (let attempt = 0; ; attempt++) {
       const before = range.done;
       try {
-        return await this.runner.onSession((s, sig) => fetchRange(s, this.remotePath, range, file, hooks, sig), { signal: stop, retries: this.#retries });
+        return await this.runner.onSession((s, sig) => fetchRange(s, this.remotePath, range, file, hooks, sig), {
+          signal: stop,
+          retries: this.#retries,
+        });
       } catch (err) {
-        if (!(err instanceof TruncatedTransferError) || range.done <= before || attempt >= this.#retries || stop.aborted) throw err;
+        if (
+          !(err instanceof TruncatedTransferError) ||
+          range.done <= before ||
+          attempt >= this.#retries ||
+          stop.aborted
+        )
+          throw err;
       }
     }
   }
@@ -307,14 +373,23 @@ class SegmentedDownload {
     const { verify } = this.options;
     if (verify === undefined || verify === false) return NOT_VERIFIED;
     try {
-      return await this.runner.onSession((s) => verifyWhole(s, this.remotePath, size, file.tempPath, verify), { signal: this.signal, retries: this.#retries, controlOnly: true });
+      return await this.runner.onSession((s) => verifyWhole(s, this.remotePath, size, file.tempPath, verify), {
+        signal: this.signal,
+        retries: this.#retries,
+        controlOnly: true,
+      });
     } catch (err) {
       if (err instanceof VerifyError) discard();
       throw err;
     }
   }
 
-  #result(outcomes: (TransferOutcome & { range: SegmentRange })[], size: number, resumedFrom: number, verified: VerifyReport): TransferResult {
+  #result(
+    outcomes: (TransferOutcome & { range: SegmentRange })[],
+    size: number,
+    resumedFrom: number,
+    verified: VerifyReport,
+  ): TransferResult {
     // Counted at the file, not the sockets: what this run wrote, over every attempt of every range.
     const bytes = this.#ranges.reduce((n, r) => n + r.done, 0) - resumedFrom;
     const reused = outcomes.map((o) => o.tlsSessionReused);

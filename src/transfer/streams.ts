@@ -18,7 +18,10 @@ function abortReason(err: Error | null): unknown {
  * A Readable of a download. `start(sink, signal)` must run the transfer into `sink` and settle when
  * the server confirmed it; destroying the Readable aborts the transfer through `signal`.
  */
-export function downloadStream<T>(start: (sink: Writable, signal: AbortSignal) => Promise<T>, highWaterMark = 64 * 1024): { stream: Readable; result: Promise<T> } {
+export function downloadStream<T>(
+  start: (sink: Writable, signal: AbortSignal) => Promise<T>,
+  highWaterMark = 64 * 1024,
+): { stream: Readable; result: Promise<T> } {
   const controller = new AbortController();
   let pending: (() => void) | undefined;
   let settled = false;
@@ -68,7 +71,10 @@ export function downloadStream<T>(start: (sink: Writable, signal: AbortSignal) =
  * A Writable of an upload. `start(source, signal)` must run the transfer from `source`; 'finish'
  * is emitted only after it settled successfully. Destroying the Writable aborts the transfer.
  */
-export function uploadStream<T>(start: (source: Readable, signal: AbortSignal) => Promise<T>, highWaterMark = 64 * 1024): { stream: Writable; result: Promise<T> } {
+export function uploadStream<T>(
+  start: (source: Readable, signal: AbortSignal) => Promise<T>,
+  highWaterMark = 64 * 1024,
+): { stream: Writable; result: Promise<T> } {
   const controller = new AbortController();
   let pending: (() => void) | undefined;
   let settled = false;

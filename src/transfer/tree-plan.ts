@@ -48,7 +48,9 @@ export function makePlan(run: Run, sides: Sides, source: Scan, dest: Scan | unde
   const refusedDirs: string[] = [];
   const destFolded = new Map<string, Node>();
   if (fold && dest !== undefined) for (const node of dest.values()) destFolded.set(folded(node.rel), node);
-  const nodes = fold ? [...source.values()].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)) : source.values();
+  const nodes = fold
+    ? [...source.values()].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))
+    : source.values();
   for (const node of nodes) {
     if (fold) {
       if (refusedDirs.some((d) => node.rel.startsWith(`${d}/`))) continue;
@@ -56,7 +58,16 @@ export function makePlan(run: Run, sides: Sides, source: Scan, dest: Scan | unde
       const owner = owners.get(key);
       if (owner !== undefined) {
         const reason = `Refusing ${JSON.stringify(node.rel)}: on this case-insensitive local file system it is the same ${node.type === 'directory' ? 'folder' : 'file'} as ${JSON.stringify(owner)}`;
-        run.items.push({ path: node.rel, type: node.type, action: 'skip', status: 'failed', reason, bytes: 0, attempts: 0, error: new UnsafePathError(node.rel, reason) });
+        run.items.push({
+          path: node.rel,
+          type: node.type,
+          action: 'skip',
+          status: 'failed',
+          reason,
+          bytes: 0,
+          attempts: 0,
+          error: new UnsafePathError(node.rel, reason),
+        });
         if (node.type === 'directory') refusedDirs.push(node.rel);
         continue;
       }
@@ -71,7 +82,15 @@ export function makePlan(run: Run, sides: Sides, source: Scan, dest: Scan | unde
       continue;
     }
     if (sides.compare && existing?.type === 'file' && upToDate(node, existing)) {
-      run.items.push({ path: node.rel, type: 'file', action: 'skip', status: 'skipped', reason: 'up to date', bytes: 0, attempts: 0 });
+      run.items.push({
+        path: node.rel,
+        type: 'file',
+        action: 'skip',
+        status: 'skipped',
+        reason: 'up to date',
+        bytes: 0,
+        attempts: 0,
+      });
       continue;
     }
     plan.copy.push(node);

@@ -13,7 +13,16 @@ import { assertNoSymlinkBelow, localPathInside } from './safe-path.js';
 import { localNamesFoldCase, makePlan, type Plan, type Sides } from './tree-plan.js';
 import { TreeProgressMeter } from './tree-progress.js';
 import { scanLocal, scanRemote } from './tree-scan.js';
-import { depth, parentOf, type Node, type Run, type Scan, type TreeItem, type TreeOptions, type TreeResult } from './tree-types.js';
+import {
+  depth,
+  parentOf,
+  type Node,
+  type Run,
+  type Scan,
+  type TreeItem,
+  type TreeOptions,
+  type TreeResult,
+} from './tree-types.js';
 
 class StoppedError extends Error {
   constructor() {
@@ -57,9 +66,11 @@ class TreeRun {
   readonly #limiter: RateLimiter | undefined;
 
   constructor(runner: TreeRunner, sides: Sides, options: TreeOptions) {
-    const signal = options.signal === undefined ? this.#stop.signal : AbortSignal.any([options.signal, this.#stop.signal]);
+    const signal =
+      options.signal === undefined ? this.#stop.signal : AbortSignal.any([options.signal, this.#stop.signal]);
     this.#run = { runner, options, retries: options.retries ?? runner.retries, signal, items: [] };
-    if (!Number.isInteger(this.#run.retries) || this.#run.retries < 0) throw new RangeError('Option "retries" must be an integer >= 0');
+    if (!Number.isInteger(this.#run.retries) || this.#run.retries < 0)
+      throw new RangeError('Option "retries" must be an integer >= 0');
     this.#sides = sides;
     this.#options = options;
     this.#localRoot = path.resolve(sides.local);
@@ -97,15 +108,25 @@ class TreeRun {
         needDest ? scanRemote(run, sides.remote, false, sides.delete, true) : Promise.resolve(undefined),
       ]);
     } else {
-      const localExists = needDest ? await lstat(this.#localRoot).then((s) => s.isDirectory() || s.isSymbolicLink(), () => false) : false;
+      const localExists = needDest
+        ? await lstat(this.#localRoot).then(
+            (s) => s.isDirectory() || s.isSymbolicLink(),
+            () => false,
+          )
+        : false;
       [source, this.#dest] = await Promise.all([
         scanRemote(run, sides.remote, true, true, false),
-        needDest ? (localExists ? scanLocal(run, this.#localRoot, false) : Promise.resolve(new Map() as Scan)) : Promise.resolve(undefined),
+        needDest
+          ? localExists
+            ? scanLocal(run, this.#localRoot, false)
+            : Promise.resolve(new Map() as Scan)
+          : Promise.resolve(undefined),
       ]);
     }
     // An atomic run's own temporary files on the destination are neither extraneous nor compared.
     if (this.#dest !== undefined && this.#options.atomic === true) {
-      for (const [rel, n] of this.#dest) if (n.type === 'file' && PART.test(rel.slice(rel.lastIndexOf('/') + 1))) this.#dest.delete(rel);
+      for (const [rel, n] of this.#dest)
+        if (n.type === 'file' && PART.test(rel.slice(rel.lastIndexOf('/') + 1))) this.#dest.delete(rel);
     }
     return source;
   }
@@ -127,7 +148,11 @@ class TreeRun {
       ok: !items.some((i) => i.status === 'failed' || i.status === 'cancelled'),
       dryRun: this.#options.dryRun === true,
       items,
-      plan: { mkdir: plan.mkdir.map((n) => n.rel), copy: plan.copy.map((n) => n.rel), delete: [...plan.replace, ...plan.remove].map((n) => n.rel) },
+      plan: {
+        mkdir: plan.mkdir.map((n) => n.rel),
+        copy: plan.copy.map((n) => n.rel),
+        delete: [...plan.replace, ...plan.remove].map((n) => n.rel),
+      },
       files: {
         total: plan.copy.length,
         copied: files.filter((i) => i.action === 'copy' && i.status === 'done').length,
@@ -156,10 +181,13 @@ class TreeRun {
   /** Runs `fn` on the runner with retries, counting attempts into `item`; false when it failed. */
   async #onRunner(item: TreeItem, fn: (c: TreeConnection, s: AbortSignal) => Promise<void>): Promise<boolean> {
     try {
-      await this.#run.runner.run(async (c, s) => {
-        item.attempts++;
-        return fn(c, s);
-      }, { signal: this.#run.signal, retries: this.#run.retries });
+      await this.#run.runner.run(
+        async (c, s) => {
+          item.attempts++;
+          return fn(c, s);
+        },
+        { signal: this.#run.signal, retries: this.#run.retries },
+      );
       item.status = 'done';
       return true;
     } catch (err) {
@@ -193,7 +221,8 @@ class TreeRun {
   // ---- step 3b: folders, the root, then every level in parallel (parents before children) ----
 
   async #makeFolders(): Promise<void> {
-    if (this.#sides.direction === 'upload') await this.#run.runner.ensureDir(this.#sides.remote, { signal: this.#run.signal, retries: this.#run.retries });
+    if (this.#sides.direction === 'upload')
+      await this.#run.runner.ensureDir(this.#sides.remote, { signal: this.#run.signal, retries: this.#run.retries });
     else await mkdir(this.#localRoot, { recursive: true });
     const { mkdir: folders } = this.#plan;
     for (let level = 1, i = 0; i < folders.length; level++) {
@@ -211,7 +240,10 @@ class TreeRun {
       this.#failedDirs.add(n.rel);
       return;
     }
-    const ok = this.#sides.direction === 'upload' ? await this.#onRunner(item, (c, s) => makeRemoteFolder(c, this.#remotePath(n.rel), s)) : await this.#locally(item, () => this.#makeLocalFolder(n.rel));
+    const ok =
+      this.#sides.direction === 'upload'
+        ? await this.#onRunner(item, (c, s) => makeRemoteFolder(c, this.#remotePath(n.rel), s))
+        : await this.#locally(item, () => this.#makeLocalFolder(n.rel));
     if (!ok) this.#failedDirs.add(n.rel);
   }
 
@@ -279,7 +311,13 @@ class TreeRun {
       const options = this.#transferOptions(n, index, s);
       if (options.resume === true) {
         // Resume appends to the local file by path: refuse a planted symlink there first.
-        if (!this.#follow && (await lstat(target).then((st) => st.isSymbolicLink(), () => false))) {
+        if (
+          !this.#follow &&
+          (await lstat(target).then(
+            (st) => st.isSymbolicLink(),
+            () => false,
+          ))
+        ) {
           throw Object.assign(new Error(`ELOOP: refusing to write through the symlink ${target}`), { code: 'ELOOP' });
         }
         item.bytes = (await c.download(remote, target, options)).bytes;
@@ -304,7 +342,8 @@ class TreeRun {
         return;
       }
     }
-    if (this.#options.preserveTimes !== false && n.modifiedAt !== undefined) await utimes(local, n.modifiedAt, n.modifiedAt).catch(() => undefined);
+    if (this.#options.preserveTimes !== false && n.modifiedAt !== undefined)
+      await utimes(local, n.modifiedAt, n.modifiedAt).catch(() => undefined);
   }
 
   // ---- step 3d: extraneous entries (mirror with delete); skipped when the run was stopped ----
@@ -312,7 +351,8 @@ class TreeRun {
   async #deleteExtraneous(): Promise<void> {
     const { replace, remove } = this.#plan;
     if (this.#stop.signal.aborted) {
-      for (const n of remove) this.#run.items.push({ ...newItem(n, 'delete'), status: 'cancelled', reason: STOPPED_REASON });
+      for (const n of remove)
+        this.#run.items.push({ ...newItem(n, 'delete'), status: 'cancelled', reason: STOPPED_REASON });
       return;
     }
     // Only the topmost extraneous entries: a folder's content goes with it.
@@ -348,7 +388,10 @@ class TreeRun {
     // A folder: its own entries (already scanned and checked) bottom-up, then the folder.
     const inside = [...(this.#dest as Scan).values()].filter((d) => d.rel.startsWith(`${n.rel}/`));
     const files = inside.filter((d) => d.type === 'file').map((d) => this.#remotePath(d.rel));
-    const dirs = inside.filter((d) => d.type === 'directory').sort((a, b) => depth(b.rel) - depth(a.rel)).map((d) => this.#remotePath(d.rel));
+    const dirs = inside
+      .filter((d) => d.type === 'directory')
+      .sort((a, b) => depth(b.rel) - depth(a.rel))
+      .map((d) => this.#remotePath(d.rel));
     await this.#onRunner(item, async (c, s) => {
       for (const f of files) await c.remove(f, { signal: s }).catch(unlessGone(c, f, s));
       for (const d of [...dirs, target]) await c.rmdir(d, { signal: s }).catch(unlessGone(c, d, s));

@@ -8,10 +8,23 @@ import { MAX_TREE_DEPTH } from './dirs.js';
 import type { FileInfo } from '../protocol/listing/index.js';
 import { joinRemotePath } from '../protocol/paths.js';
 import { assertSafeName } from './safe-path.js';
-import { DEFAULT_MAX_TREE_ENTRIES, depth, relJoin, type Node, type Run, type Scan, type TreeEntry } from './tree-types.js';
+import {
+  DEFAULT_MAX_TREE_ENTRIES,
+  depth,
+  relJoin,
+  type Node,
+  type Run,
+  type Scan,
+  type TreeEntry,
+} from './tree-types.js';
 
 function entryFor(node: Node, side: 'local' | 'remote'): TreeEntry {
-  const entry: TreeEntry = { path: node.rel, name: node.rel.slice(node.rel.lastIndexOf('/') + 1), type: node.type, side };
+  const entry: TreeEntry = {
+    path: node.rel,
+    name: node.rel.slice(node.rel.lastIndexOf('/') + 1),
+    type: node.type,
+    side,
+  };
   if (node.size !== undefined) entry.size = node.size;
   if (node.modifiedAt !== undefined) entry.modifiedAt = node.modifiedAt;
   return entry;
@@ -32,7 +45,16 @@ export async function scanLocal(run: Run, root: string, reportSkips: boolean): P
       dirents = await readdir(dir, { withFileTypes: true });
     } catch (err) {
       if (rel === '') throw err;
-      run.items.push({ path: rel, type: 'directory', action: 'copy', status: 'failed', reason: 'cannot read the folder', bytes: 0, attempts: 0, error: err });
+      run.items.push({
+        path: rel,
+        type: 'directory',
+        action: 'copy',
+        status: 'failed',
+        reason: 'cannot read the folder',
+        bytes: 0,
+        attempts: 0,
+        error: err,
+      });
       return;
     }
     for (const d of dirents) {
@@ -42,12 +64,30 @@ export async function scanLocal(run: Run, root: string, reportSkips: boolean): P
       let isFile = d.isFile();
       if (d.isSymbolicLink()) {
         if (!follow) {
-          if (reportSkips) run.items.push({ path: childRel, type: 'symlink', action: 'skip', status: 'skipped', reason: 'symlink not followed', bytes: 0, attempts: 0 });
+          if (reportSkips)
+            run.items.push({
+              path: childRel,
+              type: 'symlink',
+              action: 'skip',
+              status: 'skipped',
+              reason: 'symlink not followed',
+              bytes: 0,
+              attempts: 0,
+            });
           continue;
         }
         const target = await stat(abs).catch(() => undefined);
         if (target === undefined) {
-          if (reportSkips) run.items.push({ path: childRel, type: 'symlink', action: 'skip', status: 'skipped', reason: 'broken symlink', bytes: 0, attempts: 0 });
+          if (reportSkips)
+            run.items.push({
+              path: childRel,
+              type: 'symlink',
+              action: 'skip',
+              status: 'skipped',
+              reason: 'broken symlink',
+              bytes: 0,
+              attempts: 0,
+            });
           continue;
         }
         isDir = target.isDirectory();
@@ -58,7 +98,16 @@ export async function scanLocal(run: Run, root: string, reportSkips: boolean): P
         if (!included(run, node, 'local')) continue;
         const real = await realpath(abs).catch(() => abs);
         if (ancestors.has(real)) {
-          if (reportSkips) run.items.push({ path: childRel, type: 'symlink', action: 'skip', status: 'skipped', reason: 'symlink loop', bytes: 0, attempts: 0 });
+          if (reportSkips)
+            run.items.push({
+              path: childRel,
+              type: 'symlink',
+              action: 'skip',
+              status: 'skipped',
+              reason: 'symlink loop',
+              bytes: 0,
+              attempts: 0,
+            });
           continue;
         }
         scan.set(childRel, node);
@@ -83,7 +132,13 @@ export async function scanLocal(run: Run, root: string, reportSkips: boolean): P
  * reported), unparseable lines and symlinks skipped (followed with followSymlinks: a symlink that
  * SIZE answers is a file, else it is listed as a folder, up to a depth limit).
  */
-export async function scanRemote(run: Run, root: string, reportSkips: boolean, reportRefused: boolean, missingIsEmpty: boolean): Promise<Scan> {
+export async function scanRemote(
+  run: Run,
+  root: string,
+  reportSkips: boolean,
+  reportRefused: boolean,
+  missingIsEmpty: boolean,
+): Promise<Scan> {
   const scan: Scan = new Map();
   const follow = run.options.followSymlinks === true;
   const maxEntries = run.options.maxEntries ?? DEFAULT_MAX_TREE_ENTRIES;
@@ -100,25 +155,58 @@ export async function scanRemote(run: Run, root: string, reportSkips: boolean, r
         throw err;
       }
       if (run.signal.aborted) throw err;
-      run.items.push({ path: rel, type: 'directory', action: 'copy', status: 'failed', reason: 'cannot list the folder', bytes: 0, attempts: 0, error: err });
+      run.items.push({
+        path: rel,
+        type: 'directory',
+        action: 'copy',
+        status: 'failed',
+        reason: 'cannot list the folder',
+        bytes: 0,
+        attempts: 0,
+        error: err,
+      });
       return;
     }
     seen += entries.length;
     if (seen > maxEntries) {
-      throw new ListingTooLargeError(root, maxEntries, `The remote tree ${JSON.stringify(root)} has more than ${maxEntries} entries (tree option "maxEntries"); nothing was copied or deleted`);
+      throw new ListingTooLargeError(
+        root,
+        maxEntries,
+        `The remote tree ${JSON.stringify(root)} has more than ${maxEntries} entries (tree option "maxEntries"); nothing was copied or deleted`,
+      );
     }
     const subdirs: Promise<void>[] = [];
     for (const e of entries) {
       if (e.type === 'unknown') {
         // The parsers turn names with "/" or NUL, and lines they cannot read, into 'unknown'.
         const reason = `Refusing a listing line of ${JSON.stringify(dir)} that does not name an entry safely: ${JSON.stringify(e.raw)}`;
-        if (reportRefused) run.items.push({ path: relJoin(rel, '?'), type: 'unknown', action: 'skip', status: 'failed', reason, bytes: 0, attempts: 0, error: new UnsafePathError(e.raw, reason) });
+        if (reportRefused)
+          run.items.push({
+            path: relJoin(rel, '?'),
+            type: 'unknown',
+            action: 'skip',
+            status: 'failed',
+            reason,
+            bytes: 0,
+            attempts: 0,
+            error: new UnsafePathError(e.raw, reason),
+          });
         continue;
       }
       try {
         assertSafeName(e.name, JSON.stringify(dir));
       } catch (err) {
-        if (reportRefused) run.items.push({ path: relJoin(rel, e.name), type: e.type, action: 'skip', status: 'failed', reason: (err as Error).message, bytes: 0, attempts: 0, error: err });
+        if (reportRefused)
+          run.items.push({
+            path: relJoin(rel, e.name),
+            type: e.type,
+            action: 'skip',
+            status: 'failed',
+            reason: (err as Error).message,
+            bytes: 0,
+            attempts: 0,
+            error: err,
+          });
         continue;
       }
       const childRel = relJoin(rel, e.name);
@@ -126,7 +214,16 @@ export async function scanRemote(run: Run, root: string, reportSkips: boolean, r
       let info: FileInfo = e;
       if (type === 'symlink') {
         if (!follow) {
-          if (reportSkips) run.items.push({ path: childRel, type: 'symlink', action: 'skip', status: 'skipped', reason: 'symlink not followed', bytes: 0, attempts: 0 });
+          if (reportSkips)
+            run.items.push({
+              path: childRel,
+              type: 'symlink',
+              action: 'skip',
+              status: 'skipped',
+              reason: 'symlink not followed',
+              bytes: 0,
+              attempts: 0,
+            });
           continue;
         }
         const target = joinRemotePath(root, childRel);
@@ -141,13 +238,28 @@ export async function scanRemote(run: Run, root: string, reportSkips: boolean, r
         if (!included(run, node, 'remote')) continue;
         if (depth(childRel) > MAX_TREE_DEPTH) {
           const reason = `deeper than ${MAX_TREE_DEPTH} levels (symlink loop?)`;
-          run.items.push({ path: childRel, type: 'directory', action: 'skip', status: 'failed', reason, bytes: 0, attempts: 0, error: new TreeTooDeepError(childRel, `${JSON.stringify(childRel)} is ${reason}`) });
+          run.items.push({
+            path: childRel,
+            type: 'directory',
+            action: 'skip',
+            status: 'failed',
+            reason,
+            bytes: 0,
+            attempts: 0,
+            error: new TreeTooDeepError(childRel, `${JSON.stringify(childRel)} is ${reason}`),
+          });
           continue;
         }
         scan.set(childRel, node);
         subdirs.push(walk(childRel));
       } else {
-        const node: Node = { rel: childRel, type: 'file', size: info.size, modifiedAt: info.modifiedAt, modifiedPrecision: info.modifiedPrecision };
+        const node: Node = {
+          rel: childRel,
+          type: 'file',
+          size: info.size,
+          modifiedAt: info.modifiedAt,
+          modifiedPrecision: info.modifiedPrecision,
+        };
         if (included(run, node, 'remote')) scan.set(childRel, node);
       }
     }

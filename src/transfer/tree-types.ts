@@ -86,11 +86,15 @@ export interface TreeTransferOptions {
 export interface TreeOptions extends TreeTransferOptions {
   /** Aborting it stops the run: running transfers are aborted and the run rejects with `signal.reason`. */
   signal?: AbortSignal;
-  /** Return false to leave an entry out (a folder: with everything in it). Left-out entries are never deleted either. */
+  /**
+   * Return false to leave an entry out (a folder: with everything in it). Left-out entries are never deleted either.
+   */
   filter?: (entry: TreeEntry) => boolean;
   /** Follow symlinks (local) and symlink entries (remote) instead of skipping them. Default false. */
   followSymlinks?: boolean;
-  /** Stop at the first failed entry: running transfers are aborted, the rest is reported as cancelled. Default false. */
+  /**
+   * Stop at the first failed entry: running transfers are aborted, the rest is reported as cancelled. Default false.
+   */
   stopOnError?: boolean;
   /** Retries per file after a transient failure (4xx, lost connection). Default: the pool's `retries`. */
   retries?: number;
@@ -103,7 +107,10 @@ export interface TreeOptions extends TreeTransferOptions {
    * rejects with ListingTooLargeError before anything is copied or deleted. Default 1 000 000.
    */
   maxEntries?: number;
-  /** Called while files' bytes move (at most every 100 ms per file), after every finished file (copied or failed) and deletion. */
+  /**
+   * Called while files' bytes move (at most every 100 ms per file), after every finished file (copied or failed) and
+   * deletion.
+   */
   onProgress?: (progress: TreeProgress) => void;
 }
 

@@ -4,7 +4,14 @@
 import { createHash, type Hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { FtpReplyError, VerifyError } from '../errors.js';
-import { chooseHashMethod, DEFAULT_HASH_ALGORITHMS, DEFAULT_HASH_FAMILIES, type HashAlgorithm, type HashCommandFamily, type HashMethod } from '../protocol/hash.js';
+import {
+  chooseHashMethod,
+  DEFAULT_HASH_ALGORITHMS,
+  DEFAULT_HASH_FAMILIES,
+  type HashAlgorithm,
+  type HashCommandFamily,
+  type HashMethod,
+} from '../protocol/hash.js';
 import { fileHash, selectHashAlgorithm } from '../session/hash.js';
 import { fileSizeIfKnown } from '../session/metadata.js';
 import type { Session } from '../session/session.js';
@@ -78,7 +85,8 @@ export async function planVerify(session: Session, options: true | 'size' | Veri
   const algorithms = options === true ? DEFAULT_HASH_ALGORITHMS : (options.algorithms ?? DEFAULT_HASH_ALGORITHMS);
   const families = options === true ? DEFAULT_HASH_FAMILIES : (options.hashCommands ?? DEFAULT_HASH_FAMILIES);
   const method = chooseHashMethod(session.features, algorithms, families);
-  if (method === undefined) return { method: undefined, hasher: undefined, hashSkipped: 'the server offers no usable hash command (FEAT)' };
+  if (method === undefined)
+    return { method: undefined, hasher: undefined, hashSkipped: 'the server offers no usable hash command (FEAT)' };
   try {
     await selectHashAlgorithm(session, method);
   } catch (err) {
@@ -99,7 +107,12 @@ function refusal(err: FtpReplyError): string {
  * After the transfer: compares SIZE with `expectedSize` and the server's hash with the streamed one.
  * Throws VerifyError on a mismatch. A hash command the server refuses is reported as skipped.
  */
-export async function checkVerify(session: Session, path: string, expectedSize: number, plan: VerifyPlan): Promise<VerifyReport> {
+export async function checkVerify(
+  session: Session,
+  path: string,
+  expectedSize: number,
+  plan: VerifyPlan,
+): Promise<VerifyReport> {
   const report: VerifyReport = { size: 'skipped' };
   const size = await fileSizeIfKnown(session, path);
   if (size !== undefined) {
@@ -121,6 +134,10 @@ export async function checkVerify(session: Session, path: string, expectedSize: 
     return report;
   }
   if (actual !== expected) throw new VerifyError(path, method.algorithm, expected, actual);
-  report.hash = { algorithm: method.algorithm, value: actual, command: method.family === 'HASH' ? 'HASH' : method.command };
+  report.hash = {
+    algorithm: method.algorithm,
+    value: actual,
+    command: method.family === 'HASH' ? 'HASH' : method.command,
+  };
   return report;
 }

@@ -101,8 +101,13 @@ export function clearTls(tls: TLSSocket, transport: DetachableTransport, timeout
       ours = true;
       check();
     };
-    const onError = (err: Error): void => finish(new ProtocolError(`TLS shutdown after CCC failed: ${err.message}`, { cause: err }));
-    const timer = setTimeout(() => finish(new ProtocolError(`No TLS close_notify exchange within ${timeoutMs} ms after the server accepted CCC`)), timeoutMs);
+    const onError = (err: Error): void =>
+      finish(new ProtocolError(`TLS shutdown after CCC failed: ${err.message}`, { cause: err }));
+    const timer = setTimeout(
+      () =>
+        finish(new ProtocolError(`No TLS close_notify exchange within ${timeoutMs} ms after the server accepted CCC`)),
+      timeoutMs,
+    );
     tls.on('data', onData);
     tls.once('error', onError);
     // Servers may send their close_notify right behind the 200 (proftpd): already read then.

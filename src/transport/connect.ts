@@ -49,7 +49,8 @@ export function tlsConnectOptions(host: string, settings: FtpsTlsOptions): TlsDi
     options.pin = typeof pin === 'string' ? [pin] : [...pin];
     options.rejectUnauthorized = false;
     options.checkServerIdentity = () => undefined;
-    if (checkServerIdentity !== undefined) options.identityCheck = { hostname: servername ?? host, check: checkServerIdentity };
+    if (checkServerIdentity !== undefined)
+      options.identityCheck = { hostname: servername ?? host, check: checkServerIdentity };
     return options;
   }
   if (rejectUnauthorized !== undefined) options.rejectUnauthorized = rejectUnauthorized;
@@ -59,7 +60,13 @@ export function tlsConnectOptions(host: string, settings: FtpsTlsOptions): TlsDi
 
 /** OpenSSL 3's default key-exchange groups, in its order; a TLS 1.3 client sends a key share for the first only. */
 const DEFAULT_GROUPS = ['X25519', 'P-256', 'X448', 'P-521', 'P-384'];
-const GROUP_NAMES: Record<string, string> = { X25519: 'X25519', X448: 'X448', prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+const GROUP_NAMES: Record<string, string> = {
+  X25519: 'X25519',
+  X448: 'X448',
+  prime256v1: 'P-256',
+  secp384r1: 'P-384',
+  secp521r1: 'P-521',
+};
 
 /**
  * The dial options again, with the key-exchange group the server chose on `socket` offered first:
@@ -88,14 +95,20 @@ function checkPin(socket: tls.TLSSocket, options: TlsDialOptions, what: string):
   const actual = (cert.raw as Buffer | undefined) === undefined ? 'none' : spkiPin(cert);
   if (!options.pin.includes(actual)) throw new TlsPinError(what, options.pin, actual);
   const failure = options.identityCheck?.check(options.identityCheck.hostname, cert);
-  if (failure !== undefined) throw new TlsError(`Certificate of ${what} refused by checkServerIdentity: ${failure.message}`, { cause: failure });
+  if (failure !== undefined)
+    throw new TlsError(`Certificate of ${what} refused by checkServerIdentity: ${failure.message}`, { cause: failure });
 }
 
 /**
  * Waits for `readyEvent` on a socket being opened, turning errors, the timeout and an abort into
  * typed errors; the socket is destroyed on every failure so nothing leaks.
  */
-function settleOpen<S extends net.Socket>(socket: S, readyEvent: string, limits: ConnectLimits, wrapError: (err: Error) => Error): Promise<S> {
+function settleOpen<S extends net.Socket>(
+  socket: S,
+  readyEvent: string,
+  limits: ConnectLimits,
+  wrapError: (err: Error) => Error,
+): Promise<S> {
   return new Promise<S>((resolve, reject) => {
     const cleanup = (): void => {
       clearTimeout(timer);
@@ -119,7 +132,10 @@ function settleOpen<S extends net.Socket>(socket: S, readyEvent: string, limits:
     const onError = (err: Error): void => fail(wrapError(err));
     const onClose = (): void => fail(new ConnectionError(`${limits.what} closed while connecting`));
     const onAbort = (): void => fail(limits.signal?.reason);
-    const timer = setTimeout(() => fail(new ConnectTimeoutError(`${limits.what} not established within ${limits.timeoutMs} ms`)), limits.timeoutMs);
+    const timer = setTimeout(
+      () => fail(new ConnectTimeoutError(`${limits.what} not established within ${limits.timeoutMs} ms`)),
+      limits.timeoutMs,
+    );
     socket.on(readyEvent, onReady);
     socket.on('error', onError);
     socket.on('close', onClose);
@@ -162,7 +178,9 @@ export const directConnect: SocketConnect = (request) => {
 /** A socket that is still connecting resolves on 'connect'; fails on error, close or abort. */
 export function whenConnected(socket: Socket, signal: AbortSignal): Promise<Socket> {
   if (!socket.connecting) {
-    return socket.destroyed ? Promise.reject(new Error('the socket was closed before it was handed over')) : Promise.resolve(socket);
+    return socket.destroyed
+      ? Promise.reject(new Error('the socket was closed before it was handed over'))
+      : Promise.resolve(socket);
   }
   return settleOpen(socket, 'connect', { timeoutMs: 2 ** 31 - 1, signal, what: 'connection' }, (err) => err);
 }
@@ -172,7 +190,11 @@ export function whenConnected(socket: Socket, signal: AbortSignal): Promise<Sock
  * arrives after the client gave up is destroyed. Failures are ConnectionErrors naming `what`
  * (typed errors of a proxy as they are), the timeout a ConnectTimeoutError, an abort `signal.reason`.
  */
-export async function connectTcp(connector: SocketConnect, request: Omit<ConnectRequest, 'signal'>, limits: ConnectLimits): Promise<Socket> {
+export async function connectTcp(
+  connector: SocketConnect,
+  request: Omit<ConnectRequest, 'signal'>,
+  limits: ConnectLimits,
+): Promise<Socket> {
   const controller = new AbortController();
   const timeout = new ConnectTimeoutError(`${limits.what} not established within ${limits.timeoutMs} ms`);
   const timer = setTimeout(() => controller.abort(timeout), limits.timeoutMs);
@@ -192,10 +214,15 @@ export async function connectTcp(connector: SocketConnect, request: Omit<Connect
     if (typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
     return socket;
   } catch (err) {
-    pending?.then((late) => late.destroy(), () => undefined);
+    pending?.then(
+      (late) => late.destroy(),
+      () => undefined,
+    );
     if (controller.signal.aborted) throw controller.signal.reason;
     if (err instanceof FtpsError) throw err;
-    throw new ConnectionError(`${limits.what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new ConnectionError(`${limits.what} failed: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   } finally {
     clearTimeout(timer);
     limits.signal?.removeEventListener('abort', onAbort);

@@ -9,7 +9,13 @@ import { ProxyError } from '../errors.js';
  * Fails with ProxyError when the proxy closes first or sends more than `maxBytes` without completing;
  * aborting `signal` destroys the socket.
  */
-export function readReply(socket: Socket, complete: (bytes: Buffer) => number | undefined, maxBytes: number, signal: AbortSignal, what: string): Promise<Buffer> {
+export function readReply(
+  socket: Socket,
+  complete: (bytes: Buffer) => number | undefined,
+  maxBytes: number,
+  signal: AbortSignal,
+  what: string,
+): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     let buffered = Buffer.alloc(0);
     const cleanup = (): void => {
@@ -24,7 +30,7 @@ export function readReply(socket: Socket, complete: (bytes: Buffer) => number | 
       reject(err);
     };
     const onReadable = (): void => {
-      for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null; ) {
+      for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null;) {
         buffered = Buffer.concat([buffered, chunk]);
         const length = complete(buffered);
         if (length !== undefined) {
@@ -33,10 +39,12 @@ export function readReply(socket: Socket, complete: (bytes: Buffer) => number | 
           resolve(buffered.subarray(0, length));
           return;
         }
-        if (buffered.length > maxBytes) return fail(new ProxyError('protocol', `${what}: reply longer than ${maxBytes} bytes`));
+        if (buffered.length > maxBytes)
+          return fail(new ProxyError('protocol', `${what}: reply longer than ${maxBytes} bytes`));
       }
     };
-    const onEnd = (): void => fail(new ProxyError('protocol', `${what}: the proxy closed the connection during its handshake`));
+    const onEnd = (): void =>
+      fail(new ProxyError('protocol', `${what}: the proxy closed the connection during its handshake`));
     const onError = (err: Error): void => fail(new ProxyError('protocol', `${what}: ${err.message}`, { cause: err }));
     const onAbort = (): void => fail(signal.reason);
     if (signal.aborted) return onAbort();

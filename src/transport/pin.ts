@@ -14,7 +14,10 @@ export const PIN_PATTERN = /^sha256\/[A-Za-z0-9+/]{43}=$/;
  * `openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`.
  */
 export function spkiPin(cert: PeerCertificate | X509Certificate | string | Buffer): string {
-  const x509 = cert instanceof X509Certificate ? cert : new X509Certificate(Buffer.isBuffer(cert) || typeof cert === 'string' ? cert : cert.raw);
+  const x509 =
+    cert instanceof X509Certificate
+      ? cert
+      : new X509Certificate(Buffer.isBuffer(cert) || typeof cert === 'string' ? cert : cert.raw);
   const spki = x509.publicKey.export({ type: 'spki', format: 'der' });
   return `sha256/${createHash('sha256').update(spki).digest('base64')}`;
 }

@@ -24,8 +24,14 @@ export function parseProxyUrl(value: string | URL): ProxySpec {
   } catch (err) {
     throw new TypeError(`Option "proxy" is not a URL: ${String(value)}`, { cause: err });
   }
-  const protocol = url.protocol === 'socks5:' || url.protocol === 'socks5h:' ? 'socks5' : url.protocol === 'http:' ? 'http' : undefined;
-  if (protocol === undefined) throw new TypeError(`Option "proxy" must be a socks5:// or http:// URL, got ${url.protocol}`);
+  const protocol =
+    url.protocol === 'socks5:' || url.protocol === 'socks5h:'
+      ? 'socks5'
+      : url.protocol === 'http:'
+        ? 'http'
+        : undefined;
+  if (protocol === undefined)
+    throw new TypeError(`Option "proxy" must be a socks5:// or http:// URL, got ${url.protocol}`);
   if (url.pathname !== '' && url.pathname !== '/') throw new TypeError('Option "proxy" must not have a path');
   const port = url.port === '' ? (protocol === 'socks5' ? 1080 : 8080) : Number(url.port);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');

@@ -20,7 +20,10 @@ const REPLIES: Record<number, string> = {
   8: 'address type not supported',
 };
 
-const exactly = (n: number) => (b: Buffer): number | undefined => (b.length >= n ? n : undefined);
+const exactly =
+  (n: number) =>
+  (b: Buffer): number | undefined =>
+    b.length >= n ? n : undefined;
 
 /** The length of a CONNECT reply: VER REP RSV ATYP BND.ADDR BND.PORT. */
 function connectReplyLength(b: Buffer): number | undefined {
@@ -58,28 +61,47 @@ export function ipv6Bytes(text: string): Buffer {
 }
 
 /** Asks the SOCKS5 proxy on `socket` to connect to host:port; resolves once the tunnel is open. */
-export async function socks5Connect(socket: Socket, host: string, port: number, credentials: Socks5Credentials | undefined, signal: AbortSignal, what: string): Promise<void> {
+export async function socks5Connect(
+  socket: Socket,
+  host: string,
+  port: number,
+  credentials: Socks5Credentials | undefined,
+  signal: AbortSignal,
+  what: string,
+): Promise<void> {
   const methods = credentials === undefined ? [0x00] : [0x00, 0x02];
   socket.write(Buffer.from([5, methods.length, ...methods]));
   const choice = await readReply(socket, exactly(2), 2, signal, what);
-  if (choice[0] !== 5) throw new ProxyError('protocol', `${what}: not a SOCKS5 proxy (version byte ${choice[0] ?? '-'})`);
+  if (choice[0] !== 5)
+    throw new ProxyError('protocol', `${what}: not a SOCKS5 proxy (version byte ${choice[0] ?? '-'})`);
   const method = choice[1];
   if (method === 0x02 && credentials !== undefined) {
     const user = Buffer.from(credentials.username, 'utf8');
     const pass = Buffer.from(credentials.password, 'utf8');
-    if (user.length > 255 || pass.length > 255) throw new ProxyError('auth', `${what}: SOCKS5 user name and password are limited to 255 bytes`);
+    if (user.length > 255 || pass.length > 255)
+      throw new ProxyError('auth', `${what}: SOCKS5 user name and password are limited to 255 bytes`);
     socket.write(Buffer.concat([Buffer.from([1, user.length]), user, Buffer.from([pass.length]), pass]));
     const status = await readReply(socket, exactly(2), 2, signal, what);
     if (status[1] !== 0) throw new ProxyError('auth', `${what}: the SOCKS5 proxy refused the user name or password`);
   } else if (method !== 0x00) {
-    const why = method === 0xff ? (credentials === undefined ? 'it requires authentication: put user:password in the proxy URL' : 'no acceptable authentication method') : `it chose method ${String(method)}`;
+    const why =
+      method === 0xff
+        ? credentials === undefined
+          ? 'it requires authentication: put user:password in the proxy URL'
+          : 'no acceptable authentication method'
+        : `it chose method ${String(method)}`;
     throw new ProxyError('auth', `${what}: the SOCKS5 proxy refused: ${why}`);
   }
   const portBytes = Buffer.alloc(2);
   portBytes.writeUInt16BE(port);
   socket.write(Buffer.concat([Buffer.from([5, 1, 0]), addressField(host), portBytes]));
   const reply = await readReply(socket, connectReplyLength, 262, signal, what);
-  if (reply[0] !== 5 || connectReplyLength(reply) !== reply.length) throw new ProxyError('protocol', `${what}: malformed SOCKS5 reply`);
+  if (reply[0] !== 5 || connectReplyLength(reply) !== reply.length)
+    throw new ProxyError('protocol', `${what}: malformed SOCKS5 reply`);
   const rep = reply[1] ?? 1;
-  if (rep !== 0) throw new ProxyError('refused', `${what}: the SOCKS5 proxy could not connect to ${host}:${port}: ${REPLIES[rep] ?? `reply ${rep}`}`);
+  if (rep !== 0)
+    throw new ProxyError(
+      'refused',
+      `${what}: the SOCKS5 proxy could not connect to ${host}:${port}: ${REPLIES[rep] ?? `reply ${rep}`}`,
+    );
 }

@@ -15,9 +15,13 @@ const url = (port: number, p = '/', scheme = 'ftpes'): string => `${scheme}://12
 test('help, version and usage errors (exit 2)', LIMIT, async () => {
   const help = await runCli(['--help']);
   assertExit(help, 0, 'help');
-  for (const cmd of ['put', 'get', 'ls', 'rm', 'mkdir', 'mv', 'mirror', 'probe']) assert.match(help.stdout, new RegExp(`\\b${cmd}\\b`));
+  for (const cmd of ['put', 'get', 'ls', 'rm', 'mkdir', 'mv', 'mirror', 'probe'])
+    assert.match(help.stdout, new RegExp(`\\b${cmd}\\b`));
   const version = await runCli(['--version']);
-  assert.equal(version.stdout.trim(), JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+  assert.equal(
+    version.stdout.trim(),
+    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version,
+  );
   const cases: [string[], RegExp][] = [
     [['frobnicate'], /Unknown command/],
     [['ls', '--no-such-flag', 'ftpes://h/'], /Unknown option/],
@@ -61,7 +65,13 @@ test('put, ls, ls -l, ls --json, get, mv, rm, mkdir -p against the fake server',
       const json = await runCli(['ls', '--json', ...ca, url(server.port, '/up')], { env });
       const doc = JSON.parse(json.stdout) as { ok: boolean; entries: { name: string; size: number; type: string }[] };
       assert.equal(doc.ok, true);
-      assert.deepEqual(doc.entries.map((e) => [e.name, e.type, e.size]), [['one.txt', 'file', 10], ['two.bin', 'file', 70_000]]);
+      assert.deepEqual(
+        doc.entries.map((e) => [e.name, e.type, e.size]),
+        [
+          ['one.txt', 'file', 10],
+          ['two.bin', 'file', 70_000],
+        ],
+      );
 
       const dest = path.join(tmp.dir, 'got.txt');
       const get = await runCli(['get', ...ca, url(server.port, '/docs/a.txt'), dest], { env });
@@ -77,7 +87,10 @@ test('put, ls, ls -l, ls --json, get, mv, rm, mkdir -p against the fake server',
       assert.ok(!server.files.has('/up/renamed.txt'));
       assertExit(await runCli(['rm', '-r', ...ca, url(server.port, '/x')], { env }), 0, 'rm -r');
       const after = await runCli(['ls', '--json', ...ca, url(server.port, '/')], { env });
-      assert.deepEqual((JSON.parse(after.stdout) as { entries: { name: string }[] }).entries.map((e) => e.name).sort(), ['docs', 'up']);
+      assert.deepEqual(
+        (JSON.parse(after.stdout) as { entries: { name: string }[] }).entries.map((e) => e.name).sort(),
+        ['docs', 'up'],
+      );
     });
   } finally {
     tmp.cleanup();
@@ -87,146 +100,222 @@ test('put, ls, ls -l, ls --json, get, mv, rm, mkdir -p against the fake server',
 test('put -r, get -r and mirror both ways with --dry-run and --delete', LIMIT, async () => {
   const tmp = tempDir();
   try {
-    await withServer({ mode: 'implicit', files: { '/site/keep.txt': 'k', '/site/stale.txt': 's' } }, async ({ server }) => {
-      const env = { ...CREDS, HOME: tmp.dir };
-      const ca = ['--ca', CA_FILE];
-      const src = path.join(tmp.dir, 'src');
-      mkdirSync(path.join(src, 'sub'), { recursive: true });
-      writeFileSync(path.join(src, 'keep.txt'), 'k2');
-      writeFileSync(path.join(src, 'sub', 'new.txt'), 'new');
-      const putR = await runCli(['put', '-r', ...ca, src, url(server.port, '/tree', 'ftps')], { env });
-      assertExit(putR, 0, 'put -r');
-      assert.equal(server.files.get('/tree/sub/new.txt')?.toString(), 'new');
-      const back = path.join(tmp.dir, 'back');
-      assertExit(await runCli(['get', '-r', ...ca, url(server.port, '/tree', 'ftps'), back], { env }), 0, 'get -r');
-      assert.equal(readFileSync(path.join(back, 'sub', 'new.txt'), 'utf8'), 'new');
+    await withServer(
+      { mode: 'implicit', files: { '/site/keep.txt': 'k', '/site/stale.txt': 's' } },
+      async ({ server }) => {
+        const env = { ...CREDS, HOME: tmp.dir };
+        const ca = ['--ca', CA_FILE];
+        const src = path.join(tmp.dir, 'src');
+        mkdirSync(path.join(src, 'sub'), { recursive: true });
+        writeFileSync(path.join(src, 'keep.txt'), 'k2');
+        writeFileSync(path.join(src, 'sub', 'new.txt'), 'new');
+        const putR = await runCli(['put', '-r', ...ca, src, url(server.port, '/tree', 'ftps')], { env });
+        assertExit(putR, 0, 'put -r');
+        assert.equal(server.files.get('/tree/sub/new.txt')?.toString(), 'new');
+        const back = path.join(tmp.dir, 'back');
+        assertExit(await runCli(['get', '-r', ...ca, url(server.port, '/tree', 'ftps'), back], { env }), 0, 'get -r');
+        assert.equal(readFileSync(path.join(back, 'sub', 'new.txt'), 'utf8'), 'new');
 
-      const dry = await runCli(['mirror', '--dry-run', '--delete', '--json', ...ca, src, url(server.port, '/site', 'ftps')], { env });
-      assertExit(dry, 0, 'mirror --dry-run');
-      const plan = (JSON.parse(dry.stdout) as { dryRun: boolean; plan: { copy: string[]; delete: string[] } });
-      assert.equal(plan.dryRun, true);
-      assert.ok(plan.plan.delete.includes('stale.txt'), JSON.stringify(plan));
-      assert.ok(server.files.has('/site/stale.txt'), 'a dry run changes nothing');
-      assertExit(await runCli(['mirror', '--delete', ...ca, src, url(server.port, '/site', 'ftps')], { env }), 0, 'mirror --delete');
-      assert.ok(!server.files.has('/site/stale.txt'));
-      assert.equal(server.files.get('/site/sub/new.txt')?.toString(), 'new');
-      const down = path.join(tmp.dir, 'down');
-      assertExit(await runCli(['mirror', '--reverse', ...ca, url(server.port, '/site', 'ftps'), down], { env }), 0, 'mirror --reverse');
-      assert.equal(readFileSync(path.join(down, 'keep.txt'), 'utf8'), 'k2');
-    });
+        const dry = await runCli(
+          ['mirror', '--dry-run', '--delete', '--json', ...ca, src, url(server.port, '/site', 'ftps')],
+          { env },
+        );
+        assertExit(dry, 0, 'mirror --dry-run');
+        const plan = JSON.parse(dry.stdout) as { dryRun: boolean; plan: { copy: string[]; delete: string[] } };
+        assert.equal(plan.dryRun, true);
+        assert.ok(plan.plan.delete.includes('stale.txt'), JSON.stringify(plan));
+        assert.ok(server.files.has('/site/stale.txt'), 'a dry run changes nothing');
+        assertExit(
+          await runCli(['mirror', '--delete', ...ca, src, url(server.port, '/site', 'ftps')], { env }),
+          0,
+          'mirror --delete',
+        );
+        assert.ok(!server.files.has('/site/stale.txt'));
+        assert.equal(server.files.get('/site/sub/new.txt')?.toString(), 'new');
+        const down = path.join(tmp.dir, 'down');
+        assertExit(
+          await runCli(['mirror', '--reverse', ...ca, url(server.port, '/site', 'ftps'), down], { env }),
+          0,
+          'mirror --reverse',
+        );
+        assert.equal(readFileSync(path.join(down, 'keep.txt'), 'utf8'), 'k2');
+      },
+    );
   } finally {
     tmp.cleanup();
   }
 });
 
-test('put with a file and two folders: one line per file, the summary counts every part of the run', LIMIT, async () => {
-  const tmp = tempDir();
-  try {
-    await withServer({ mode: 'explicit' }, async ({ server }) => {
-      for (const dir of ['a', 'b']) {
-        mkdirSync(path.join(tmp.dir, dir, 'sub'), { recursive: true });
-        writeFileSync(path.join(tmp.dir, dir, '1.txt'), `${dir}1`);
-        writeFileSync(path.join(tmp.dir, dir, 'sub', '2.txt'), `${dir}2`);
-      }
-      writeFileSync(path.join(tmp.dir, 'single.txt'), 'single');
-      const args = ['put', '-r', '--ca', CA_FILE, path.join(tmp.dir, 'single.txt'), path.join(tmp.dir, 'a'), path.join(tmp.dir, 'b'), url(server.port, '/m/')];
-      const r = await runCli(args, { env: { ...CREDS, HOME: tmp.dir } });
-      assertExit(r, 0, 'put file + two folders');
-      assert.doesNotMatch(r.stdout, ESCAPE);
-      const lines = r.stdout.trim().split('\n');
-      assert.equal(lines.filter((l) => l.startsWith('put ')).length, 5, r.stdout);
-      assert.match(lines.at(-1) ?? '', /^5\/5 files, 14 B in \d+\.\d s$/, 'not only the last folder');
-      assert.equal(server.files.get('/m/b/sub/2.txt')?.toString(), 'b2');
-    });
-  } finally {
-    tmp.cleanup();
-  }
-});
+test(
+  'put with a file and two folders: one line per file, the summary counts every part of the run',
+  LIMIT,
+  async () => {
+    const tmp = tempDir();
+    try {
+      await withServer({ mode: 'explicit' }, async ({ server }) => {
+        for (const dir of ['a', 'b']) {
+          mkdirSync(path.join(tmp.dir, dir, 'sub'), { recursive: true });
+          writeFileSync(path.join(tmp.dir, dir, '1.txt'), `${dir}1`);
+          writeFileSync(path.join(tmp.dir, dir, 'sub', '2.txt'), `${dir}2`);
+        }
+        writeFileSync(path.join(tmp.dir, 'single.txt'), 'single');
+        const args = [
+          'put',
+          '-r',
+          '--ca',
+          CA_FILE,
+          path.join(tmp.dir, 'single.txt'),
+          path.join(tmp.dir, 'a'),
+          path.join(tmp.dir, 'b'),
+          url(server.port, '/m/'),
+        ];
+        const r = await runCli(args, { env: { ...CREDS, HOME: tmp.dir } });
+        assertExit(r, 0, 'put file + two folders');
+        assert.doesNotMatch(r.stdout, ESCAPE);
+        const lines = r.stdout.trim().split('\n');
+        assert.equal(lines.filter((l) => l.startsWith('put ')).length, 5, r.stdout);
+        assert.match(lines.at(-1) ?? '', /^5\/5 files, 14 B in \d+\.\d s$/, 'not only the last folder');
+        assert.equal(server.files.get('/m/b/sub/2.txt')?.toString(), 'b2');
+      });
+    } finally {
+      tmp.cleanup();
+    }
+  },
+);
 
 test('credentials: URL user + --password-stdin, env, netrc (mode checked), and their precedence', LIMIT, async () => {
   const tmp = tempDir();
   try {
-    await withServer({ mode: 'explicit', users: { alice: 'wonder', bob: 'builder' }, files: { '/f': 'x' } }, async ({ server }) => {
-      const ca = ['--ca', CA_FILE];
-      const home = { HOME: tmp.dir };
-      const who = (): string | undefined => server.commands.filter((c) => c.startsWith('USER ')).pop();
-      const stdin = await runCli(['ls', '--password-stdin', ...ca, `ftpes://alice@127.0.0.1:${server.port}/`], { env: home, stdin: 'wonder\n' });
-      assertExit(stdin, 0, 'URL user + stdin');
-      assert.equal(who(), 'USER alice');
-      // stdin beats FTPS_PASSWORD
-      assertExit(await runCli(['ls', '--password-stdin', ...ca, `ftpes://alice@127.0.0.1:${server.port}/`], { env: { ...home, FTPS_PASSWORD: 'wrong' }, stdin: 'wonder\n' }), 0, 'stdin over env');
-      assertExit(await runCli(['ls', ...ca, url(server.port)], { env: { ...home, FTPS_USER: 'bob', FTPS_PASSWORD: 'builder' } }), 0, 'env');
-      assert.equal(who(), 'USER bob');
-      // URL user beats FTPS_USER
-      assertExit(await runCli(['ls', ...ca, `ftpes://alice@127.0.0.1:${server.port}/`], { env: { ...home, FTPS_USER: 'bob', FTPS_PASSWORD: 'wonder' } }), 0, 'URL over env');
-      assert.equal(who(), 'USER alice');
+    await withServer(
+      { mode: 'explicit', users: { alice: 'wonder', bob: 'builder' }, files: { '/f': 'x' } },
+      async ({ server }) => {
+        const ca = ['--ca', CA_FILE];
+        const home = { HOME: tmp.dir };
+        const who = (): string | undefined => server.commands.filter((c) => c.startsWith('USER ')).pop();
+        const stdin = await runCli(['ls', '--password-stdin', ...ca, `ftpes://alice@127.0.0.1:${server.port}/`], {
+          env: home,
+          stdin: 'wonder\n',
+        });
+        assertExit(stdin, 0, 'URL user + stdin');
+        assert.equal(who(), 'USER alice');
+        // stdin beats FTPS_PASSWORD
+        assertExit(
+          await runCli(['ls', '--password-stdin', ...ca, `ftpes://alice@127.0.0.1:${server.port}/`], {
+            env: { ...home, FTPS_PASSWORD: 'wrong' },
+            stdin: 'wonder\n',
+          }),
+          0,
+          'stdin over env',
+        );
+        assertExit(
+          await runCli(['ls', ...ca, url(server.port)], {
+            env: { ...home, FTPS_USER: 'bob', FTPS_PASSWORD: 'builder' },
+          }),
+          0,
+          'env',
+        );
+        assert.equal(who(), 'USER bob');
+        // URL user beats FTPS_USER
+        assertExit(
+          await runCli(['ls', ...ca, `ftpes://alice@127.0.0.1:${server.port}/`], {
+            env: { ...home, FTPS_USER: 'bob', FTPS_PASSWORD: 'wonder' },
+          }),
+          0,
+          'URL over env',
+        );
+        assert.equal(who(), 'USER alice');
 
-      const netrc = path.join(tmp.dir, '.netrc');
-      writeFileSync(netrc, `machine other.example login x password y\nmachine 127.0.0.1\n  login bob\n  password "builder"\n`);
-      chmodSync(netrc, 0o644);
-      const open = await runCli(['ls', ...ca, url(server.port)], { env: home });
-      assertExit(open, 2, 'netrc readable by others');
-      assert.match(open.stderr, /readable by others.*chmod 600/);
-      assert.doesNotMatch(open.stderr, /builder/);
-      chmodSync(netrc, 0o600);
-      assertExit(await runCli(['ls', ...ca, url(server.port)], { env: home }), 0, '~/.netrc');
-      assert.equal(who(), 'USER bob');
-      // FTPS_PASSWORD beats netrc; the netrc login still names the user
-      const envOverNetrc = await runCli(['ls', ...ca, url(server.port)], { env: { ...home, FTPS_PASSWORD: 'nope' } });
-      assertExit(envOverNetrc, 5, 'env password over netrc (wrong on purpose)');
-      const other = path.join(tmp.dir, 'other-netrc');
-      writeFileSync(other, 'default login alice password wonder\n', { mode: 0o600 });
-      assertExit(await runCli(['ls', '--netrc-file', other, ...ca, url(server.port)], { env: home }), 0, '--netrc-file default entry');
-      assert.equal(who(), 'USER alice');
-      const missing = await runCli(['ls', '--netrc-file', path.join(tmp.dir, 'nope'), ...ca, url(server.port)], { env: home });
-      assertExit(missing, 2, 'missing --netrc-file');
-      const noPassword = await runCli(['ls', ...ca, `ftpes://carol@127.0.0.1:${server.port}/`], { env: { HOME: path.join(tmp.dir, 'empty') } });
-      assertExit(noPassword, 2, 'no password anywhere');
-      assert.match(noPassword.stderr, /No password for user "carol"/);
-    });
+        const netrc = path.join(tmp.dir, '.netrc');
+        writeFileSync(
+          netrc,
+          `machine other.example login x password y\nmachine 127.0.0.1\n  login bob\n  password "builder"\n`,
+        );
+        chmodSync(netrc, 0o644);
+        const open = await runCli(['ls', ...ca, url(server.port)], { env: home });
+        assertExit(open, 2, 'netrc readable by others');
+        assert.match(open.stderr, /readable by others.*chmod 600/);
+        assert.doesNotMatch(open.stderr, /builder/);
+        chmodSync(netrc, 0o600);
+        assertExit(await runCli(['ls', ...ca, url(server.port)], { env: home }), 0, '~/.netrc');
+        assert.equal(who(), 'USER bob');
+        // FTPS_PASSWORD beats netrc; the netrc login still names the user
+        const envOverNetrc = await runCli(['ls', ...ca, url(server.port)], { env: { ...home, FTPS_PASSWORD: 'nope' } });
+        assertExit(envOverNetrc, 5, 'env password over netrc (wrong on purpose)');
+        const other = path.join(tmp.dir, 'other-netrc');
+        writeFileSync(other, 'default login alice password wonder\n', { mode: 0o600 });
+        assertExit(
+          await runCli(['ls', '--netrc-file', other, ...ca, url(server.port)], { env: home }),
+          0,
+          '--netrc-file default entry',
+        );
+        assert.equal(who(), 'USER alice');
+        const missing = await runCli(['ls', '--netrc-file', path.join(tmp.dir, 'nope'), ...ca, url(server.port)], {
+          env: home,
+        });
+        assertExit(missing, 2, 'missing --netrc-file');
+        const noPassword = await runCli(['ls', ...ca, `ftpes://carol@127.0.0.1:${server.port}/`], {
+          env: { HOME: path.join(tmp.dir, 'empty') },
+        });
+        assertExit(noPassword, 2, 'no password anywhere');
+        assert.match(noPassword.stderr, /No password for user "carol"/);
+      },
+    );
   } finally {
     tmp.cleanup();
   }
 });
 
-test('exit codes: connect 3, TLS 4, login 5, refused 6, verify 7, partial 8; no password in any output', LIMIT, async () => {
-  const tmp = tempDir();
-  try {
-    await withServer({ mode: 'explicit', users: { user: 'pass-SECRET-42' }, files: { '/a': 'aaaa' } }, async ({ server }) => {
-      const env = { FTPS_USER: 'user', FTPS_PASSWORD: 'pass-SECRET-42', HOME: tmp.dir };
-      const ca = ['--ca', CA_FILE];
-      const outputs: string[] = [];
-      const run = async (args: string[], code: number, what: string, extraEnv: Record<string, string> = {}) => {
-        const r = await runCli(['-v', ...args], { env: { ...env, ...extraEnv } });
-        outputs.push(r.stdout + r.stderr);
-        assertExit(r, code, what);
-        return r;
-      };
-      await run(['ls', ...ca, 'ftpes://127.0.0.1:1/'], 3, 'connection refused');
-      await run(['ls', ...ca, 'ftpes://no-such-host.invalid/'], 3, 'DNS failure');
-      const tls = await run(['ls', url(server.port)], 4, 'untrusted certificate');
-      assert.match(tls.stderr, /ERR_FTPS_TLS/);
-      const login = await run(['ls', ...ca, url(server.port)], 5, 'wrong password', { FTPS_PASSWORD: 'wrong-one' });
-      assert.match(login.stderr, /530/);
-      await run(['get', ...ca, url(server.port, '/missing'), path.join(tmp.dir, 'm')], 6, 'missing remote file');
-      assert.ok(!existsSync(path.join(tmp.dir, 'm')), 'no local file for a refused download');
-      server.hook('SIZE', faults.reply('213 999'));
-      await run(['get', '--verify', ...ca, url(server.port, '/a'), path.join(tmp.dir, 'v')], 7, 'verify failed');
-      const a = path.join(tmp.dir, 'a.txt');
-      const b = path.join(tmp.dir, 'b.txt');
-      writeFileSync(a, 'A');
-      writeFileSync(b, 'B');
-      server.hook('STOR', async (ctx) => (ctx.line.includes('b.txt') ? void (await ctx.reply('553 Not allowed')) : 'default'));
-      const partial = await run(['put', '--retries', '0', ...ca, a, b, url(server.port, '/in/')], 8, 'one of two failed');
-      assert.match(partial.stderr, /b\.txt.*553/);
-      const verbose = outputs.join('\n');
-      assert.match(verbose, /PASS <redacted>/, '-v shows the protocol log');
-      assert.doesNotMatch(verbose, /SECRET/);
-    });
-  } finally {
-    tmp.cleanup();
-  }
-});
+test(
+  'exit codes: connect 3, TLS 4, login 5, refused 6, verify 7, partial 8; no password in any output',
+  LIMIT,
+  async () => {
+    const tmp = tempDir();
+    try {
+      await withServer(
+        { mode: 'explicit', users: { user: 'pass-SECRET-42' }, files: { '/a': 'aaaa' } },
+        async ({ server }) => {
+          const env = { FTPS_USER: 'user', FTPS_PASSWORD: 'pass-SECRET-42', HOME: tmp.dir };
+          const ca = ['--ca', CA_FILE];
+          const outputs: string[] = [];
+          const run = async (args: string[], code: number, what: string, extraEnv: Record<string, string> = {}) => {
+            const r = await runCli(['-v', ...args], { env: { ...env, ...extraEnv } });
+            outputs.push(r.stdout + r.stderr);
+            assertExit(r, code, what);
+            return r;
+          };
+          await run(['ls', ...ca, 'ftpes://127.0.0.1:1/'], 3, 'connection refused');
+          await run(['ls', ...ca, 'ftpes://no-such-host.invalid/'], 3, 'DNS failure');
+          const tls = await run(['ls', url(server.port)], 4, 'untrusted certificate');
+          assert.match(tls.stderr, /ERR_FTPS_TLS/);
+          const login = await run(['ls', ...ca, url(server.port)], 5, 'wrong password', { FTPS_PASSWORD: 'wrong-one' });
+          assert.match(login.stderr, /530/);
+          await run(['get', ...ca, url(server.port, '/missing'), path.join(tmp.dir, 'm')], 6, 'missing remote file');
+          assert.ok(!existsSync(path.join(tmp.dir, 'm')), 'no local file for a refused download');
+          server.hook('SIZE', faults.reply('213 999'));
+          await run(['get', '--verify', ...ca, url(server.port, '/a'), path.join(tmp.dir, 'v')], 7, 'verify failed');
+          const a = path.join(tmp.dir, 'a.txt');
+          const b = path.join(tmp.dir, 'b.txt');
+          writeFileSync(a, 'A');
+          writeFileSync(b, 'B');
+          server.hook('STOR', async (ctx) =>
+            ctx.line.includes('b.txt') ? void (await ctx.reply('553 Not allowed')) : 'default',
+          );
+          const partial = await run(
+            ['put', '--retries', '0', ...ca, a, b, url(server.port, '/in/')],
+            8,
+            'one of two failed',
+          );
+          assert.match(partial.stderr, /b\.txt.*553/);
+          const verbose = outputs.join('\n');
+          assert.match(verbose, /PASS <redacted>/, '-v shows the protocol log');
+          assert.doesNotMatch(verbose, /SECRET/);
+        },
+      );
+    } finally {
+      tmp.cleanup();
+    }
+  },
+);
 
 test('--json, --json --progress (NDJSON) and -q', LIMIT, async () => {
   const tmp = tempDir();
@@ -234,9 +323,15 @@ test('--json, --json --progress (NDJSON) and -q', LIMIT, async () => {
     await withServer({ mode: 'explicit', files: { '/big': Buffer.alloc(300_000, 1) } }, async ({ server }) => {
       const env = { ...CREDS, HOME: tmp.dir };
       const ca = ['--ca', CA_FILE];
-      const nd = await runCli(['get', '--json', '--progress', ...ca, url(server.port, '/big'), path.join(tmp.dir, 'big')], { env });
+      const nd = await runCli(
+        ['get', '--json', '--progress', ...ca, url(server.port, '/big'), path.join(tmp.dir, 'big')],
+        { env },
+      );
       assertExit(nd, 0, 'ndjson');
-      const events = nd.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; bytes?: number });
+      const events = nd.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { event: string; bytes?: number });
       assert.ok(events.some((e) => e.event === 'progress'));
       assert.equal(events.at(-1)?.event, 'result');
       assert.ok(events.some((e) => e.event === 'done' && e.bytes === 300_000));
@@ -275,7 +370,11 @@ test('Ctrl-C during an --atomic upload: exit 130, nothing under the final name',
       assertExit(r, 130, 'interrupted');
       assert.ok(sent);
       assert.ok(!server.files.has('/b/backup.tar'), 'no file under the final name');
-      assert.deepEqual([...server.files.keys()].filter((k) => k.startsWith('/b/') && !k.endsWith('/')), [], 'temporary file removed');
+      assert.deepEqual(
+        [...server.files.keys()].filter((k) => k.startsWith('/b/') && !k.endsWith('/')),
+        [],
+        'temporary file removed',
+      );
     });
   } finally {
     tmp.cleanup();
@@ -340,32 +439,57 @@ test('Ctrl-C during an --atomic download: exit 130, no file under the final name
       assert.ok(sent, 'the partial file existed while the download ran');
       assert.ok(!existsSync(dest), 'nothing under the final name');
       assert.ok(!existsSync(`${dest}.part`), 'the partial file is removed without --resume');
-      assert.deepEqual(readdirSync(tmp.dir).filter((n) => n.includes('big.bin')), [], 'no temporary file left');
+      assert.deepEqual(
+        readdirSync(tmp.dir).filter((n) => n.includes('big.bin')),
+        [],
+        'no temporary file left',
+      );
     });
   } finally {
     tmp.cleanup();
   }
 });
 
-test('--tls-min 1.3 against a TLS 1.2-only server is a TLS failure (exit 4); --pin accepts a self-signed server', LIMIT, async () => {
-  const tmp = tempDir();
-  try {
-    await withServer({ mode: 'explicit', maxVersion: 'TLSv1.2' }, async ({ server }) => {
-      const env = { ...CREDS, HOME: tmp.dir };
-      assertExit(await runCli(['ls', '--tls-min', '1.3', '--ca', CA_FILE, url(server.port)], { env }), 4, '--tls-min 1.3');
-      assertExit(await runCli(['ls', '--tls-min', '1.2', '--ca', CA_FILE, url(server.port)], { env }), 0, '--tls-min 1.2');
-    });
-    const selfSigned = { key: readFileSync(new URL('../fixtures/tls/selfsigned.key', import.meta.url)), cert: readFileSync(new URL('../fixtures/tls/selfsigned.pem', import.meta.url)) };
-    await withServer({ mode: 'implicit', cert: selfSigned }, async ({ server }) => {
-      const env = { ...CREDS, HOME: tmp.dir };
-      assertExit(await runCli(['ls', url(server.port, '/', 'ftps')], { env }), 4, 'self-signed without a pin');
-      const pin = spkiPin(selfSigned.cert.toString());
-      assertExit(await runCli(['ls', '--pin', pin, url(server.port, '/', 'ftps')], { env }), 0, 'self-signed with its pin');
-      const wrong = await runCli(['ls', '--pin', `sha256/${'B'.repeat(43)}=`, url(server.port, '/', 'ftps')], { env });
-      assertExit(wrong, 4, 'wrong pin');
-      assert.match(wrong.stderr, /ERR_FTPS_TLS_PIN/);
-    });
-  } finally {
-    tmp.cleanup();
-  }
-});
+test(
+  '--tls-min 1.3 against a TLS 1.2-only server is a TLS failure (exit 4); --pin accepts a self-signed server',
+  LIMIT,
+  async () => {
+    const tmp = tempDir();
+    try {
+      await withServer({ mode: 'explicit', maxVersion: 'TLSv1.2' }, async ({ server }) => {
+        const env = { ...CREDS, HOME: tmp.dir };
+        assertExit(
+          await runCli(['ls', '--tls-min', '1.3', '--ca', CA_FILE, url(server.port)], { env }),
+          4,
+          '--tls-min 1.3',
+        );
+        assertExit(
+          await runCli(['ls', '--tls-min', '1.2', '--ca', CA_FILE, url(server.port)], { env }),
+          0,
+          '--tls-min 1.2',
+        );
+      });
+      const selfSigned = {
+        key: readFileSync(new URL('../fixtures/tls/selfsigned.key', import.meta.url)),
+        cert: readFileSync(new URL('../fixtures/tls/selfsigned.pem', import.meta.url)),
+      };
+      await withServer({ mode: 'implicit', cert: selfSigned }, async ({ server }) => {
+        const env = { ...CREDS, HOME: tmp.dir };
+        assertExit(await runCli(['ls', url(server.port, '/', 'ftps')], { env }), 4, 'self-signed without a pin');
+        const pin = spkiPin(selfSigned.cert.toString());
+        assertExit(
+          await runCli(['ls', '--pin', pin, url(server.port, '/', 'ftps')], { env }),
+          0,
+          'self-signed with its pin',
+        );
+        const wrong = await runCli(['ls', '--pin', `sha256/${'B'.repeat(43)}=`, url(server.port, '/', 'ftps')], {
+          env,
+        });
+        assertExit(wrong, 4, 'wrong pin');
+        assert.match(wrong.stderr, /ERR_FTPS_TLS_PIN/);
+      });
+    } finally {
+      tmp.cleanup();
+    }
+  },
+);

@@ -38,13 +38,28 @@ for (const [kind, mode, tlsVersion] of SETUPS) {
         writeFileSync(p, Buffer.alloc(100_000 * (i + 1), i + 1));
         return p;
       });
-      const put = await runCli(['put', '--parallel', '3', '--atomic', '--verify', ...ca(), ...files, `${base}/up/`], { env });
+      const put = await runCli(['put', '--parallel', '3', '--atomic', '--verify', ...ca(), ...files, `${base}/up/`], {
+        env,
+      });
       assertExit(put, 0, 'put');
-      assert.equal(put.stdout.trim().split('\n').filter((l) => l.startsWith('put ')).length, 3);
+      assert.equal(
+        put.stdout
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('put ')).length,
+        3,
+      );
       assert.doesNotMatch(put.stdout + put.stderr, ESCAPE);
       const ls = await runCli(['ls', '--json', ...ca(), `${base}/up`], { env });
       const entries = (JSON.parse(ls.stdout) as { entries: { name: string; size: number }[] }).entries;
-      assert.deepEqual(entries.map((e) => [e.name, e.size]), [['a.bin', 100_000], ['b.bin', 200_000], ['c.bin', 300_000]]);
+      assert.deepEqual(
+        entries.map((e) => [e.name, e.size]),
+        [
+          ['a.bin', 100_000],
+          ['b.bin', 200_000],
+          ['c.bin', 300_000],
+        ],
+      );
       const dest = path.join(tmp.dir, 'c.copy');
       writeFileSync(dest, Buffer.alloc(1000, 3)); // a partial earlier download
       const get = await runCli(['get', '--resume', '--verify', ...ca(), `${base}/up/c.bin`, dest], { env });
@@ -78,19 +93,34 @@ for (const [kind, mode, tlsVersion] of SETUPS) {
       assertExit(await runCli(['ls', `${base}/`], { env }), 4, 'no CA');
       const wrong = await runCli(['ls', ...ca(), `${base}/`], { env: { ...env, FTPS_PASSWORD: 'not-it' } });
       assertExit(wrong, 5, 'wrong password');
-      assertExit(await runCli(['get', ...ca(), `${base}/nope.bin`, path.join(tmp.dir, 'nope')], { env }), 6, 'missing file');
+      assertExit(
+        await runCli(['get', ...ca(), `${base}/nope.bin`, path.join(tmp.dir, 'nope')], { env }),
+        6,
+        'missing file',
+      );
       const netrc = path.join(tmp.dir, 'netrc');
       writeFileSync(netrc, `machine 127.0.0.1 login ${server.user} password ${server.password}\n`, { mode: 0o600 });
-      assertExit(await runCli(['ls', '--netrc-file', netrc, ...ca(), `${base}/`], { env: { HOME: tmp.dir } }), 0, 'netrc');
+      assertExit(
+        await runCli(['ls', '--netrc-file', netrc, ...ca(), `${base}/`], { env: { HOME: tmp.dir } }),
+        0,
+        'netrc',
+      );
     });
 
     it('probe names the mode, the one TLS version, the chain and the session-reuse requirement', async () => {
-      const r = await runCli(['probe', '--json', ...ca(), base.replace("://", `://${server.user}@`)], { env: { HOME: tmp.dir, FTPS_PASSWORD: server.password } });
+      const r = await runCli(['probe', '--json', ...ca(), base.replace('://', `://${server.user}@`)], {
+        env: { HOME: tmp.dir, FTPS_PASSWORD: server.password },
+      });
       assertExit(r, 0, 'probe');
       const port = (JSON.parse(r.stdout) as { ports: PortReport[] }).ports[0] as PortReport;
       assert.equal(port.mode, mode);
       assert.equal(port.tls?.protocol, `TLSv${tlsVersion}`);
-      assert.deepEqual(port.tls?.versions, { 'TLSv1.3': tlsVersion === '1.3', 'TLSv1.2': tlsVersion === '1.2', 'TLSv1.1': false, TLSv1: false });
+      assert.deepEqual(port.tls?.versions, {
+        'TLSv1.3': tlsVersion === '1.3',
+        'TLSv1.2': tlsVersion === '1.2',
+        'TLSv1.1': false,
+        TLSv1: false,
+      });
       assert.equal(port.tls?.verification.ok, true);
       assert.equal(port.features?.highlights.MLSD, kind === 'proftpd');
       assert.equal(port.login?.login.ok, true);

@@ -50,7 +50,11 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<RunResult
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`ftps ${args.join(' ')} did not exit within ${opts.timeoutMs ?? 20_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `ftps ${args.join(' ')} did not exit within ${opts.timeoutMs ?? 20_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, opts.timeoutMs ?? 20_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -67,5 +71,9 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<RunResult
 export const ESCAPE = new RegExp(String.fromCharCode(27));
 
 export function assertExit(r: RunResult, code: number, what: string): void {
-  assert.equal(r.code, code, `${what}: exit ${String(r.code)}, expected ${code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  assert.equal(
+    r.code,
+    code,
+    `${what}: exit ${String(r.code)}, expected ${code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`,
+  );
 }

@@ -17,7 +17,14 @@ import { Context } from '../../src/cli/context.js';
 import { HumanReporter, JsonReporter, type Reporter, type Stream } from '../../src/cli/output.js';
 import { HIDE_CURSOR, LiveBars, renderRow, SHOW_CURSOR } from '../../src/cli/progress.js';
 import { parseTarget } from '../../src/cli/target.js';
-import { ConnectionError, FtpReplyError, TlsError, VerifyError, type ProgressEvent, type TreeProgress } from '../../src/index.js';
+import {
+  ConnectionError,
+  FtpReplyError,
+  TlsError,
+  VerifyError,
+  type ProgressEvent,
+  type TreeProgress,
+} from '../../src/index.js';
 import { ESCAPE, ROOT, tempDir } from './support.js';
 
 test('formatting of sizes, durations and ETA', () => {
@@ -32,7 +39,12 @@ test('formatting of sizes, durations and ETA', () => {
 });
 
 test('renderRow fits the width and shows percent, bytes, rate and ETA', () => {
-  const row = { label: 'backups/very-long-name-of-a-file.tar.gz', done: 512 * 1024, total: 1024 * 1024, bytesPerSecond: 256 * 1024 };
+  const row = {
+    label: 'backups/very-long-name-of-a-file.tar.gz',
+    done: 512 * 1024,
+    total: 1024 * 1024,
+    bytesPerSecond: 256 * 1024,
+  };
   for (const width of [40, 60, 79, 120]) {
     const line = renderRow(row, width);
     assert.ok(line.length <= width, `${line.length} > ${width}: ${line}`);
@@ -58,7 +70,10 @@ class FakeTty {
 test('LiveBars redraws in place, prints log lines above the bars, and restores the cursor', () => {
   const out = new FakeTty();
   const bars = new LiveBars(out, { intervalMs: 0 });
-  bars.update([{ label: 'a', done: 1, total: 2, bytesPerSecond: 1 }, { label: 'b', done: 0, total: 2, bytesPerSecond: 0 }]);
+  bars.update([
+    { label: 'a', done: 1, total: 2, bytesPerSecond: 1 },
+    { label: 'b', done: 0, total: 2, bytesPerSecond: 0 },
+  ]);
   assert.ok(out.text.startsWith(HIDE_CURSOR));
   assert.equal(out.text.split('\n').length - 1, 2, 'two bar lines');
   out.text = '';
@@ -77,8 +92,19 @@ test('LiveBars redraws in place, prints log lines above the bars, and restores t
 });
 
 test('HumanReporter without a TTY prints one plain line per file', () => {
-  const out = { text: '', isTTY: false, write(s: string) { this.text += s; } };
-  const err = { text: '', write(s: string) { this.text += s; } };
+  const out = {
+    text: '',
+    isTTY: false,
+    write(s: string) {
+      this.text += s;
+    },
+  };
+  const err = {
+    text: '',
+    write(s: string) {
+      this.text += s;
+    },
+  };
   const r = new HumanReporter(out, err, { quiet: false });
   r.totals(30, 2);
   r.progress('a', 5, 10, 100);
@@ -92,7 +118,9 @@ test('HumanReporter without a TTY prints one plain line per file', () => {
 
 const CSI = new RegExp(`^${String.fromCharCode(27)}\\[(\\?25l|\\?25h|(\\d*)A|J)`);
 
-/** Just enough of a terminal for the bars: text, newline, CR, cursor up (CSI n A), erase below (CSI J), cursor on/off. */
+/**
+ * Just enough of a terminal for the bars: text, newline, CR, cursor up (CSI n A), erase below (CSI J), cursor on/off.
+ */
 class Screen implements Stream {
   readonly isTTY = true;
   readonly columns = 80;
@@ -103,7 +131,7 @@ class Screen implements Stream {
   #col = 0;
 
   write(text: string): boolean {
-    for (let i = 0; i < text.length; ) {
+    for (let i = 0; i < text.length;) {
       const esc = CSI.exec(text.slice(i));
       if (esc !== null) {
         i += esc[0].length;
@@ -115,7 +143,11 @@ class Screen implements Stream {
         continue;
       }
       const ch = text[i++] as string;
-      assert.notEqual(ch, '\x1b', `an escape sequence this terminal does not know: ${JSON.stringify(text.slice(i - 1, i + 8))}`);
+      assert.notEqual(
+        ch,
+        '\x1b',
+        `an escape sequence this terminal does not know: ${JSON.stringify(text.slice(i - 1, i + 8))}`,
+      );
       if (ch === '\n') {
         this.#row++;
         this.#col = 0;
@@ -143,15 +175,52 @@ class Screen implements Stream {
 }
 
 /** A tree run's event as the library sends it (docs/pool-and-trees.md), for a run of 3 files of 400 B. */
-function treeEvent(path: string, fileIndex: number, bytes: number | undefined, finished: boolean, filesDone: number, bytesDone: number, inFlight: number): TreeProgress {
-  const file: ProgressEvent | undefined = bytes === undefined ? undefined : { name: `/www/${path}`, direction: 'upload', bytes, resumedFrom: 0, total: 400, bytesPerSecond: 200, done: finished };
-  return { filesDone, filesTotal: 3, bytesDone, bytesTotal: 1200, bytesInFlight: inFlight, filesRunning: 2, bytesPerSecond: 400, etaSeconds: 2, path, fileIndex, finished, ...(file === undefined ? {} : { file }) };
+function treeEvent(
+  path: string,
+  fileIndex: number,
+  bytes: number | undefined,
+  finished: boolean,
+  filesDone: number,
+  bytesDone: number,
+  inFlight: number,
+): TreeProgress {
+  const file: ProgressEvent | undefined =
+    bytes === undefined
+      ? undefined
+      : {
+          name: `/www/${path}`,
+          direction: 'upload',
+          bytes,
+          resumedFrom: 0,
+          total: 400,
+          bytesPerSecond: 200,
+          done: finished,
+        };
+  return {
+    filesDone,
+    filesTotal: 3,
+    bytesDone,
+    bytesTotal: 1200,
+    bytesInFlight: inFlight,
+    filesRunning: 2,
+    bytesPerSecond: 400,
+    etaSeconds: 2,
+    path,
+    fileIndex,
+    finished,
+    ...(file === undefined ? {} : { file }),
+  };
 }
 
 function treeRun(reporter: Reporter): (p: TreeProgress) => void {
   const parsed = parseCommandLine(['put', '-r', 'site', 'ftpes://h/www/']);
   assert.equal(parsed.kind, 'run');
-  const ctx = new Context(parsed.kind === 'run' ? parsed.flags : ({} as never), reporter, new AbortController().signal, { env: {}, stdinPassword: async () => undefined });
+  const ctx = new Context(
+    parsed.kind === 'run' ? parsed.flags : ({} as never),
+    reporter,
+    new AbortController().signal,
+    { env: {}, stdinPassword: async () => undefined },
+  );
   return treeOptions(ctx, new TreeView(ctx, true, 'site', '/www')).onProgress;
 }
 
@@ -174,7 +243,11 @@ test('folder runs on a terminal: a bar per moving file plus the overall bar, red
   onProgress(treeEvent('a.bin', 1, 400, true, 1, 400, 50));
   assert.equal(screen.shown[0], 'put site/a.bin -> /www/a.bin 400 B');
   onProgress(treeEvent('c.bin', 3, 10, false, 1, 400, 60));
-  assert.deepEqual(screen.bars.map((l) => l.split(' ')[0]), ['site/sub/b.bin', 'site/c.bin', 'total'], screen.shown.join('\n'));
+  assert.deepEqual(
+    screen.bars.map((l) => l.split(' ')[0]),
+    ['site/sub/b.bin', 'site/c.bin', 'total'],
+    screen.shown.join('\n'),
+  );
   assert.match(screen.bars[2] ?? '', /^total 1\/3 /);
   assert.equal(screen.shown.length, 4);
   // The end erases the bars and shows the cursor.
@@ -183,10 +256,17 @@ test('folder runs on a terminal: a bar per moving file plus the overall bar, red
   reporter.finish();
   assert.equal(screen.cursorHidden, false);
   assert.deepEqual(screen.bars, []);
-  assert.deepEqual(screen.shown.slice(0, 3), ['put site/a.bin -> /www/a.bin 400 B', 'put site/sub/b.bin -> /www/sub/b.bin 400 B', 'put site/c.bin -> /www/c.bin 400 B']);
+  assert.deepEqual(screen.shown.slice(0, 3), [
+    'put site/a.bin -> /www/a.bin 400 B',
+    'put site/sub/b.bin -> /www/sub/b.bin 400 B',
+    'put site/c.bin -> /www/c.bin 400 B',
+  ]);
   assert.equal(screen.shown.length, 4, screen.shown.join('\n'));
   assert.match(screen.shown[3] ?? '', /^3\/3 files, 1\.2 KiB in \d+\.\d s$/);
-  assert.ok(screen.shown.every((l) => !/ETA|\[/.test(l)), screen.shown.join('\n'));
+  assert.ok(
+    screen.shown.every((l) => !/ETA|\[/.test(l)),
+    screen.shown.join('\n'),
+  );
 });
 
 test('an error line on stderr, the same terminal: above the bars, which stay whole', () => {
@@ -198,7 +278,11 @@ test('an error line on stderr, the same terminal: above the bars, which stay who
   reporter.progress('b', 1, 10, 100);
   reporter.failed('c', new Error('boom'));
   assert.equal(screen.shown[0], 'error: c: boom');
-  assert.deepEqual(screen.bars.map((l) => l.split(' ')[0]), ['a', 'b', 'total'], screen.shown.join('\n'));
+  assert.deepEqual(
+    screen.bars.map((l) => l.split(' ')[0]),
+    ['a', 'b', 'total'],
+    screen.shown.join('\n'),
+  );
   reporter.progress('a', 8, 10, 100);
   reporter.warn('careful');
   reporter.progress('b', 9, 10, 100);
@@ -224,32 +308,62 @@ test('folder runs: Ctrl-C (restore) erases the per-file bars and shows the curso
 });
 
 test('folder runs without a terminal: one line per copied file, no progress; with --json --progress, per-file progress events', () => {
-  const out = { text: '', isTTY: false, write(s: string) { this.text += s; } };
+  const out = {
+    text: '',
+    isTTY: false,
+    write(s: string) {
+      this.text += s;
+    },
+  };
   const plain = treeRun(new HumanReporter(out, out, { quiet: false, redrawMs: 0 }));
   plain(treeEvent('a.bin', 1, 100, false, 0, 0, 100));
   assert.equal(out.text, '', 'no progress noise');
   plain(treeEvent('a.bin', 1, 400, true, 1, 400, 0));
   assert.equal(out.text, 'put site/a.bin -> /www/a.bin 400 B\n', 'the line of a copied file, as soon as it is copied');
-  const json = { text: '', write(s: string) { this.text += s; } };
+  const json = {
+    text: '',
+    write(s: string) {
+      this.text += s;
+    },
+  };
   const events = treeRun(new JsonReporter(json, { events: true }));
   events(treeEvent('a.bin', 1, 100, false, 0, 0, 100));
   events(treeEvent('sub/b.bin', 2, 50, false, 0, 0, 150));
   events(treeEvent('a.bin', 1, 400, true, 1, 400, 50));
-  const lines = json.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  assert.deepEqual(lines.filter((e) => e.event === 'progress'), [
-    { event: 'progress', name: 'site/a.bin', bytes: 100, total: 400, bytesPerSecond: 200 },
-    { event: 'progress', name: 'site/sub/b.bin', bytes: 50, total: 400, bytesPerSecond: 200 },
-    { event: 'progress', name: 'site/a.bin', bytes: 400, total: 400, bytesPerSecond: 200 },
-  ]);
-  assert.deepEqual(lines.filter((e) => e.event === 'done'), [{ event: 'done', op: 'put', local: 'site/a.bin', remote: '/www/a.bin', bytes: 400 }]);
+  const lines = json.text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(
+    lines.filter((e) => e.event === 'progress'),
+    [
+      { event: 'progress', name: 'site/a.bin', bytes: 100, total: 400, bytesPerSecond: 200 },
+      { event: 'progress', name: 'site/sub/b.bin', bytes: 50, total: 400, bytesPerSecond: 200 },
+      { event: 'progress', name: 'site/a.bin', bytes: 400, total: 400, bytesPerSecond: 200 },
+    ],
+  );
+  assert.deepEqual(
+    lines.filter((e) => e.event === 'done'),
+    [{ event: 'done', op: 'put', local: 'site/a.bin', remote: '/www/a.bin', bytes: 400 }],
+  );
   assert.deepEqual(lines.at(-1), { event: 'overall', bytesDone: 450, bytesTotal: 1200, filesDone: 1, filesTotal: 3 });
 });
 
 test('netrc: tokens, quotes, macdef, default, matching by host and login', () => {
-  const entries = parseNetrc('machine a.example login u1 password p1\nmacdef init\ncd /x\nls\n\nmachine b.example\n login u2\n password "p w"\ndefault login anon password guest\n');
-  assert.deepEqual(findNetrcEntry(entries, 'B.EXAMPLE', undefined), { machine: 'b.example', login: 'u2', password: 'p w' });
+  const entries = parseNetrc(
+    'machine a.example login u1 password p1\nmacdef init\ncd /x\nls\n\nmachine b.example\n login u2\n password "p w"\ndefault login anon password guest\n',
+  );
+  assert.deepEqual(findNetrcEntry(entries, 'B.EXAMPLE', undefined), {
+    machine: 'b.example',
+    login: 'u2',
+    password: 'p w',
+  });
   assert.equal(findNetrcEntry(entries, 'a.example', 'someone'), undefined, 'no entry for another login');
-  assert.equal(findNetrcEntry(entries, 'a.example', 'anon')?.password, 'guest', 'the default entry when its login fits');
+  assert.equal(
+    findNetrcEntry(entries, 'a.example', 'anon')?.password,
+    'guest',
+    'the default entry when its login fits',
+  );
   assert.equal(findNetrcEntry(entries, 'c.example', undefined)?.password, 'guest');
   assert.equal(entries.length, 3);
 });
@@ -260,7 +374,10 @@ test('netrc: a file with a password readable by others is refused', () => {
     const file = path.join(tmp.dir, 'netrc');
     writeFileSync(file, 'machine h login u password p\n');
     chmodSync(file, 0o640);
-    assert.throws(() => readNetrc(file, true), (e: unknown) => e instanceof UsageError && /readable by others/.test(e.message) && !e.message.includes(' p\n'));
+    assert.throws(
+      () => readNetrc(file, true),
+      (e: unknown) => e instanceof UsageError && /readable by others/.test(e.message) && !e.message.includes(' p\n'),
+    );
     chmodSync(file, 0o600);
     assert.equal(readNetrc(file, true).length, 1);
     assert.deepEqual(readNetrc(path.join(tmp.dir, 'none'), false), []);
@@ -278,20 +395,35 @@ test('credential precedence: URL user, stdin, env, netrc', () => {
     const base = { host: 'h', netrcFile, env: {} as NodeJS.ProcessEnv, urlUser: undefined, stdinPassword: undefined };
     assert.deepEqual(resolveCredentials(base).source, { user: 'netrc', password: 'netrc' });
     assert.equal(resolveCredentials({ ...base, env: { FTPS_USER: 'eu', FTPS_PASSWORD: 'ep' } }).user, 'eu');
-    assert.equal(resolveCredentials({ ...base, urlUser: 'uu', env: { FTPS_USER: 'eu', FTPS_PASSWORD: 'ep' } }).user, 'uu');
+    assert.equal(
+      resolveCredentials({ ...base, urlUser: 'uu', env: { FTPS_USER: 'eu', FTPS_PASSWORD: 'ep' } }).user,
+      'uu',
+    );
     assert.equal(resolveCredentials({ ...base, stdinPassword: 'sp', env: { FTPS_PASSWORD: 'ep' } }).password, 'sp');
     assert.equal(resolveCredentials({ ...base, env: { FTPS_PASSWORD: 'ep' } }).password, 'ep');
     // netrc's password is for its own login only
     assert.throws(() => resolveCredentials({ ...base, urlUser: 'other' }), /No password for user "other"/);
     assert.throws(() => resolveCredentials({ ...base, netrcFile: path.join(tmp.dir, 'missing') }), UsageError);
-    assert.deepEqual(resolveCredentials({ ...base, host: 'elsewhere' }).source, { user: 'default', password: 'default' }, 'anonymous when nothing matches');
+    assert.deepEqual(
+      resolveCredentials({ ...base, host: 'elsewhere' }).source,
+      { user: 'default', password: 'default' },
+      'anonymous when nothing matches',
+    );
   } finally {
     tmp.cleanup();
   }
 });
 
 test('targets: schemes, ports, users, --plain, no password in URLs', () => {
-  assert.deepEqual(parseTarget('ftps://me@host/a%20b/', false), { host: 'host', port: undefined, secure: 'implicit', user: 'me', path: '/a b', isDir: true, origin: 'ftps://host' });
+  assert.deepEqual(parseTarget('ftps://me@host/a%20b/', false), {
+    host: 'host',
+    port: undefined,
+    secure: 'implicit',
+    user: 'me',
+    path: '/a b',
+    isDir: true,
+    origin: 'ftps://host',
+  });
   assert.equal(parseTarget('ftpes://[::1]:2121/x', false).host, '::1');
   assert.equal(parseTarget('ftpes://h', false).path, '/');
   assert.throws(() => parseTarget('ftp://h/', false), /--plain/);
@@ -300,10 +432,25 @@ test('targets: schemes, ports, users, --plain, no password in URLs', () => {
 });
 
 test('arguments: flags, numbers, pins, --progress needs --json', () => {
-  const p = parseCommandLine(['put', '-r', '--parallel', '8', '--atomic', '--tls-min', '1.3', '--pin', `sha256/${'A'.repeat(43)}=`, 'a', 'ftpes://h/']);
+  const p = parseCommandLine([
+    'put',
+    '-r',
+    '--parallel',
+    '8',
+    '--atomic',
+    '--tls-min',
+    '1.3',
+    '--pin',
+    `sha256/${'A'.repeat(43)}=`,
+    'a',
+    'ftpes://h/',
+  ]);
   assert.equal(p.kind, 'run');
   if (p.kind !== 'run') return;
-  assert.deepEqual([p.flags.recursive, p.flags.parallel, p.flags.atomic, p.flags.tlsMin, p.args], [true, 8, true, 'TLSv1.3', ['a', 'ftpes://h/']]);
+  assert.deepEqual(
+    [p.flags.recursive, p.flags.parallel, p.flags.atomic, p.flags.tlsMin, p.args],
+    [true, 8, true, 'TLSv1.3', ['a', 'ftpes://h/']],
+  );
   assert.throws(() => parseCommandLine(['ls', '--progress', 'ftpes://h/']), /--json/);
   assert.throws(() => parseCommandLine(['ls', '--tls-min', '1.0', 'ftpes://h/']), /docs\/probe\.md/);
   assert.throws(() => parseCommandLine(['ls', '--password', 'x']), UsageError);
@@ -340,15 +487,34 @@ test('importing the library loads no CLI module (dist, module graph recorded by 
     const loaded = (entry: string): string[] => {
       writeFileSync(log, '');
       const script = `import { register } from 'node:module'; register(${JSON.stringify(hook)}); await import(${JSON.stringify(pathToFileURL(path.join(ROOT, entry)).href)});`;
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, FTPS_LOAD_LOG: log }, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, FTPS_LOAD_LOG: log },
+        encoding: 'utf8',
+      });
       assert.equal(r.status, 0, r.stderr);
-      return readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('file:'));
+      return readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('file:'));
     };
     const library = loaded('dist/index.js');
-    assert.ok(library.some((u) => u.endsWith('/dist/client.js')), 'the hook saw the library load');
-    assert.deepEqual(library.filter((u) => u.includes('/dist/cli/') || u.includes('/dist/probe/cli')), []);
+    assert.ok(
+      library.some((u) => u.endsWith('/dist/client.js')),
+      'the hook saw the library load',
+    );
+    assert.deepEqual(
+      library.filter((u) => u.includes('/dist/cli/') || u.includes('/dist/probe/cli')),
+      [],
+    );
     // The hook does see CLI modules when they load: the check above can fail.
-    const cli = spawnSync(process.execPath, ['--input-type=module', '-e', `import { register } from 'node:module'; register(${JSON.stringify(hook)}); process.argv = [process.argv[0], 'ftps', '--version']; await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist/cli/main.js')).href)});`], { env: { ...process.env, FTPS_LOAD_LOG: log }, encoding: 'utf8' });
+    const cli = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { register } from 'node:module'; register(${JSON.stringify(hook)}); process.argv = [process.argv[0], 'ftps', '--version']; await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist/cli/main.js')).href)});`,
+      ],
+      { env: { ...process.env, FTPS_LOAD_LOG: log }, encoding: 'utf8' },
+    );
     assert.equal(cli.status, 0, cli.stderr);
     assert.ok(readFileSync(log, 'utf8').includes('/dist/cli/args.js'));
   } finally {

@@ -43,7 +43,9 @@ for (const abor of MODES) {
           const c = await h.connect();
           const controller = new AbortController();
           const reason = new Error('caller gave up');
-          const err = await rejection(c.download('/f.bin', abortingSink(controller, reason, 1024 * 1024), { signal: controller.signal }));
+          const err = await rejection(
+            c.download('/f.bin', abortingSink(controller, reason, 1024 * 1024), { signal: controller.signal }),
+          );
           assert.equal(err, reason);
           const names = (await c.list('/')).map((e) => e.name);
           assert.deepEqual(names, ['f.bin']);
@@ -69,10 +71,14 @@ for (const abor of MODES) {
           // Plain FTP: Node's own sockets (this server's) may report a peer's RST as an ordinary end
           // when unread bytes are queued, so only the TLS case can tell here (close_notify missing);
           // the interop test checks what real servers answer to the reset upload.
-          if (mode !== 'plain') assert.equal(h.server.files.get('/up.bin'), undefined, 'an aborted upload must not be stored as complete');
+          if (mode !== 'plain')
+            assert.equal(h.server.files.get('/up.bin'), undefined, 'an aborted upload must not be stored as complete');
           await c.upload(FILE, '/up.bin');
           assert.ok(h.server.files.get('/up.bin')?.equals(FILE));
-          assert.deepEqual((await c.list('/')).map((e) => e.name), ['up.bin']);
+          assert.deepEqual(
+            (await c.list('/')).map((e) => e.name),
+            ['up.bin'],
+          );
         });
       });
     });
@@ -100,10 +106,14 @@ describe('abort: how the stopped transfer and ABOR are answered', () => {
 
   it('226 for the transfer (it finished before ABOR was read), then 225 for ABOR', async () => {
     const tail = await abortStalled((h) => {
-      h.server.hook('RETR', async (ctx) => {
-        await ctx.next({ transfer: { stall: true } });
-        await ctx.reply('226 Transfer complete.');
-      }, { times: 1 });
+      h.server.hook(
+        'RETR',
+        async (ctx) => {
+          await ctx.next({ transfer: { stall: true } });
+          await ctx.reply('226 Transfer complete.');
+        },
+        { times: 1 },
+      );
     });
     assert.deepEqual(tail, ['RETR /f.bin', 'ABOR', 'NOOP', 'PWD', 'SIZE /f.bin']);
   });
@@ -124,12 +134,20 @@ describe('abort: how the stopped transfer and ABOR are answered', () => {
 
   it('426 + 226 after a multi-line 1xx, and a 1xx again after the abort (pure-ftpd style)', async () => {
     await abortStalled((h) => {
-      h.server.hook('RETR', async (ctx) => {
-        await ctx.next({ transfer: { stall: true, preliminary: '150-Accepted data connection\n150 7.8 kbytes to download' } });
-        await ctx.reply('150 0.012 seconds (measured here), 422.33 Mbytes per second');
-        await ctx.reply('426 Transfer aborted.');
-      }, { times: 1 });
-      h.server.hook('ABOR', async (ctx) => void (await ctx.reply('226 Since you see this ABOR must have succeeded')), { times: 1 });
+      h.server.hook(
+        'RETR',
+        async (ctx) => {
+          await ctx.next({
+            transfer: { stall: true, preliminary: '150-Accepted data connection\n150 7.8 kbytes to download' },
+          });
+          await ctx.reply('150 0.012 seconds (measured here), 422.33 Mbytes per second');
+          await ctx.reply('426 Transfer aborted.');
+        },
+        { times: 1 },
+      );
+      h.server.hook('ABOR', async (ctx) => void (await ctx.reply('226 Since you see this ABOR must have succeeded')), {
+        times: 1,
+      });
     });
   });
 
@@ -139,7 +157,10 @@ describe('abort: how the stopped transfer and ABOR are answered', () => {
       const controller = new AbortController();
       const reason = new Error('caller gave up');
       h.server.nextTransfer({ omitFinalReply: true });
-      assert.equal(await rejection(c.download('/f.bin', abortingSink(controller, reason, 100_000), { signal: controller.signal })), reason);
+      assert.equal(
+        await rejection(c.download('/f.bin', abortingSink(controller, reason, 100_000), { signal: controller.signal })),
+        reason,
+      );
       const next = assertFtpsError(await rejection(c.pwd()), ClientClosedError, 'ERR_FTPS_CLIENT_CLOSED');
       assert.ok(next.cause instanceof ReplyTimeoutError, `cause: ${String(next.cause)}`);
     });
@@ -183,4 +204,3 @@ const faults = {
     await ctx.next({ transfer: { stall: true } });
   },
 };
-

@@ -9,10 +9,12 @@ import { faults } from '../helpers/fake-server.js';
 import { assertFtpsError, LIMIT, random, rejection, Sink, sleep, until, verbs, withServer } from './support.js';
 
 /** A hook that answers after `ms`: keeps one call in flight while others queue up. */
-const slowNoop = (ms: number) => async (ctx: { reply(text: string): Promise<void> }): Promise<void> => {
-  await sleep(ms);
-  await ctx.reply('200 NOOP ok (slow).');
-};
+const slowNoop =
+  (ms: number) =>
+  async (ctx: { reply(text: string): Promise<void> }): Promise<void> => {
+    await sleep(ms);
+    await ctx.reply('200 NOOP ok (slow).');
+  };
 
 test('10 concurrent calls on one client all succeed, sent in call order', LIMIT, async () => {
   const f = random(300 * 1024);
@@ -47,7 +49,10 @@ test('10 concurrent calls on one client all succeed, sent in call order', LIMIT,
     assert.ok(server.files.get('/u2.bin')?.equals(up2));
     // The operations' commands, in call order (EPSV, OPTS and the like left out; MLSD or LIST).
     const ops = new Set(['PWD', 'SIZE', 'MLSD', 'LIST', 'STOR', 'RETR', 'NOOP']);
-    const order = verbs(server).slice(start).filter((v) => ops.has(v)).map((v) => (v === 'MLSD' ? 'LIST' : v));
+    const order = verbs(server)
+      .slice(start)
+      .filter((v) => ops.has(v))
+      .map((v) => (v === 'MLSD' ? 'LIST' : v));
     assert.deepEqual(order, ['PWD', 'SIZE', 'LIST', 'STOR', 'RETR', 'NOOP', 'SIZE', 'STOR', 'RETR', 'LIST']);
     assert.deepEqual(server.violations, []);
   });
@@ -99,7 +104,10 @@ for (const mode of ['explicit', 'plain'] as const) {
       assert.ok(sink.bytes.length < payload.length);
       // Next call waits for the aborted transfer to wind down, then works.
       const listing = await client.list('/');
-      assert.deepEqual(listing.map((e) => e.name), ['big.bin']);
+      assert.deepEqual(
+        listing.map((e) => e.name),
+        ['big.bin'],
+      );
       assert.equal(client.closed, false);
       await until(() => server.openSockets() === 1, 2000, 'only the control connection left open');
       const again = new Sink();
@@ -157,29 +165,33 @@ test('AbortSignal on connect during the TLS upgrade/login', LIMIT, async () => {
   });
 });
 
-test('close() while a download is in flight: the download rejects with ClientClosedError, close resolves', LIMIT, async () => {
-  await withServer({ mode: 'explicit', files: { '/big.bin': random(1024 * 1024) } }, async ({ server, connect }) => {
-    const client = await connect();
-    server.nextTransfer({ after: { bytes: 100_000, action: 'stall' } });
-    let started!: () => void;
-    const inFlight = new Promise<void>((resolve) => (started = resolve));
-    const sink = new Sink((_c, total) => {
-      if (total > 50_000) started();
+test(
+  'close() while a download is in flight: the download rejects with ClientClosedError, close resolves',
+  LIMIT,
+  async () => {
+    await withServer({ mode: 'explicit', files: { '/big.bin': random(1024 * 1024) } }, async ({ server, connect }) => {
+      const client = await connect();
+      server.nextTransfer({ after: { bytes: 100_000, action: 'stall' } });
+      let started!: () => void;
+      const inFlight = new Promise<void>((resolve) => (started = resolve));
+      const sink = new Sink((_c, total) => {
+        if (total > 50_000) started();
+      });
+      const download = client.download('/big.bin', sink);
+      download.catch(() => undefined);
+      const queued = client.pwd();
+      queued.catch(() => undefined);
+      await inFlight;
+      const before = server.commands.length;
+      await client.close();
+      assertFtpsError(await rejection(download), ClientClosedError, 'ERR_FTPS_CLIENT_CLOSED');
+      assertFtpsError(await rejection(queued), ClientClosedError, 'ERR_FTPS_CLIENT_CLOSED');
+      assert.equal(client.closed, true);
+      assert.deepEqual(server.commands.slice(before), [], 'the queued PWD was not sent');
+      await server.waitForIdle(2000);
     });
-    const download = client.download('/big.bin', sink);
-    download.catch(() => undefined);
-    const queued = client.pwd();
-    queued.catch(() => undefined);
-    await inFlight;
-    const before = server.commands.length;
-    await client.close();
-    assertFtpsError(await rejection(download), ClientClosedError, 'ERR_FTPS_CLIENT_CLOSED');
-    assertFtpsError(await rejection(queued), ClientClosedError, 'ERR_FTPS_CLIENT_CLOSED');
-    assert.equal(client.closed, true);
-    assert.deepEqual(server.commands.slice(before), [], 'the queued PWD was not sent');
-    await server.waitForIdle(2000);
-  });
-});
+  },
+);
 
 test('close() twice is fine; calls after close reject with ClientClosedError', LIMIT, async () => {
   await withServer({ mode: 'implicit' }, async ({ server, connect }) => {
@@ -190,7 +202,13 @@ test('close() twice is fine; calls after close reject with ClientClosedError', L
     await client.close();
     assert.equal(client.closed, true);
     assert.equal(verbs(server).filter((v) => v === 'QUIT').length, 1);
-    for (const call of [client.pwd(), client.list(), client.send('NOOP'), client.download('/x', new Sink()), client.upload(Buffer.from('x'), '/x')]) {
+    for (const call of [
+      client.pwd(),
+      client.list(),
+      client.send('NOOP'),
+      client.download('/x', new Sink()),
+      client.upload(Buffer.from('x'), '/x'),
+    ]) {
       assertFtpsError(await rejection(call), ClientClosedError, 'ERR_FTPS_CLIENT_CLOSED');
     }
     assert.equal(server.commands.at(-1), 'QUIT');

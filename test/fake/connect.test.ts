@@ -55,7 +55,11 @@ test('localAddress: every connection comes from it', LIMIT, async () => {
 test('a connector that fails → ConnectionError with its error as cause', LIMIT, async () => {
   await withServer({ mode: 'explicit' }, async ({ connect }) => {
     const boom = new Error('no route (test)');
-    const err = assertFtpsError(await rejection(connect({ connect: () => Promise.reject(boom) })), ConnectionError, 'ERR_FTPS_CONNECTION');
+    const err = assertFtpsError(
+      await rejection(connect({ connect: () => Promise.reject(boom) })),
+      ConnectionError,
+      'ERR_FTPS_CONNECTION',
+    );
     assert.equal(err.cause, boom);
   });
 });
@@ -89,7 +93,9 @@ test('a proxy that closes during its handshake → ProxyError (protocol)', LIMIT
   try {
     for (const scheme of ['socks5', 'http']) {
       const err = assertFtpsError(
-        await rejection(FtpsClient.connect({ host: '127.0.0.1', port: 21, timeouts: FAST, proxy: `${scheme}://127.0.0.1:${port}` })),
+        await rejection(
+          FtpsClient.connect({ host: '127.0.0.1', port: 21, timeouts: FAST, proxy: `${scheme}://127.0.0.1:${port}` }),
+        ),
         ProxyError,
         'ERR_FTPS_PROXY',
       );
@@ -101,8 +107,18 @@ test('a proxy that closes during its handshake → ProxyError (protocol)', LIMIT
 });
 
 test('connect, family, localAddress and proxy are validated up front', async () => {
-  const bad = [{ connect: 'net' }, { family: 5 }, { localAddress: 'here' }, { proxy: 'ftp://proxy:21' }, { proxy: 'not a url' }];
+  const bad = [
+    { connect: 'net' },
+    { family: 5 },
+    { localAddress: 'here' },
+    { proxy: 'ftp://proxy:21' },
+    { proxy: 'not a url' },
+  ];
   for (const extra of bad) {
-    await assert.rejects(FtpsClient.connect({ host: '127.0.0.1', ...(extra as object) }), TypeError, JSON.stringify(extra));
+    await assert.rejects(
+      FtpsClient.connect({ host: '127.0.0.1', ...(extra as object) }),
+      TypeError,
+      JSON.stringify(extra),
+    );
   }
 });

@@ -4,7 +4,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClientClosedError, createPool, InvalidArgumentError, ReplyTimeoutError, type FtpsClient, type FtpsPool } from '../../src/index.js';
+import {
+  ClientClosedError,
+  createPool,
+  InvalidArgumentError,
+  ReplyTimeoutError,
+  type FtpsClient,
+  type FtpsPool,
+} from '../../src/index.js';
 import type { Hook, HookResult } from '../helpers/fake-server.js';
 import { assertFtpsError, LIMIT, optionsFor, rejection, Sink, sleep, withServer } from './support.js';
 
@@ -18,59 +25,75 @@ const endlessPreliminary: Hook = async (ctx) => {
   }
 };
 
-test('endless 1xx replies: the reply timeout bounds the whole command → ReplyTimeoutError, client closed', LIMIT, async () => {
-  await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
-    const client = await connect();
-    server.hook('PWD', endlessPreliminary);
-    assertFtpsError(await rejection(client.pwd()), ReplyTimeoutError, 'ERR_FTPS_REPLY_TIMEOUT');
-    assert.equal(client.closed, true);
-    assertFtpsError(await rejection(client.pwd()), ClientClosedError, 'ERR_FTPS_CLIENT_CLOSED');
-  });
-});
+test(
+  'endless 1xx replies: the reply timeout bounds the whole command → ReplyTimeoutError, client closed',
+  LIMIT,
+  async () => {
+    await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
+      const client = await connect();
+      server.hook('PWD', endlessPreliminary);
+      assertFtpsError(await rejection(client.pwd()), ReplyTimeoutError, 'ERR_FTPS_REPLY_TIMEOUT');
+      assert.equal(client.closed, true);
+      assertFtpsError(await rejection(client.pwd()), ClientClosedError, 'ERR_FTPS_CLIENT_CLOSED');
+    });
+  },
+);
 
-test('endless 1xx replies after an abort: the next call settles (client clearly closed), not pending', LIMIT, async () => {
-  await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
-    const client = await connect();
-    server.hook('PWD', endlessPreliminary, { times: 1 });
-    const ac = new AbortController();
-    const first = client.pwd({ signal: ac.signal });
-    await sleep(100);
-    ac.abort();
-    const aborted = await rejection(first);
-    assert.equal((aborted as Error).name, 'AbortError');
-    const next = assertFtpsError(await rejection(client.pwd()), ClientClosedError, 'ERR_FTPS_CLIENT_CLOSED');
-    assert.ok(next.cause instanceof ReplyTimeoutError, `cause: ${String(next.cause)}`);
-    assert.equal(client.closed, true);
-  });
-});
+test(
+  'endless 1xx replies after an abort: the next call settles (client clearly closed), not pending',
+  LIMIT,
+  async () => {
+    await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
+      const client = await connect();
+      server.hook('PWD', endlessPreliminary, { times: 1 });
+      const ac = new AbortController();
+      const first = client.pwd({ signal: ac.signal });
+      await sleep(100);
+      ac.abort();
+      const aborted = await rejection(first);
+      assert.equal((aborted as Error).name, 'AbortError');
+      const next = assertFtpsError(await rejection(client.pwd()), ClientClosedError, 'ERR_FTPS_CLIENT_CLOSED');
+      assert.ok(next.cause instanceof ReplyTimeoutError, `cause: ${String(next.cause)}`);
+      assert.equal(client.closed, true);
+    });
+  },
+);
 
 test('a few 1xx replies before the final one are fine (pwd resolves)', LIMIT, async () => {
   await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
     const client = await connect();
-    server.hook('PWD', async (ctx): Promise<HookResult> => {
-      await ctx.reply('100 still working');
-      await ctx.reply('100 still working');
-      return 'default';
-    }, { times: 1 });
+    server.hook(
+      'PWD',
+      async (ctx): Promise<HookResult> => {
+        await ctx.reply('100 still working');
+        await ctx.reply('100 still working');
+        return 'default';
+      },
+      { times: 1 },
+    );
     assert.equal(await client.pwd(), '/');
     assert.equal(client.closed, false);
   });
 });
 
 for (const reply of [2 ** 31 - 1, Number.POSITIVE_INFINITY]) {
-  test(`timeouts.reply ${reply}: a slow reply is still awaited (no overflowing timer firing at once)`, LIMIT, async () => {
-    await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
-      const client = await connect({ timeouts: { connect: Number.POSITIVE_INFINITY, reply, data: reply } });
-      server.hook('PWD', async (): Promise<HookResult> => {
-        await sleep(200);
-        return 'default';
+  test(
+    `timeouts.reply ${reply}: a slow reply is still awaited (no overflowing timer firing at once)`,
+    LIMIT,
+    async () => {
+      await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
+        const client = await connect({ timeouts: { connect: Number.POSITIVE_INFINITY, reply, data: reply } });
+        server.hook('PWD', async (): Promise<HookResult> => {
+          await sleep(200);
+          return 'default';
+        });
+        assert.equal(await client.pwd(), '/');
+        await client.upload(Buffer.from('hello'), '/a.txt');
+        assert.equal(await client.size('/a.txt'), 5);
+        assert.equal(client.closed, false);
       });
-      assert.equal(await client.pwd(), '/');
-      await client.upload(Buffer.from('hello'), '/a.txt');
-      assert.equal(await client.size('/a.txt'), 5);
-      assert.equal(client.closed, false);
-    });
-  });
+    },
+  );
 }
 
 // ---- path arguments: one check (checkPath) before anything is queued or sent ----
@@ -103,7 +126,11 @@ const CLIENT_ONLY: PathCall[] = [
 const POOL_ONLY: PathCall[] = [
   ['uploadDir', async (c, v) => (c as FtpsPool).uploadDir('.', asStr(v)), 'remoteDir'],
   ['downloadDir', async (c, v) => (c as FtpsPool).downloadDir(asStr(v), '/nonexistent-local'), 'remoteDir'],
-  ['mirror', async (c, v) => (c as FtpsPool).mirror({ direction: 'download', local: '/nonexistent-local', remote: asStr(v) }), 'options.remote'],
+  [
+    'mirror',
+    async (c, v) => (c as FtpsPool).mirror({ direction: 'download', local: '/nonexistent-local', remote: asStr(v) }),
+    'options.remote',
+  ],
 ];
 const BAD_VALUES: [string, unknown, RegExp][] = [
   ['null', null, /got null/],
@@ -125,20 +152,25 @@ async function assertRefused(label: string, call: (bad: unknown) => Promise<unkn
   }
 }
 
-test('client: every path argument of every method is checked before anything is sent (null, number, empty, CRLF)', LIMIT, async () => {
-  await withServer({ mode: 'explicit', files: { '/a': 'x' } }, async ({ server, connect }) => {
-    const client = await connect();
-    const before = server.commands.length;
-    for (const [label, call, arg] of [...PATH_CALLS, ...CLIENT_ONLY]) await assertRefused(label, (v) => call(client, v), arg);
-    for (const [what, value] of BAD_VALUES.filter(([, v]) => v !== undefined)) {
-      await assert.rejects(client.list(value as string), InvalidArgumentError, `list(${what})`);
-      assert.throws(() => client.listIter(value as string), InvalidArgumentError, `listIter(${what})`);
-    }
-    assert.deepEqual(server.commands.slice(before), [], 'nothing was sent');
-    // Still usable, and a good path still works.
-    assert.equal(await client.size('/a'), 1);
-  });
-});
+test(
+  'client: every path argument of every method is checked before anything is sent (null, number, empty, CRLF)',
+  LIMIT,
+  async () => {
+    await withServer({ mode: 'explicit', files: { '/a': 'x' } }, async ({ server, connect }) => {
+      const client = await connect();
+      const before = server.commands.length;
+      for (const [label, call, arg] of [...PATH_CALLS, ...CLIENT_ONLY])
+        await assertRefused(label, (v) => call(client, v), arg);
+      for (const [what, value] of BAD_VALUES.filter(([, v]) => v !== undefined)) {
+        await assert.rejects(client.list(value as string), InvalidArgumentError, `list(${what})`);
+        assert.throws(() => client.listIter(value as string), InvalidArgumentError, `listIter(${what})`);
+      }
+      assert.deepEqual(server.commands.slice(before), [], 'nothing was sent');
+      // Still usable, and a good path still works.
+      assert.equal(await client.size('/a'), 1);
+    });
+  },
+);
 
 test('pool: every path argument is checked before a connection is even opened', LIMIT, async () => {
   await withServer({ mode: 'explicit' }, async ({ server }) => {
@@ -149,7 +181,8 @@ test('pool: every path argument is checked before a connection is even opened', 
     });
     const pool = createPool(optionsFor(server));
     try {
-      for (const [label, call, arg] of [...PATH_CALLS.filter(([l]) => l !== 'cd'), ...POOL_ONLY]) await assertRefused(label, (v) => call(pool, v), arg);
+      for (const [label, call, arg] of [...PATH_CALLS.filter(([l]) => l !== 'cd'), ...POOL_ONLY])
+        await assertRefused(label, (v) => call(pool, v), arg);
       await assert.rejects(pool.list(null as unknown as string), InvalidArgumentError);
       await sleep(50);
       assert.equal(connections, 0, 'a connection was opened for a bad argument');

@@ -7,7 +7,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable, Writable } from 'node:stream';
 import { DataTimeoutError, FtpReplyError } from '../../src/index.js';
-import { assertFtpsError, closeDataOnClientFin, LIMIT, random, rejection, Sink, sleep, until, withServer } from './support.js';
+import {
+  assertFtpsError,
+  closeDataOnClientFin,
+  LIMIT,
+  random,
+  rejection,
+  Sink,
+  sleep,
+  until,
+  withServer,
+} from './support.js';
 
 const DATA_MS = 300;
 const PAUSE_MS = 3 * DATA_MS + 100;
@@ -31,11 +41,13 @@ class StallingSink extends Writable {
 
 /** A source that gives half the payload, produces nothing for PAUSE_MS, then the rest. */
 function stallingSource(payload: Buffer): Readable {
-  return Readable.from((async function* () {
-    yield payload.subarray(0, SIZE / 2);
-    await sleep(PAUSE_MS);
-    yield payload.subarray(SIZE / 2);
-  })());
+  return Readable.from(
+    (async function* () {
+      yield payload.subarray(0, SIZE / 2);
+      await sleep(PAUSE_MS);
+      yield payload.subarray(SIZE / 2);
+    })(),
+  );
 }
 
 for (const mode of ['explicit', 'plain'] as const) {
@@ -64,19 +76,26 @@ for (const mode of ['explicit', 'plain'] as const) {
     });
   });
 
-  test(`upload to a server that stops reading (TCP backpressure) → fails with the data timeout, no hang (${mode})`, LIMIT, async () => {
-    await withServer({ mode }, async ({ server, connect }) => {
-      const client = await connect({ timeouts: TIMEOUTS });
-      server.nextTransfer({ after: { bytes: 256 * 1024, action: 'stop-reading' } });
-      // Far more than the socket buffers hold, so the writes back up while the server reads nothing.
-      const err = await rejection(client.upload(random(64 * 1024 * 1024), '/up.bin'));
-      const timeout = err instanceof DataTimeoutError ? err : (err as { cause?: unknown }).cause;
-      assert.ok(timeout instanceof DataTimeoutError, `error: ${String(err)}, cause: ${String((err as { cause?: unknown }).cause)}`);
-      assert.equal(timeout.code, 'ERR_FTPS_DATA_TIMEOUT');
-      assert.equal(server.files.get('/up.bin'), undefined);
-      assert.equal(await client.pwd(), '/'); // still usable
-    });
-  });
+  test(
+    `upload to a server that stops reading (TCP backpressure) → fails with the data timeout, no hang (${mode})`,
+    LIMIT,
+    async () => {
+      await withServer({ mode }, async ({ server, connect }) => {
+        const client = await connect({ timeouts: TIMEOUTS });
+        server.nextTransfer({ after: { bytes: 256 * 1024, action: 'stop-reading' } });
+        // Far more than the socket buffers hold, so the writes back up while the server reads nothing.
+        const err = await rejection(client.upload(random(64 * 1024 * 1024), '/up.bin'));
+        const timeout = err instanceof DataTimeoutError ? err : (err as { cause?: unknown }).cause;
+        assert.ok(
+          timeout instanceof DataTimeoutError,
+          `error: ${String(err)}, cause: ${String((err as { cause?: unknown }).cause)}`,
+        );
+        assert.equal(timeout.code, 'ERR_FTPS_DATA_TIMEOUT');
+        assert.equal(server.files.get('/up.bin'), undefined);
+        assert.equal(await client.pwd(), '/'); // still usable
+      });
+    },
+  );
 
   test(`server silent mid-download with a ready sink → 426 caused by DataTimeoutError (${mode})`, LIMIT, async () => {
     const payload = random(SIZE);
@@ -84,7 +103,11 @@ for (const mode of ['explicit', 'plain'] as const) {
       const client = await connect({ timeouts: TIMEOUTS });
       closeDataOnClientFin(server);
       server.nextTransfer({ after: { bytes: 64 * 1024, action: 'stall' } });
-      const err = assertFtpsError(await rejection(client.download('/big.bin', new Sink())), FtpReplyError, 'ERR_FTPS_REPLY');
+      const err = assertFtpsError(
+        await rejection(client.download('/big.bin', new Sink())),
+        FtpReplyError,
+        'ERR_FTPS_REPLY',
+      );
       assert.ok(err.cause instanceof DataTimeoutError, `cause: ${String(err.cause)}`);
       assert.equal(err.cause.code, 'ERR_FTPS_DATA_TIMEOUT');
       assert.equal(client.closed, false);

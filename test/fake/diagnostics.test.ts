@@ -59,7 +59,9 @@ describe('diagnostics channels', () => {
         assert.ok(connected.durationMs >= 0 && Number.isInteger(connected.connectionId));
         const id = connected.connectionId;
 
-        const commands = get<CommandMessage>(seen, CHANNELS.command).filter((m) => m.connectionId === id).map((m) => m.command);
+        const commands = get<CommandMessage>(seen, CHANNELS.command)
+          .filter((m) => m.connectionId === id)
+          .map((m) => m.command);
         assert.ok(commands.includes('PASS <redacted>'), commands.join(', '));
         assert.ok(commands.includes('USER user'));
         assert.ok(commands.includes('RETR /f.bin'));
@@ -71,7 +73,13 @@ describe('diagnostics channels', () => {
         assert.ok(replies.every((r) => typeof r.text === 'string' && r.host === '127.0.0.1'));
 
         const starts = get<TransferStartMessage>(seen, CHANNELS.transferStart).filter((m) => m.connectionId === id);
-        assert.deepEqual(starts.map((s) => [s.command, s.direction]), [['RETR /f.bin', 'download'], ['RETR /missing', 'download']]);
+        assert.deepEqual(
+          starts.map((s) => [s.command, s.direction]),
+          [
+            ['RETR /f.bin', 'download'],
+            ['RETR /missing', 'download'],
+          ],
+        );
         const [ok, failed] = get<TransferEndMessage>(seen, CHANNELS.transferEnd).filter((m) => m.connectionId === id);
         assert.equal(ok?.bytes, data.length);
         assert.equal(ok?.replyCode, 226);
@@ -104,11 +112,17 @@ describe('diagnostics channels', () => {
             refused = true;
             await ctx.reply('450 Busy, try again.');
           });
-          const all = (): Promise<unknown> => Promise.all(Object.keys(files).map((f) => pool.download(f, new PassThrough().resume())));
+          const all = (): Promise<unknown> =>
+            Promise.all(Object.keys(files).map((f) => pool.download(f, new PassThrough().resume())));
           assert.equal((await pool.list('/')).length, 8, 'the listing was retried');
           await all();
           const retries = get<RetryMessage>(seen, CHANNELS.retry);
-          assert.ok(retries.some((r) => r.attempt === 1 && r.error instanceof FtpReplyError && r.delayMs >= 0 && r.retries >= 1), JSON.stringify(retries));
+          assert.ok(
+            retries.some(
+              (r) => r.attempt === 1 && r.error instanceof FtpReplyError && r.delayMs >= 0 && r.retries >= 1,
+            ),
+            JSON.stringify(retries),
+          );
           const shrinks = get<PoolResizeMessage>(seen, CHANNELS.poolShrink);
           assert.ok(shrinks.length >= 1);
           assert.ok(shrinks.every((s) => s.to < s.from && s.max === 4));

@@ -22,14 +22,25 @@ test('every example has a run here, and none reaches into the project', () => {
   // *.test.ts files are example test suites (ftps-client/testing), run by their own test.
   assert.deepEqual(files.filter((f) => !f.endsWith('.test.ts')).sort(), Object.keys(EXAMPLES).sort());
   for (const f of files) {
-    const imports = [...readFileSync(new URL(`examples/${f}`, root), 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1]);
-    for (const spec of imports) assert.match(spec ?? '', /^(node:|ftps-client$|ftps-client\/testing$)/, `${f} imports ${spec}: examples use only node: and ftps-client`);
+    const imports = [...readFileSync(new URL(`examples/${f}`, root), 'utf8').matchAll(/from '([^']+)'/g)].map(
+      (m) => m[1],
+    );
+    for (const spec of imports)
+      assert.match(
+        spec ?? '',
+        /^(node:|ftps-client$|ftps-client\/testing$)/,
+        `${f} imports ${spec}: examples use only node: and ftps-client`,
+      );
   }
 });
 
 for (const [file, success] of Object.entries(EXAMPLES)) {
   test(`examples/${file} runs and succeeds`, { timeout: 90_000 }, async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/helpers/run-example.ts', `examples/${file}`], { cwd: root, timeout: 85_000 });
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'test/helpers/run-example.ts', `examples/${file}`],
+      { cwd: root, timeout: 85_000 },
+    );
     assert.match(stdout, success, stdout);
   });
 }

@@ -16,7 +16,20 @@ import {
   ReplyTimeoutError,
 } from '../../src/index.js';
 import { faults, type FakeServerMode } from '../helpers/fake-server.js';
-import { assertFtpsError, ca, closeDataOnClientFin, FAST, LIMIT, optionsFor, random, rejection, Sink, until, verbs, withServer } from './support.js';
+import {
+  assertFtpsError,
+  ca,
+  closeDataOnClientFin,
+  FAST,
+  LIMIT,
+  optionsFor,
+  random,
+  rejection,
+  Sink,
+  until,
+  verbs,
+  withServer,
+} from './support.js';
 
 const BIG = 512 * 1024;
 const TLS_MODES = [
@@ -30,7 +43,10 @@ function label(mode: FakeServerMode, version: string | undefined): string {
   return version === undefined ? mode : `${mode} ${version}`;
 }
 
-function pinned(version: 'TLSv1.2' | 'TLSv1.3' | undefined): { minVersion?: 'TLSv1.2' | 'TLSv1.3'; maxVersion?: 'TLSv1.2' | 'TLSv1.3' } {
+function pinned(version: 'TLSv1.2' | 'TLSv1.3' | undefined): {
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+} {
   return version === undefined ? {} : { minVersion: version, maxVersion: version };
 }
 
@@ -41,43 +57,59 @@ async function onlyControlLeft(server: { openSockets(): number }): Promise<void>
 
 for (const { mode, version } of TLS_MODES) {
   for (const action of ['close', 'reset'] as const) {
-    test(`data connection ${action} mid-download → FtpReplyError 426, client usable (${label(mode, version)})`, LIMIT, async () => {
-      const payload = random(BIG);
-      await withServer({ mode, ...pinned(version), files: { '/big.bin': payload } }, async ({ server, connect }) => {
-        const client = await connect();
-        server.nextTransfer({ after: { bytes: 100_000, action } });
-        const sink = new Sink();
-        const err = assertFtpsError(await rejection(client.download('/big.bin', sink)), FtpReplyError, 'ERR_FTPS_REPLY');
-        assert.equal(err.replyCode, 426);
-        assert.equal(err.transient, true);
-        assert.ok(sink.bytes.length <= 100_000, `got ${sink.bytes.length} bytes`);
-        assert.equal(client.closed, false);
-        await onlyControlLeft(server);
-        // Still usable: a command and a full transfer.
-        assert.equal(await client.pwd(), '/');
-        const again = new Sink();
-        await client.download('/big.bin', again);
-        assert.ok(again.bytes.equals(payload));
-        assert.deepEqual(server.violations, []);
-      });
-    });
+    test(
+      `data connection ${action} mid-download → FtpReplyError 426, client usable (${label(mode, version)})`,
+      LIMIT,
+      async () => {
+        const payload = random(BIG);
+        await withServer({ mode, ...pinned(version), files: { '/big.bin': payload } }, async ({ server, connect }) => {
+          const client = await connect();
+          server.nextTransfer({ after: { bytes: 100_000, action } });
+          const sink = new Sink();
+          const err = assertFtpsError(
+            await rejection(client.download('/big.bin', sink)),
+            FtpReplyError,
+            'ERR_FTPS_REPLY',
+          );
+          assert.equal(err.replyCode, 426);
+          assert.equal(err.transient, true);
+          assert.ok(sink.bytes.length <= 100_000, `got ${sink.bytes.length} bytes`);
+          assert.equal(client.closed, false);
+          await onlyControlLeft(server);
+          // Still usable: a command and a full transfer.
+          assert.equal(await client.pwd(), '/');
+          const again = new Sink();
+          await client.download('/big.bin', again);
+          assert.ok(again.bytes.equals(payload));
+          assert.deepEqual(server.violations, []);
+        });
+      },
+    );
 
-    test(`data connection ${action} mid-upload → FtpReplyError 426, client usable (${label(mode, version)})`, LIMIT, async () => {
-      await withServer({ mode, ...pinned(version) }, async ({ server, connect }) => {
-        const client = await connect();
-        server.nextTransfer({ after: { bytes: 100_000, action } });
-        const err = assertFtpsError(await rejection(client.upload(random(4 * BIG), '/up.bin')), FtpReplyError, 'ERR_FTPS_REPLY');
-        assert.equal(err.replyCode, 426);
-        assert.equal(server.files.has('/up.bin'), false);
-        assert.equal(client.closed, false);
-        await onlyControlLeft(server);
-        assert.equal(await client.pwd(), '/');
-        const ok = random(100_000);
-        await client.upload(ok, '/up.bin');
-        assert.ok(server.files.get('/up.bin')?.equals(ok));
-        assert.deepEqual(server.violations, []);
-      });
-    });
+    test(
+      `data connection ${action} mid-upload → FtpReplyError 426, client usable (${label(mode, version)})`,
+      LIMIT,
+      async () => {
+        await withServer({ mode, ...pinned(version) }, async ({ server, connect }) => {
+          const client = await connect();
+          server.nextTransfer({ after: { bytes: 100_000, action } });
+          const err = assertFtpsError(
+            await rejection(client.upload(random(4 * BIG), '/up.bin')),
+            FtpReplyError,
+            'ERR_FTPS_REPLY',
+          );
+          assert.equal(err.replyCode, 426);
+          assert.equal(server.files.has('/up.bin'), false);
+          assert.equal(client.closed, false);
+          await onlyControlLeft(server);
+          assert.equal(await client.pwd(), '/');
+          const ok = random(100_000);
+          await client.upload(ok, '/up.bin');
+          assert.ok(server.files.get('/up.bin')?.equals(ok));
+          assert.deepEqual(server.violations, []);
+        });
+      },
+    );
   }
 }
 
@@ -87,7 +119,10 @@ for (const action of ['reset-control', 'close-control'] as const) {
       await withServer({ mode: 'explicit', files: { '/big.bin': random(BIG) } }, async ({ server, connect }) => {
         const client = await connect();
         server.nextTransfer({ after: { bytes: 100_000, action } });
-        const call = direction === 'download' ? client.download('/big.bin', new Sink()) : client.upload(random(4 * BIG), '/up.bin');
+        const call =
+          direction === 'download'
+            ? client.download('/big.bin', new Sink())
+            : client.upload(random(4 * BIG), '/up.bin');
         const err = assertFtpsError(await rejection(call), ConnectionError, 'ERR_FTPS_CONNECTION');
         assert.equal(client.closed, true);
         const later = assertFtpsError(await rejection(client.pwd()), ClientClosedError, 'ERR_FTPS_CLIENT_CLOSED');
@@ -132,20 +167,24 @@ test('421 in reply to a command (then close) → FtpReplyError 421, client close
   });
 });
 
-test('421 in reply to a command (server keeps the socket open) → FtpReplyError 421, client closed, connection dropped', LIMIT, async () => {
-  await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
-    const client = await connect();
-    server.hook('PWD', faults.reply('421 Too many users, closing control connection.'), { times: 1 });
-    const err = assertFtpsError(await rejection(client.pwd()), FtpReplyError, 'ERR_FTPS_REPLY');
-    assert.equal(err.replyCode, 421);
-    assert.equal(client.closed, true, 'a 421 closes the client');
-    const before = server.commands.length;
-    const later = assertFtpsError(await rejection(client.send('NOOP')), ClientClosedError, 'ERR_FTPS_CLIENT_CLOSED');
-    assert.ok(later.cause instanceof FtpReplyError && later.cause.replyCode === 421, 'cause is the 421');
-    assert.deepEqual(server.commands.slice(before), []);
-    // The client drops the connection itself (harness checks idle after close()).
-  });
-});
+test(
+  '421 in reply to a command (server keeps the socket open) → FtpReplyError 421, client closed, connection dropped',
+  LIMIT,
+  async () => {
+    await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
+      const client = await connect();
+      server.hook('PWD', faults.reply('421 Too many users, closing control connection.'), { times: 1 });
+      const err = assertFtpsError(await rejection(client.pwd()), FtpReplyError, 'ERR_FTPS_REPLY');
+      assert.equal(err.replyCode, 421);
+      assert.equal(client.closed, true, 'a 421 closes the client');
+      const before = server.commands.length;
+      const later = assertFtpsError(await rejection(client.send('NOOP')), ClientClosedError, 'ERR_FTPS_CLIENT_CLOSED');
+      assert.ok(later.cause instanceof FtpReplyError && later.cause.replyCode === 421, 'cause is the 421');
+      assert.deepEqual(server.commands.slice(before), []);
+      // The client drops the connection itself (harness checks idle after close()).
+    });
+  },
+);
 
 test('421 during a transfer (instead of 150) → FtpReplyError 421, client closed', LIMIT, async () => {
   await withServer({ mode: 'explicit', files: { '/f': 'x' } }, async ({ server, connect }) => {
@@ -187,7 +226,11 @@ test('missing 226 after a complete upload → ReplyTimeoutError, client closed',
   await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
     const client = await connect();
     server.nextTransfer({ omitFinalReply: true });
-    assertFtpsError(await rejection(client.upload(random(200_000), '/u.bin')), ReplyTimeoutError, 'ERR_FTPS_REPLY_TIMEOUT');
+    assertFtpsError(
+      await rejection(client.upload(random(200_000), '/u.bin')),
+      ReplyTimeoutError,
+      'ERR_FTPS_REPLY_TIMEOUT',
+    );
     assert.equal(client.closed, true);
     assert.deepEqual(server.violations, []);
   });
@@ -197,43 +240,59 @@ test('missing 226 after a complete upload → ReplyTimeoutError, client closed',
 // handshake times out (connect timeout); on plain FTP the data timeout fires. Neither is answered
 // by the server, so the client then gives up on the final reply and closes the connection.
 for (const mode of ['explicit', 'plain'] as const) {
-  test(`stalled data connection (${mode}) → rejects within the timeouts, client closed, nothing leaks`, LIMIT, async () => {
-    await withServer({ mode, files: { '/f.bin': random(10_000) } }, async ({ server, connect }) => {
-      const client = await connect({ timeouts: { connect: 600, reply: 600, data: 600 } });
-      server.nextTransfer({ stall: true });
-      const err = await rejection(client.download('/f.bin', new Sink()));
-      assertFtpsError(err, ReplyTimeoutError, 'ERR_FTPS_REPLY_TIMEOUT');
-      assert.equal(client.closed, true);
-      await server.waitForIdle(2000);
-    });
-  });
+  test(
+    `stalled data connection (${mode}) → rejects within the timeouts, client closed, nothing leaks`,
+    LIMIT,
+    async () => {
+      await withServer({ mode, files: { '/f.bin': random(10_000) } }, async ({ server, connect }) => {
+        const client = await connect({ timeouts: { connect: 600, reply: 600, data: 600 } });
+        server.nextTransfer({ stall: true });
+        const err = await rejection(client.download('/f.bin', new Sink()));
+        assertFtpsError(err, ReplyTimeoutError, 'ERR_FTPS_REPLY_TIMEOUT');
+        assert.equal(client.closed, true);
+        await server.waitForIdle(2000);
+      });
+    },
+  );
 }
 
 for (const { mode, version } of TLS_MODES) {
-  test(`data stalled after N bytes → FtpReplyError 426 caused by DataTimeoutError, client usable (${label(mode, version)})`, LIMIT, async () => {
-    const payload = random(BIG);
-    await withServer({ mode, ...pinned(version), files: { '/big.bin': payload } }, async ({ server, connect }) => {
-      const client = await connect({ timeouts: { connect: 2000, reply: 1000, data: 500 } });
-      closeDataOnClientFin(server);
-      server.nextTransfer({ after: { bytes: 64 * 1024, action: 'stall' } });
-      const err = assertFtpsError(await rejection(client.download('/big.bin', new Sink())), FtpReplyError, 'ERR_FTPS_REPLY');
-      assert.equal(err.replyCode, 426);
-      assert.ok(err.cause instanceof DataTimeoutError, `cause: ${String(err.cause)}`);
-      assert.equal(err.cause.code, 'ERR_FTPS_DATA_TIMEOUT');
-      assert.equal(client.closed, false);
-      await onlyControlLeft(server);
-      const sink = new Sink();
-      await client.download('/big.bin', sink);
-      assert.ok(sink.bytes.equals(payload));
-    });
-  });
+  test(
+    `data stalled after N bytes → FtpReplyError 426 caused by DataTimeoutError, client usable (${label(mode, version)})`,
+    LIMIT,
+    async () => {
+      const payload = random(BIG);
+      await withServer({ mode, ...pinned(version), files: { '/big.bin': payload } }, async ({ server, connect }) => {
+        const client = await connect({ timeouts: { connect: 2000, reply: 1000, data: 500 } });
+        closeDataOnClientFin(server);
+        server.nextTransfer({ after: { bytes: 64 * 1024, action: 'stall' } });
+        const err = assertFtpsError(
+          await rejection(client.download('/big.bin', new Sink())),
+          FtpReplyError,
+          'ERR_FTPS_REPLY',
+        );
+        assert.equal(err.replyCode, 426);
+        assert.ok(err.cause instanceof DataTimeoutError, `cause: ${String(err.cause)}`);
+        assert.equal(err.cause.code, 'ERR_FTPS_DATA_TIMEOUT');
+        assert.equal(client.closed, false);
+        await onlyControlLeft(server);
+        const sink = new Sink();
+        await client.download('/big.bin', sink);
+        assert.ok(sink.bytes.equals(payload));
+      });
+    },
+  );
 }
 
 test('final reply 451 after a complete download → FtpReplyError 451, client usable', LIMIT, async () => {
   await withServer({ mode: 'explicit', files: { '/f.bin': random(50_000) } }, async ({ server, connect }) => {
     const client = await connect();
     server.nextTransfer({ finalReply: '451 Local error in processing.' });
-    const err = assertFtpsError(await rejection(client.download('/f.bin', new Sink())), FtpReplyError, 'ERR_FTPS_REPLY');
+    const err = assertFtpsError(
+      await rejection(client.download('/f.bin', new Sink())),
+      FtpReplyError,
+      'ERR_FTPS_REPLY',
+    );
     assert.equal(err.replyCode, 451);
     assert.equal(client.closed, false);
     assert.equal(await client.pwd(), '/');
@@ -320,7 +379,11 @@ for (const mode of ['explicit', 'implicit', 'plain'] as const) {
     await withServer({ mode }, async ({ server, connect }) => {
       server.hook('CONNECT', faults.stall());
       const started = Date.now();
-      assertFtpsError(await rejection(connect({ timeouts: { connect: 500, reply: 5000, data: 5000 } })), ConnectTimeoutError, 'ERR_FTPS_CONNECT_TIMEOUT');
+      assertFtpsError(
+        await rejection(connect({ timeouts: { connect: 500, reply: 5000, data: 5000 } })),
+        ConnectTimeoutError,
+        'ERR_FTPS_CONNECT_TIMEOUT',
+      );
       assert.ok(Date.now() - started < 4000, 'bounded by the connect timeout, not the reply timeout');
       await server.waitForIdle(2000);
     });
@@ -338,7 +401,15 @@ test('implicit TLS: TCP accepted but no TLS handshake ever → ConnectTimeoutErr
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
   try {
     const port = (silent.address() as net.AddressInfo).port;
-    const err = await rejection(FtpsClient.connect({ host: '127.0.0.1', port, secure: 'implicit', tls: { ca }, timeouts: { connect: 500, reply: 5000, data: 5000 } }));
+    const err = await rejection(
+      FtpsClient.connect({
+        host: '127.0.0.1',
+        port,
+        secure: 'implicit',
+        tls: { ca },
+        timeouts: { connect: 500, reply: 5000, data: 5000 },
+      }),
+    );
     assertFtpsError(err, ConnectTimeoutError, 'ERR_FTPS_CONNECT_TIMEOUT');
     await until(() => sockets.size === 0, 2000, 'client socket closed');
   } finally {
@@ -382,7 +453,11 @@ test('20 consecutive 256 KiB uploads on TLS 1.3: no truncated STOR (close_notify
 
 test('secure: false against a server requiring TLS → FtpReplyError 530 from connect', LIMIT, async () => {
   await withServer({ mode: 'explicit' }, async ({ server }) => {
-    const err = assertFtpsError(await rejection(FtpsClient.connect(optionsFor(server, { secure: false }))), FtpReplyError, 'ERR_FTPS_REPLY');
+    const err = assertFtpsError(
+      await rejection(FtpsClient.connect(optionsFor(server, { secure: false }))),
+      FtpReplyError,
+      'ERR_FTPS_REPLY',
+    );
     assert.equal(err.replyCode, 530);
   });
 });

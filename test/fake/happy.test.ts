@@ -45,17 +45,22 @@ async function fullTour(mode: ServerMode, version: (typeof VERSIONS)[number] | u
       await writeFile(localC, c);
 
       assertTransfer(server, await client.upload(a, 'a.bin'), a.length);
-      assertTransfer(server, await client.upload(Readable.from([b.subarray(0, 1000), b.subarray(1000)]), 'b.bin'), b.length);
+      assertTransfer(
+        server,
+        await client.upload(Readable.from([b.subarray(0, 1000), b.subarray(1000)]), 'b.bin'),
+        b.length,
+      );
       assertTransfer(server, await client.upload(localC, 'c.bin'), c.length);
       assert.deepEqual(server.files.get('/dir/a.bin'), a);
       assert.deepEqual(server.files.get('/dir/b.bin'), b);
       assert.deepEqual(server.files.get('/dir/c.bin'), c);
 
       const listing = await client.list();
-      assert.deepEqual(
-        listing.map((e) => [e.name, e.type, e.size]).sort(),
-        [['a.bin', 'file', a.length], ['b.bin', 'file', b.length], ['c.bin', 'file', c.length]],
-      );
+      assert.deepEqual(listing.map((e) => [e.name, e.type, e.size]).sort(), [
+        ['a.bin', 'file', a.length],
+        ['b.bin', 'file', b.length],
+        ['c.bin', 'file', c.length],
+      ]);
 
       const sink = new Sink();
       assertTransfer(server, await client.download('a.bin', sink), a.length);
@@ -86,7 +91,10 @@ async function fullTour(mode: ServerMode, version: (typeof VERSIONS)[number] | u
       const log = server.log;
       if (mode === 'explicit') {
         assert.equal(log[0]?.line, 'AUTH TLS');
-        assert.ok(log.slice(1).every((e) => e.secure), 'every command after AUTH TLS is encrypted');
+        assert.ok(
+          log.slice(1).every((e) => e.secure),
+          'every command after AUTH TLS is encrypted',
+        );
       }
       if (mode === 'implicit') assert.ok(log.every((e) => e.secure));
       if (mode !== 'plain') {
@@ -94,7 +102,10 @@ async function fullTour(mode: ServerMode, version: (typeof VERSIONS)[number] | u
         assert.ok(v.indexOf('PBSZ') > v.indexOf('PASS') && v.indexOf('PROT') > v.indexOf('PBSZ'));
         assert.ok(server.commands.includes('PROT P'));
         assert.equal(server.dataReuse.length, 6);
-        assert.ok(server.dataReuse.every((r) => r), `data TLS sessions reused: ${server.dataReuse.join()}`);
+        assert.ok(
+          server.dataReuse.every((r) => r),
+          `data TLS sessions reused: ${server.dataReuse.join()}`,
+        );
       } else {
         assert.deepEqual(server.dataReuse, []);
         assert.ok(!verbs(server).includes('AUTH'));
@@ -117,29 +128,38 @@ for (const mode of ['explicit', 'implicit'] as const) {
 }
 test('happy path: plain FTP (secure: false)', LIMIT, () => fullTour('plain', undefined));
 
-for (const [scheme, mode] of [['ftpes', 'explicit'], ['ftps', 'implicit'], ['ftp', 'plain']] as const) {
+for (const [scheme, mode] of [
+  ['ftpes', 'explicit'],
+  ['ftps', 'implicit'],
+  ['ftp', 'plain'],
+] as const) {
   test(`connect by URL: ${scheme}://`, LIMIT, async () => {
-    await withServer({ mode, users: { 'us er': 'p@ss:w/rd' }, files: { '/f.txt': 'hello' } }, async ({ server, track }) => {
-      const url = `${scheme}://us%20er:p%40ss%3Aw%2Frd@127.0.0.1:${server.port}`;
-      const client = track(await FtpsClient.connect(url, { tls: { ca }, timeouts: { ...FAST } }));
-      assert.ok(server.commands.includes('USER us er'));
-      assert.ok(server.commands.includes('PASS p@ss:w/rd'));
-      assert.equal(client.tls?.protocol, mode === 'plain' ? undefined : 'TLSv1.3');
-      const sink = new Sink();
-      const r = await client.download('/f.txt', sink);
-      assert.equal(sink.bytes.toString(), 'hello');
-      assert.equal(r.tlsSessionReused, mode === 'plain' ? undefined : true);
-      if (mode === 'explicit') assert.equal(server.commands[0], 'AUTH TLS');
-      if (mode !== 'explicit') assert.ok(!server.commands.includes('AUTH TLS'));
-      assert.deepEqual(server.violations, []);
-    });
+    await withServer(
+      { mode, users: { 'us er': 'p@ss:w/rd' }, files: { '/f.txt': 'hello' } },
+      async ({ server, track }) => {
+        const url = `${scheme}://us%20er:p%40ss%3Aw%2Frd@127.0.0.1:${server.port}`;
+        const client = track(await FtpsClient.connect(url, { tls: { ca }, timeouts: { ...FAST } }));
+        assert.ok(server.commands.includes('USER us er'));
+        assert.ok(server.commands.includes('PASS p@ss:w/rd'));
+        assert.equal(client.tls?.protocol, mode === 'plain' ? undefined : 'TLSv1.3');
+        const sink = new Sink();
+        const r = await client.download('/f.txt', sink);
+        assert.equal(sink.bytes.toString(), 'hello');
+        assert.equal(r.tlsSessionReused, mode === 'plain' ? undefined : true);
+        if (mode === 'explicit') assert.equal(server.commands[0], 'AUTH TLS');
+        if (mode !== 'explicit') assert.ok(!server.commands.includes('AUTH TLS'));
+        assert.deepEqual(server.violations, []);
+      },
+    );
   });
 }
 
 test('connect by URL object, overrides win over the URL', LIMIT, async () => {
   await withServer({ mode: 'explicit' }, async ({ server, track }) => {
     const url = new URL(`ftpes://nobody:wrong@127.0.0.1:${server.port}`);
-    const client = track(await FtpsClient.connect(url, { user: 'user', password: 'pass', tls: { ca }, timeouts: { ...FAST } }));
+    const client = track(
+      await FtpsClient.connect(url, { user: 'user', password: 'pass', tls: { ca }, timeouts: { ...FAST } }),
+    );
     assert.equal(await client.pwd(), '/');
     assert.ok(server.commands.includes('USER user'));
   });
@@ -160,51 +180,64 @@ test('await using closes the client (Symbol.asyncDispose)', LIMIT, async () => {
   });
 });
 
-test('data TLS timing: a strict server (no bytes before the command) works after one refused early handshake', LIMIT, async () => {
-  for (const mode of ['explicit', 'implicit'] as const) {
-    await withServer({ mode, dataTls: 'strict', files: { '/f.bin': random(200_000) } }, async ({ server, connect }) => {
-      const client = await connect();
-      const sink = new Sink();
-      await client.download('/f.bin', sink);
-      assert.ok(sink.bytes.equals(server.files.get('/f.bin') as Buffer));
-      const up = random(150_000);
-      await client.upload(up, '/up.bin');
-      assert.ok(server.files.get('/up.bin')?.equals(up));
-      assert.equal((await client.list('/')).length, 2);
-      // The first RETR carried an early ClientHello (refused, retried); the session learnt the order.
-      assert.equal(server.violations.length, 1);
-      assert.deepEqual(server.dataReuse, [true, true, true]);
-    });
-  }
-});
+test(
+  'data TLS timing: a strict server (no bytes before the command) works after one refused early handshake',
+  LIMIT,
+  async () => {
+    for (const mode of ['explicit', 'implicit'] as const) {
+      await withServer(
+        { mode, dataTls: 'strict', files: { '/f.bin': random(200_000) } },
+        async ({ server, connect }) => {
+          const client = await connect();
+          const sink = new Sink();
+          await client.download('/f.bin', sink);
+          assert.ok(sink.bytes.equals(server.files.get('/f.bin') as Buffer));
+          const up = random(150_000);
+          await client.upload(up, '/up.bin');
+          assert.ok(server.files.get('/up.bin')?.equals(up));
+          assert.equal((await client.list('/')).length, 2);
+          // The first RETR carried an early ClientHello (refused, retried); the session learnt the order.
+          assert.equal(server.violations.length, 1);
+          assert.deepEqual(server.dataReuse, [true, true, true]);
+        },
+      );
+    }
+  },
+);
 
 test('data TLS timing: default server (TLS after the preliminary reply) works on TLS 1.2 and 1.3', LIMIT, async () => {
   for (const version of VERSIONS) {
-    await withServer({ mode: 'explicit', minVersion: version, maxVersion: version, files: { '/f.bin': random(100_000) } }, async ({ server, connect }) => {
-      const client = await connect();
-      for (let i = 0; i < 3; i++) {
-        const sink = new Sink();
-        const r = await client.download('/f.bin', sink);
-        assert.equal(r.tlsSessionReused, true);
-        assert.ok(sink.bytes.equals(server.files.get('/f.bin') as Buffer));
-      }
-      assert.deepEqual(server.dataReuse, [true, true, true]);
-      assert.deepEqual(server.violations, []);
-    });
+    await withServer(
+      { mode: 'explicit', minVersion: version, maxVersion: version, files: { '/f.bin': random(100_000) } },
+      async ({ server, connect }) => {
+        const client = await connect();
+        for (let i = 0; i < 3; i++) {
+          const sink = new Sink();
+          const r = await client.download('/f.bin', sink);
+          assert.equal(r.tlsSessionReused, true);
+          assert.ok(sink.bytes.equals(server.files.get('/f.bin') as Buffer));
+        }
+        assert.deepEqual(server.dataReuse, [true, true, true]);
+        assert.deepEqual(server.violations, []);
+      },
+    );
   }
 });
 
 test('EPSV refused: falls back to PASV and remembers it', LIMIT, async () => {
-  await withServer({ mode: 'explicit', epsv: false, files: { '/f.bin': random(50_000) } }, async ({ server, connect }) => {
-    const client = await connect();
-    const sink = new Sink();
-    await client.download('/f.bin', sink);
-    assert.ok(sink.bytes.equals(server.files.get('/f.bin') as Buffer));
-    await client.upload(random(10_000), '/g.bin');
-    await client.list('/');
-    const v = verbs(server);
-    assert.equal(v.filter((x) => x === 'EPSV').length, 1, `EPSV sent once: ${v.join(' ')}`);
-    assert.equal(v.filter((x) => x === 'PASV').length, 3);
-    assert.deepEqual(server.violations, []);
-  });
+  await withServer(
+    { mode: 'explicit', epsv: false, files: { '/f.bin': random(50_000) } },
+    async ({ server, connect }) => {
+      const client = await connect();
+      const sink = new Sink();
+      await client.download('/f.bin', sink);
+      assert.ok(sink.bytes.equals(server.files.get('/f.bin') as Buffer));
+      await client.upload(random(10_000), '/g.bin');
+      await client.list('/');
+      const v = verbs(server);
+      assert.equal(v.filter((x) => x === 'EPSV').length, 1, `EPSV sent once: ${v.join(' ')}`);
+      assert.equal(v.filter((x) => x === 'PASV').length, 3);
+      assert.deepEqual(server.violations, []);
+    },
+  );
 });

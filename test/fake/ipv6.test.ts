@@ -10,15 +10,18 @@ describe('IPv6 (::1)', LIMIT, () => {
   for (const epsv of [true, false]) {
     it(`transfers over ${epsv ? 'EPSV' : 'PASV'} with the certificate checked against ::1`, async () => {
       const data = random(200_000);
-      await withServer({ mode: 'explicit', host: '::1', epsv, files: { '/f.bin': data } }, async ({ connect, server }) => {
-        const client = await connect({ host: '::1' });
-        const sink = collect();
-        const r = await client.download('/f.bin', sink.stream);
-        assert.ok(sink.bytes().equals(data));
-        assert.equal(r.tlsSessionReused, true);
-        assert.equal(client.tls?.authorized, true);
-        assert.equal(server.commands.includes('PASV'), !epsv);
-      });
+      await withServer(
+        { mode: 'explicit', host: '::1', epsv, files: { '/f.bin': data } },
+        async ({ connect, server }) => {
+          const client = await connect({ host: '::1' });
+          const sink = collect();
+          const r = await client.download('/f.bin', sink.stream);
+          assert.ok(sink.bytes().equals(data));
+          assert.equal(r.tlsSessionReused, true);
+          assert.equal(client.tls?.authorized, true);
+          assert.equal(server.commands.includes('PASV'), !epsv);
+        },
+      );
     });
   }
 

@@ -14,7 +14,10 @@ const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/tls/
 
 /** A TLS 1.3 server with only P-256, behind a TCP hop that counts the client's ClientHello records. */
 class P256Server {
-  readonly server = tls.createServer({ key: fixture('server.key'), cert: fixture('server.pem'), ecdhCurve: 'P-256', minVersion: 'TLSv1.3' }, (s) => s.end('hi'));
+  readonly server = tls.createServer(
+    { key: fixture('server.key'), cert: fixture('server.pem'), ecdhCurve: 'P-256', minVersion: 'TLSv1.3' },
+    (s) => s.end('hi'),
+  );
   readonly hop = net.createServer((client) => this.#forward(client));
   clientHellos = 0;
 
@@ -29,7 +32,8 @@ class P256Server {
     const upstream = net.connect((this.server.address() as net.AddressInfo).port, '127.0.0.1');
     client.on('data', (chunk: Buffer) => {
       // Plaintext handshake records (type 22) whose first message is a ClientHello (type 1).
-      for (let i = 0; i + 5 < chunk.length; i += 5 + chunk.readUInt16BE(i + 3)) if (chunk[i] === 22 && chunk[i + 5] === 1) this.clientHellos++;
+      for (let i = 0; i + 5 < chunk.length; i += 5 + chunk.readUInt16BE(i + 3))
+        if (chunk[i] === 22 && chunk[i + 5] === 1) this.clientHellos++;
       upstream.write(chunk);
     });
     upstream.pipe(client);

@@ -31,7 +31,10 @@ describe('listIter', () => {
     // the server's listing and write buffers counted too), and its CPU does not slow the client's.
     const emptyFiles = { folder: '/big', count: MANY, name: 'file-with-a-rather-long-name-{i}.dat' };
     await using server = await ServerProcess.start({ mode: 'explicit', emptyFiles });
-    const client = await FtpsClient.connect({ ...server.connectOptions, timeouts: { connect: 5000, reply: 5000, data: 5000 } });
+    const client = await FtpsClient.connect({
+      ...server.connectOptions,
+      timeouts: { connect: 5000, reply: 5000, data: 5000 },
+    });
     try {
       let count = 0;
       let baseline = 0;
@@ -58,26 +61,35 @@ describe('listIter', () => {
   });
 
   it('leaving the loop early drains the listing and keeps the client usable, without leaking sockets', async () => {
-    await withServer({ mode: 'implicit', files: { ...manyFiles(20_000), '/small/a.txt': 'a' } }, async ({ connect, server }) => {
-      const client = await connect();
-      let count = 0;
-      for await (const entry of client.listIter('/big')) {
-        assert.ok(entry.name.startsWith('file-'));
-        if (++count === 5) break;
-      }
-      assert.equal(count, 5);
-      assert.deepEqual((await client.list('/small')).map((e) => e.name), ['a.txt']);
-      assert.equal(client.closed, false);
-      assert.deepEqual(server.violations, []);
-    });
+    await withServer(
+      { mode: 'implicit', files: { ...manyFiles(20_000), '/small/a.txt': 'a' } },
+      async ({ connect, server }) => {
+        const client = await connect();
+        let count = 0;
+        for await (const entry of client.listIter('/big')) {
+          assert.ok(entry.name.startsWith('file-'));
+          if (++count === 5) break;
+        }
+        assert.equal(count, 5);
+        assert.deepEqual(
+          (await client.list('/small')).map((e) => e.name),
+          ['a.txt'],
+        );
+        assert.equal(client.closed, false);
+        assert.deepEqual(server.violations, []);
+      },
+    );
   });
 
   it('rejects with the server error when the folder does not exist', async () => {
     await withServer({ mode: 'explicit' }, async ({ connect }) => {
       const client = await connect();
-      await assert.rejects(async () => {
-        for await (const _ of client.listIter('/missing')) assert.fail('no entries expected');
-      }, (err: unknown) => (err as { replyCode?: number }).replyCode === 550);
+      await assert.rejects(
+        async () => {
+          for await (const _ of client.listIter('/missing')) assert.fail('no entries expected');
+        },
+        (err: unknown) => (err as { replyCode?: number }).replyCode === 550,
+      );
       assert.equal(await client.pwd(), '/');
     });
   });
@@ -96,10 +108,16 @@ describe('listIter', () => {
 describe('LIST fallback', () => {
   it('uses LIST and the Unix parser when the server has no MLST', async () => {
     await withServer(
-      { mode: 'explicit', features: ['EPSV', 'PASV', 'SIZE', 'MDTM', 'UTF8', 'AUTH TLS', 'PBSZ', 'PROT'], files: { '/d/one.txt': '12345', '/d/sub/x': 'x', '/d/-dash': 'd' } },
+      {
+        mode: 'explicit',
+        features: ['EPSV', 'PASV', 'SIZE', 'MDTM', 'UTF8', 'AUTH TLS', 'PBSZ', 'PROT'],
+        files: { '/d/one.txt': '12345', '/d/sub/x': 'x', '/d/-dash': 'd' },
+      },
       async ({ connect, server }) => {
         const client = await connect();
-        const entries = (await client.list('/d')).map((e) => `${e.type}:${e.name}:${e.type === 'file' ? e.size : '-'}`).sort();
+        const entries = (await client.list('/d'))
+          .map((e) => `${e.type}:${e.name}:${e.type === 'file' ? e.size : '-'}`)
+          .sort();
         assert.deepEqual(entries, ['directory:sub:-', 'file:-dash:1', 'file:one.txt:5']);
         assert.ok(server.commands.includes('LIST -a /d'));
         assert.ok(!server.commands.some((c) => c.startsWith('MLSD')));
@@ -120,18 +138,29 @@ describe('LIST -a (dotfiles)', () => {
     await withServer({ mode: 'explicit', features: NO_MLST, files }, async ({ connect, server }) => {
       const client = await connect();
       assert.deepEqual((await client.list('/d')).map((e) => e.name).sort(), ['.env', '.hidden', 'plain.txt']);
-      assert.deepEqual((await client.list('/d/.hidden')).map((e) => e.name), ['x']);
-      assert.deepEqual(server.commands.filter((c) => c.startsWith('LIST')), ['LIST -a /d', 'LIST -a /d/.hidden']);
+      assert.deepEqual(
+        (await client.list('/d/.hidden')).map((e) => e.name),
+        ['x'],
+      );
+      assert.deepEqual(
+        server.commands.filter((c) => c.startsWith('LIST')),
+        ['LIST -a /d', 'LIST -a /d/.hidden'],
+      );
     });
   });
 
   it('falls back to a bare LIST once when the server reads -a as a path, and never sends -a again', async () => {
     await withServer({ mode: 'explicit', features: NO_MLST, files }, async ({ connect, server }) => {
-      server.hook('LIST', (ctx) => (ctx.arg.startsWith('-') ? ctx.reply('550 "-a /d": no such file or directory.') : 'default'));
+      server.hook('LIST', (ctx) =>
+        ctx.arg.startsWith('-') ? ctx.reply('550 "-a /d": no such file or directory.') : 'default',
+      );
       const client = await connect();
       assert.deepEqual((await client.list('/d')).map((e) => e.name).sort(), ['.env', '.hidden', 'plain.txt']);
       assert.deepEqual((await client.list('/d')).length, 3);
-      assert.deepEqual(server.commands.filter((c) => c.startsWith('LIST')), ['LIST -a /d', 'LIST /d', 'LIST /d']);
+      assert.deepEqual(
+        server.commands.filter((c) => c.startsWith('LIST')),
+        ['LIST -a /d', 'LIST /d', 'LIST /d'],
+      );
       assert.equal(await client.pwd(), '/');
     });
   });
@@ -139,9 +168,17 @@ describe('LIST -a (dotfiles)', () => {
   it('a missing folder fails with the bare LIST error and teaches nothing', async () => {
     await withServer({ mode: 'explicit', features: NO_MLST, files }, async ({ connect, server }) => {
       const client = await connect();
-      await assert.rejects(client.list('/missing'), (err: unknown) => (err as { code?: string; replyCode?: number }).code === 'ERR_FTPS_REPLY' && (err as { replyCode?: number }).replyCode === 550);
+      await assert.rejects(
+        client.list('/missing'),
+        (err: unknown) =>
+          (err as { code?: string; replyCode?: number }).code === 'ERR_FTPS_REPLY' &&
+          (err as { replyCode?: number }).replyCode === 550,
+      );
       assert.equal((await client.list('/d')).length, 3);
-      assert.deepEqual(server.commands.filter((c) => c.startsWith('LIST')), ['LIST -a /missing', 'LIST /missing', 'LIST -a /d']);
+      assert.deepEqual(
+        server.commands.filter((c) => c.startsWith('LIST')),
+        ['LIST -a /missing', 'LIST /missing', 'LIST -a /d'],
+      );
     });
   });
 
@@ -168,7 +205,9 @@ describe('parseList option (a parser for an exotic server)', () => {
       name: isDir ? file.slice(0, -4) : file,
       type: isDir ? 'directory' : 'file',
       size: Number(blocks) * 512,
-      modifiedAt: new Date(Date.UTC(Number(year), VMS_MONTHS.indexOf(month), Number(day), Number(hh), Number(mm), Number(ss))),
+      modifiedAt: new Date(
+        Date.UTC(Number(year), VMS_MONTHS.indexOf(month), Number(day), Number(hh), Number(mm), Number(ss)),
+      ),
       modifiedPrecision: 'second',
     };
   };
@@ -181,7 +220,7 @@ describe('parseList option (a parser for an exotic server)', () => {
     'Total of 2 files, 3/7 blocks.',
   ];
 
-  it('reads a VMS listing with the caller\'s parser', async () => {
+  it("reads a VMS listing with the caller's parser", async () => {
     await withServer({ mode: 'explicit', features: NO_MLST, files: { '/vms/x': 'x' } }, async ({ connect, server }) => {
       server.listings.set('/vms', VMS);
       const client = await connect({ parseList: parseVms });
@@ -210,13 +249,19 @@ describe('parseList option (a parser for an exotic server)', () => {
         },
       });
       const entries = await client.list('/d');
-      assert.deepEqual(entries.map((e) => `${e.type}:${e.name}`), ['file:unix.txt', 'unknown:', 'file:ok']);
+      assert.deepEqual(
+        entries.map((e) => `${e.type}:${e.name}`),
+        ['file:unix.txt', 'unknown:', 'file:ok'],
+      );
       assert.equal(seen.length, 3);
     });
     await withServer({ mode: 'explicit', files: { '/m/a': 'a' } }, async ({ connect }) => {
       let calls = 0;
       const client = await connect({ parseList: () => (calls++, null) });
-      assert.deepEqual((await client.list('/m')).map((e) => e.name), ['a']);
+      assert.deepEqual(
+        (await client.list('/m')).map((e) => e.name),
+        ['a'],
+      );
       assert.equal(calls, 0);
     });
   });
@@ -224,7 +269,11 @@ describe('parseList option (a parser for an exotic server)', () => {
   it('a parser that throws fails the listing with its error; the client stays usable', async () => {
     await withServer({ mode: 'explicit', features: NO_MLST, files: { '/d/a': 'a' } }, async ({ connect }) => {
       const boom = new Error('cannot read this');
-      const client = await connect({ parseList: () => { throw boom; } });
+      const client = await connect({
+        parseList: () => {
+          throw boom;
+        },
+      });
       await assert.rejects(client.list('/d'), (err) => err === boom);
       assert.equal(await client.pwd(), '/');
     });

@@ -11,16 +11,28 @@ describe('pipelined login', () => {
     await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
       const client = await connect();
       assert.equal(await client.pwd(), '/');
-      assert.deepEqual(server.commands.slice(0, 8), ['AUTH TLS', 'USER user', 'PASS pass', 'FEAT', 'PBSZ 0', 'PROT P', 'OPTS UTF8 ON', 'TYPE I']);
+      assert.deepEqual(server.commands.slice(0, 8), [
+        'AUTH TLS',
+        'USER user',
+        'PASS pass',
+        'FEAT',
+        'PBSZ 0',
+        'PROT P',
+        'OPTS UTF8 ON',
+        'TYPE I',
+      ]);
     });
   });
 
   it('no OPTS UTF8 when FEAT does not list UTF8', LIMIT, async () => {
-    await withServer({ mode: 'explicit', features: ['EPSV', 'PASV', 'SIZE', 'AUTH TLS', 'PBSZ', 'PROT'] }, async ({ server, connect }) => {
-      await connect();
-      assert.ok(!server.commands.some((c) => c.startsWith('OPTS UTF8')));
-      assert.equal(server.commands.at(-1), 'TYPE I');
-    });
+    await withServer(
+      { mode: 'explicit', features: ['EPSV', 'PASV', 'SIZE', 'AUTH TLS', 'PBSZ', 'PROT'] },
+      async ({ server, connect }) => {
+        await connect();
+        assert.ok(!server.commands.some((c) => c.startsWith('OPTS UTF8')));
+        assert.equal(server.commands.at(-1), 'TYPE I');
+      },
+    );
   });
 
   it('a wrong password refused with a close right after is the 530, not a closed connection', LIMIT, async () => {
@@ -64,7 +76,13 @@ describe('pipelined login', () => {
       const client = await connect({ account: 'acct' });
       assert.equal(await client.pwd(), '/');
       const v = server.commands;
-      assert.deepEqual(v.slice(v.indexOf('USER user'), v.indexOf('USER user') + 5), ['USER user', 'PASS pass', 'FEAT', 'ACCT acct', 'FEAT']);
+      assert.deepEqual(v.slice(v.indexOf('USER user'), v.indexOf('USER user') + 5), [
+        'USER user',
+        'PASS pass',
+        'FEAT',
+        'ACCT acct',
+        'FEAT',
+      ]);
     });
   });
 });

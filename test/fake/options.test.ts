@@ -34,33 +34,42 @@ const CASES: Case[] = [
   ['maxReplyBytes too small', { maxReplyBytes: 10 }, RangeError, /"maxReplyBytes"/],
 ];
 
-test('bad options reject connect() with TypeError/RangeError naming the option, no connection made', LIMIT, async () => {
-  await withServer({ mode: 'explicit' }, async ({ server }) => {
-    let connections = 0;
-    server.hook('CONNECT', () => {
-      connections++;
-      return 'default';
+test(
+  'bad options reject connect() with TypeError/RangeError naming the option, no connection made',
+  LIMIT,
+  async () => {
+    await withServer({ mode: 'explicit' }, async ({ server }) => {
+      let connections = 0;
+      server.hook('CONNECT', () => {
+        connections++;
+        return 'default';
+      });
+      for (const [label, patch, cls, names] of CASES) {
+        const options = { ...optionsFor(server), ...patch } as FtpsClientOptions;
+        let promise: Promise<FtpsClient> | undefined;
+        assert.doesNotThrow(() => {
+          promise = FtpsClient.connect(options);
+        }, `${label}: connect() threw synchronously`);
+        const err = await rejection(promise as Promise<FtpsClient>);
+        assert.ok(err instanceof cls, `${label}: expected ${cls.name}, got ${String(err)}`);
+        assert.ok(!(err instanceof FtpsError), `${label}: a caller mistake is not an FtpsError`);
+        assert.match((err as Error).message, names, label);
+      }
+      await sleep(50);
+      assert.equal(connections, 0, 'a connection was opened despite bad options');
+      assert.equal(server.openSockets(), 0);
     });
-    for (const [label, patch, cls, names] of CASES) {
-      const options = { ...optionsFor(server), ...patch } as FtpsClientOptions;
-      let promise: Promise<FtpsClient> | undefined;
-      assert.doesNotThrow(() => {
-        promise = FtpsClient.connect(options);
-      }, `${label}: connect() threw synchronously`);
-      const err = await rejection(promise as Promise<FtpsClient>);
-      assert.ok(err instanceof cls, `${label}: expected ${cls.name}, got ${String(err)}`);
-      assert.ok(!(err instanceof FtpsError), `${label}: a caller mistake is not an FtpsError`);
-      assert.match((err as Error).message, names, label);
-    }
-    await sleep(50);
-    assert.equal(connections, 0, 'a connection was opened despite bad options');
-    assert.equal(server.openSockets(), 0);
-  });
-});
+  },
+);
 
 test('unknown or malformed URL → TypeError, no connection made', LIMIT, async () => {
   await withServer({ mode: 'explicit' }, async ({ server }) => {
-    for (const url of [`sftp://user:pass@127.0.0.1:${server.port}`, `http://127.0.0.1:${server.port}`, 'not a url', `ftpes://127.0.0.1:99999`]) {
+    for (const url of [
+      `sftp://user:pass@127.0.0.1:${server.port}`,
+      `http://127.0.0.1:${server.port}`,
+      'not a url',
+      `ftpes://127.0.0.1:99999`,
+    ]) {
       const err = await rejection(FtpsClient.connect(url));
       assert.ok(err instanceof TypeError || err instanceof RangeError, `${url}: ${String(err)}`);
     }

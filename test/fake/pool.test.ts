@@ -5,14 +5,37 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ClientClosedError, ConnectionError, DataTimeoutError, FtpReplyError, createPool, isTransientError, type FtpsPool } from '../../src/index.js';
+import {
+  ClientClosedError,
+  ConnectionError,
+  DataTimeoutError,
+  FtpReplyError,
+  createPool,
+  isTransientError,
+  type FtpsPool,
+} from '../../src/index.js';
 import { faults, type FakeServerOptions } from '../helpers/fake-server.js';
-import { Sink, assertFtpsError, optionsFor, random, rejection, sleep, verbs, withServer, type Harness } from './support.js';
+import {
+  Sink,
+  assertFtpsError,
+  optionsFor,
+  random,
+  rejection,
+  sleep,
+  verbs,
+  withServer,
+  type Harness,
+} from './support.js';
 
 const FILES: Record<string, Buffer> = {};
 for (let i = 0; i < 12; i++) FILES[`/f${i}.bin`] = random(20_000 + i);
 
-async function withPool(opts: FakeServerOptions, size: number, fn: (h: Harness, pool: FtpsPool) => Promise<void>, retryDelayMs = 10): Promise<void> {
+async function withPool(
+  opts: FakeServerOptions,
+  size: number,
+  fn: (h: Harness, pool: FtpsPool) => Promise<void>,
+  retryDelayMs = 10,
+): Promise<void> {
   await withServer(opts, async (h) => {
     const pool = createPool(optionsFor(h.server), { size, retryDelayMs });
     try {
@@ -110,10 +133,11 @@ describe('FtpsPool', () => {
     await withPool({ mode: 'explicit', files: FILES }, 4, async (h, pool) => {
       await pool.run((c) => c.pwd());
       h.server.hook('CONNECT', faults.reset(), { times: 1 });
-      const busy = (): Promise<void> => pool.run(async (c) => {
-        await c.pwd();
-        await sleep(50);
-      });
+      const busy = (): Promise<void> =>
+        pool.run(async (c) => {
+          await c.pwd();
+          await sleep(50);
+        });
       await Promise.all([1, 2, 3, 4].map(busy));
       assert.equal(pool.stats().size, 4, 'one reset connect is no connection limit');
       await Promise.all(Array.from({ length: 8 }, busy));
@@ -175,7 +199,11 @@ describe('FtpsPool', () => {
       const hostile = 'a\\..\\..\\x';
       h.server.fs.writeFile('/d/ok.txt', Buffer.from('ok'));
       h.server.fs.writeFile(`/d/${hostile}`, Buffer.from('x'));
-      const err = assertFtpsError(await rejection(pool.removeDir('/d', { recursive: true })), FtpReplyError, 'ERR_FTPS_REPLY');
+      const err = assertFtpsError(
+        await rejection(pool.removeDir('/d', { recursive: true })),
+        FtpReplyError,
+        'ERR_FTPS_REPLY',
+      );
       assert.equal(err.replyCode, 550);
       assert.match(err.command ?? '', /^RMD \/d$/);
       assert.ok(!h.server.commands.some((c) => c.startsWith('DELE') && c.includes('\\')), h.server.commands.join('\n'));
@@ -211,7 +239,10 @@ describe('FtpsPool', () => {
       assert.equal(verbs(h.server).filter((v) => v === 'RETR').length, 3, '1 + 2 retries');
 
       h.server.log.length = 0;
-      await assert.rejects(downloadToFile(pool, '/missing.bin'), (e: unknown) => e instanceof FtpReplyError && e.replyCode === 550);
+      await assert.rejects(
+        downloadToFile(pool, '/missing.bin'),
+        (e: unknown) => e instanceof FtpReplyError && e.replyCode === 550,
+      );
       assert.equal(verbs(h.server).filter((v) => v === 'RETR').length, 1);
     });
   });
@@ -224,10 +255,13 @@ describe('FtpsPool', () => {
       await assert.rejects(pool.download('/f0.bin', new Sink()));
       h.server.hook('RETR', faults.reply('450 busy'), { times: 1 });
       let calls = 0;
-      await pool.run(async (c) => {
-        calls++;
-        return c.download('/f0.bin', new Sink());
-      }, { retries: 1 });
+      await pool.run(
+        async (c) => {
+          calls++;
+          return c.download('/f0.bin', new Sink());
+        },
+        { retries: 1 },
+      );
       assert.equal(calls, 2);
     });
   });
@@ -252,7 +286,9 @@ describe('FtpsPool', () => {
   it('close({ signal }) cancels what runs and what is queued when the signal aborts', async () => {
     await withPool({ mode: 'explicit', files: FILES }, 2, async (h, pool) => {
       h.server.hook('RETR', faults.stall());
-      const ops = Object.keys(FILES).slice(0, 5).map((n) => rejection(pool.download(n, new Sink())));
+      const ops = Object.keys(FILES)
+        .slice(0, 5)
+        .map((n) => rejection(pool.download(n, new Sink())));
       await sleep(100);
       const started = Date.now();
       await pool.close({ signal: AbortSignal.timeout(50) });
@@ -264,10 +300,14 @@ describe('FtpsPool', () => {
   it('an aborted operation rejects with the reason and the pool goes on', async () => {
     await withPool({ mode: 'explicit', files: FILES }, 1, async (h, pool) => {
       const ac = new AbortController();
-      h.server.hook('RETR', async (): Promise<'default'> => {
-        await sleep(200);
-        return 'default';
-      }, { times: 1 });
+      h.server.hook(
+        'RETR',
+        async (): Promise<'default'> => {
+          await sleep(200);
+          return 'default';
+        },
+        { times: 1 },
+      );
       const first = pool.download('/f0.bin', new Sink());
       const queued = pool.download('/f1.bin', new Sink(), { signal: ac.signal });
       ac.abort(new Error('stop'));
@@ -297,10 +337,18 @@ describe('FtpsPool', () => {
   it('classifies transient failures', () => {
     assert.equal(isTransientError(new FtpReplyError(450, 'busy')), true);
     assert.equal(isTransientError(new FtpReplyError(550, 'no such file')), false);
-    assert.equal(isTransientError(new FtpReplyError(530, 'Sorry, the maximum number of clients (2) from your host are already connected.')), true);
+    assert.equal(
+      isTransientError(
+        new FtpReplyError(530, 'Sorry, the maximum number of clients (2) from your host are already connected.'),
+      ),
+      true,
+    );
     assert.equal(isTransientError(new ConnectionError('reset')), true);
     assert.equal(isTransientError(new DataTimeoutError('idle')), true);
-    assert.equal(isTransientError(new ClientClosedError('Client is closed', { cause: new ConnectionError('gone') })), true);
+    assert.equal(
+      isTransientError(new ClientClosedError('Client is closed', { cause: new ConnectionError('gone') })),
+      true,
+    );
     assert.equal(isTransientError(new ClientClosedError()), false);
     assert.equal(isTransientError(new Error('x')), false);
   });

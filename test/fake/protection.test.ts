@@ -21,7 +21,10 @@ for (const mode of ['explicit', 'implicit'] as const) {
       assert.equal(server.fs.files.get('/u.txt')?.toString(), 'up');
       assert.deepEqual(server.dataReuse, [], 'the server saw no data TLS handshake');
       assert.ok(server.commands.includes('PROT C') && !server.commands.includes('PROT P'));
-      assert.ok(server.log.filter((e) => /^(USER|PASS)\b/.test(e.line)).every((e) => e.secure), 'login under TLS');
+      assert.ok(
+        server.log.filter((e) => /^(USER|PASS)\b/.test(e.line)).every((e) => e.secure),
+        'login under TLS',
+      );
       assert.ok(client.tls !== undefined);
     });
   });
@@ -50,7 +53,9 @@ test("auth 'SSL': AUTH SSL, then the usual TLS session", LIMIT, async () => {
 
 test("auth 'TLS-then-SSL': AUTH SSL after a refused AUTH TLS", LIMIT, async () => {
   await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
-    server.hook('AUTH', async (ctx) => (ctx.arg.toUpperCase() === 'TLS' ? void (await ctx.reply('504 Unknown AUTH type.')) : 'default'));
+    server.hook('AUTH', async (ctx) =>
+      ctx.arg.toUpperCase() === 'TLS' ? void (await ctx.reply('504 Unknown AUTH type.')) : 'default',
+    );
     const client = await connect({ auth: 'TLS-then-SSL' });
     assert.equal(typeof (await client.pwd()), 'string');
     assert.deepEqual(server.commands.slice(0, 2), ['AUTH TLS', 'AUTH SSL']);
@@ -78,7 +83,11 @@ test('default auth: a refused AUTH TLS is not followed by AUTH SSL', LIMIT, asyn
 test("dataProtection 'clear' against a server that insists on protected data → the server's 522", LIMIT, async () => {
   await withServer({ mode: 'explicit', files: { '/f.txt': 'x' } }, async ({ server, connect }) => {
     const client = await connect({ dataProtection: 'clear' });
-    const err = assertFtpsError(await rejection(client.download('/f.txt', new Sink())), FtpReplyError, 'ERR_FTPS_REPLY');
+    const err = assertFtpsError(
+      await rejection(client.download('/f.txt', new Sink())),
+      FtpReplyError,
+      'ERR_FTPS_REPLY',
+    );
     assert.equal(err.replyCode, 522);
     server.violations.length = 0; // the server notes the clear-text attempt; that is the point here
     assert.equal(typeof (await client.pwd()), 'string');
@@ -89,7 +98,10 @@ test('ccc refused by the server → FtpReplyError, the TCP connection under the 
   await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
     const err = assertFtpsError(await rejection(connect({ ccc: true })), FtpReplyError, 'ERR_FTPS_REPLY');
     assert.equal(err.command, 'CCC');
-    assert.ok(server.log.some((e) => e.line === 'CCC' && e.secure), 'CCC itself under TLS, after the login');
+    assert.ok(
+      server.log.some((e) => e.line === 'CCC' && e.secure),
+      'CCC itself under TLS, after the login',
+    );
     // withServer asserts that no socket is left open on the server.
   });
 });

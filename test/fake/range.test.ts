@@ -12,7 +12,10 @@ import type { Session } from '../../src/session/session.js';
 import { FakeFtpServer, type FakeServerOptions } from '../helpers/fake-server.js';
 import { assertFtpsError, optionsFor, random, rejection, Sink } from './support.js';
 
-async function withSession(opts: FakeServerOptions, fn: (server: FakeFtpServer, session: Session) => Promise<void>): Promise<void> {
+async function withSession(
+  opts: FakeServerOptions,
+  fn: (server: FakeFtpServer, session: Session) => Promise<void>,
+): Promise<void> {
   const server = new FakeFtpServer(opts);
   await server.start();
   const session = await openSession(resolveOptions(optionsFor(server)));
@@ -56,7 +59,11 @@ for (const mode of ['explicit', 'plain'] as const) {
       });
     });
 
-    for (const final of ['426 Connection closed; transfer aborted.', '451 Local error in processing.', '226 Transfer complete.']) {
+    for (const final of [
+      '426 Connection closed; transfer aborted.',
+      '451 Local error in processing.',
+      '226 Transfer complete.',
+    ]) {
       it(`complete whatever the stopped RETR is answered with (${final.slice(0, 3)})`, async () => {
         await withSession({ mode }, async (server, session) => {
           server.fs.writeFile('/f.bin', FILE);

@@ -49,7 +49,10 @@ describe('rateLimit', () => {
         seen += c.length;
         if (seen > 100_000) controller.abort(new Error('enough'));
       });
-      await assert.rejects(client.download('/d.bin', sink, { rateLimit: 500_000, signal: controller.signal }), /enough/);
+      await assert.rejects(
+        client.download('/d.bin', sink, { rateLimit: 500_000, signal: controller.signal }),
+        /enough/,
+      );
       assert.equal(await client.pwd(), '/');
     });
   });
@@ -57,12 +60,18 @@ describe('rateLimit', () => {
   it('a tree run shares one limit; its progress shows bytes in flight, rate, ETA and file index', async () => {
     await withServer({ mode: 'explicit' }, async ({ server }) => {
       const local = mkdtempSync(join(tmpdir(), 'ftps-rate-tree-'));
-      const files: Record<string, Buffer> = { 'a.bin': randomBytes(250_000), 'sub/b.bin': randomBytes(250_000), 'sub/.c.bin': randomBytes(250_000) };
+      const files: Record<string, Buffer> = {
+        'a.bin': randomBytes(250_000),
+        'sub/b.bin': randomBytes(250_000),
+        'sub/.c.bin': randomBytes(250_000),
+      };
       for (const [rel, d] of Object.entries(files)) {
         mkdirSync(join(local, rel, '..'), { recursive: true });
         writeFileSync(join(local, rel), d);
       }
-      const pool = createPool(optionsFor(server, { timeouts: { connect: 5000, reply: 5000, data: 5000 } }), { size: 3 });
+      const pool = createPool(optionsFor(server, { timeouts: { connect: 5000, reply: 5000, data: 5000 } }), {
+        size: 3,
+      });
       try {
         const progress: TreeProgress[] = [];
         // 750 kB at 1.5 MB/s: about half a second, so per-file progress events (every 100 ms) arrive mid-file.
@@ -71,7 +80,12 @@ describe('rateLimit', () => {
         for (const [rel, d] of Object.entries(files)) assert.ok(server.fs.files.get(`/t/${rel}`)?.equals(d), rel);
         const moving = progress.filter((p) => !p.finished);
         assert.ok(moving.length > 0, 'events while bytes move');
-        assert.ok(moving.every((p) => p.bytesInFlight > 0 && p.filesRunning >= 1 && p.fileIndex >= 1 && p.fileIndex <= 3 && p.filesTotal === 3));
+        assert.ok(
+          moving.every(
+            (p) =>
+              p.bytesInFlight > 0 && p.filesRunning >= 1 && p.fileIndex >= 1 && p.fileIndex <= 3 && p.filesTotal === 3,
+          ),
+        );
         assert.ok(moving.some((p) => p.bytesPerSecond > 0 && p.etaSeconds !== undefined && p.etaSeconds >= 0));
         const last = progress.at(-1);
         assert.equal(last?.finished, true);

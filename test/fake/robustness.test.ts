@@ -15,7 +15,10 @@ describe('local side failures', LIMIT, () => {
     await withServer({ mode: 'explicit', files: { '/keep.txt': 'precious' } }, async ({ connect, server }) => {
       const client = await connect();
       const before = server.commands.length;
-      await assert.rejects(client.upload('/nonexistent/source.bin', '/keep.txt'), (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
+      await assert.rejects(
+        client.upload('/nonexistent/source.bin', '/keep.txt'),
+        (err: NodeJS.ErrnoException) => err.code === 'ENOENT',
+      );
       assert.deepEqual(server.commands.slice(before), [], 'no EPSV, no STOR');
       assert.equal(server.files.get('/keep.txt')?.toString(), 'precious');
       assert.equal(await client.pwd(), '/');
@@ -25,7 +28,10 @@ describe('local side failures', LIMIT, () => {
   it('a download into a folder that does not exist rejects with ENOENT before RETR, client usable', async () => {
     await withServer({ mode: 'implicit', files: { '/a.txt': 'a' } }, async ({ connect, server }) => {
       const client = await connect();
-      await assert.rejects(client.download('/a.txt', '/nonexistent-dir/a.txt'), (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
+      await assert.rejects(
+        client.download('/a.txt', '/nonexistent-dir/a.txt'),
+        (err: NodeJS.ErrnoException) => err.code === 'ENOENT',
+      );
       assert.ok(!verbs(server).includes('RETR'));
       const dir = local();
       try {
@@ -81,7 +87,10 @@ describe('downloading into a local file', LIMIT, () => {
       const dir = local();
       try {
         writeFileSync(join(dir, 'precious.txt'), 'keep me');
-        await assert.rejects(client.download('/missing.txt', join(dir, 'precious.txt')), (err: unknown) => (err as FtpReplyError).replyCode === 550);
+        await assert.rejects(
+          client.download('/missing.txt', join(dir, 'precious.txt')),
+          (err: unknown) => (err as FtpReplyError).replyCode === 550,
+        );
         assert.equal(readFileSync(join(dir, 'precious.txt'), 'utf8'), 'keep me');
         await assert.rejects(client.download('/missing.txt', join(dir, 'new.txt')), FtpReplyError);
         assert.equal(existsSync(join(dir, 'new.txt')), false);
@@ -105,7 +114,10 @@ describe('downloading into a local file', LIMIT, () => {
       const dir = local();
       const target = join(dir, 'same.bin');
       try {
-        const [refused, ok] = await Promise.allSettled([a.download('/missing.bin', target), b.download('/ok.bin', target)]);
+        const [refused, ok] = await Promise.allSettled([
+          a.download('/missing.bin', target),
+          b.download('/ok.bin', target),
+        ]);
         assert.equal(refused.status, 'rejected');
         assert.equal(ok.status, 'fulfilled');
         assert.ok(readFileSync(target).equals(data));
@@ -117,42 +129,50 @@ describe('downloading into a local file', LIMIT, () => {
 
   it('a successful download replaces the whole file, whether the remote one is larger, smaller or empty', async () => {
     const big = random(3 * 1024 * 1024 + 7);
-    await withServer({ mode: 'implicit', files: { '/big.bin': big, '/small.txt': 'small', '/empty': '' } }, async ({ connect }) => {
-      const client = await connect();
-      const dir = local();
-      const target = join(dir, 'target');
-      try {
-        writeFileSync(target, 'an older and longer local content');
-        await client.download('/small.txt', target);
-        assert.equal(readFileSync(target, 'utf8'), 'small');
-        await client.download('/big.bin', target);
-        assert.ok(readFileSync(target).equals(big));
-        await client.download('/empty', target);
-        assert.equal(readFileSync(target).length, 0);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
+    await withServer(
+      { mode: 'implicit', files: { '/big.bin': big, '/small.txt': 'small', '/empty': '' } },
+      async ({ connect }) => {
+        const client = await connect();
+        const dir = local();
+        const target = join(dir, 'target');
+        try {
+          writeFileSync(target, 'an older and longer local content');
+          await client.download('/small.txt', target);
+          assert.equal(readFileSync(target, 'utf8'), 'small');
+          await client.download('/big.bin', target);
+          assert.ok(readFileSync(target).equals(big));
+          await client.download('/empty', target);
+          assert.equal(readFileSync(target).length, 0);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    );
   });
 });
 
 describe('tree downloads keep local copies the server refuses to send', LIMIT, () => {
   it('a 550 on one file leaves the local copy of that file intact; the rest is copied', async () => {
-    await withServer({ mode: 'explicit', files: { '/t/locked.txt': 'new remote content', '/t/open.txt': 'fresh' } }, async ({ server }) => {
-      server.hook('RETR', (ctx) => (ctx.arg.endsWith('locked.txt') ? void ctx.reply('550 Permission denied.') : 'default'));
-      const dir = local();
-      const pool = createPool(optionsFor(server), { size: 2, retries: 0 });
-      try {
-        writeFileSync(join(dir, 'locked.txt'), 'my local copy');
-        const result = await pool.downloadDir('/t', dir);
-        assert.equal(readFileSync(join(dir, 'locked.txt'), 'utf8'), 'my local copy');
-        assert.equal(readFileSync(join(dir, 'open.txt'), 'utf8'), 'fresh');
-        assert.equal(result.items.find((i) => i.path === 'locked.txt')?.status, 'failed');
-      } finally {
-        await pool.close();
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
+    await withServer(
+      { mode: 'explicit', files: { '/t/locked.txt': 'new remote content', '/t/open.txt': 'fresh' } },
+      async ({ server }) => {
+        server.hook('RETR', (ctx) =>
+          ctx.arg.endsWith('locked.txt') ? void ctx.reply('550 Permission denied.') : 'default',
+        );
+        const dir = local();
+        const pool = createPool(optionsFor(server), { size: 2, retries: 0 });
+        try {
+          writeFileSync(join(dir, 'locked.txt'), 'my local copy');
+          const result = await pool.downloadDir('/t', dir);
+          assert.equal(readFileSync(join(dir, 'locked.txt'), 'utf8'), 'my local copy');
+          assert.equal(readFileSync(join(dir, 'open.txt'), 'utf8'), 'fresh');
+          assert.equal(result.items.find((i) => i.path === 'locked.txt')?.status, 'failed');
+        } finally {
+          await pool.close();
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    );
   });
 });
 
@@ -184,19 +204,29 @@ describe('the caller gives up on its own stream', LIMIT, () => {
 
 describe('data connection and reply faults', LIMIT, () => {
   it('a reset data connection followed by 226 is a ConnectionError, not a success or a raw Node error', async () => {
-    await withServer({ mode: 'explicit', files: { '/big.bin': random(4 * 1024 * 1024) } }, async ({ connect, server }) => {
-      const client = await connect();
-      server.hook('RETR', async (ctx) => {
-        await ctx.next({ transfer: { after: { bytes: 256 * 1024, action: 'reset' }, omitFinalReply: true } });
-        await ctx.reply('226 Transfer complete.');
-      }, { times: 1 });
-      await assert.rejects(client.download('/big.bin', new Writable({ write: (_c, _e, cb) => cb() })), (err: unknown) => {
-        assert.ok(err instanceof ConnectionError, String(err));
-        assert.equal(err.code, 'ERR_FTPS_CONNECTION');
-        return true;
-      });
-      assert.equal(await client.pwd(), '/');
-    });
+    await withServer(
+      { mode: 'explicit', files: { '/big.bin': random(4 * 1024 * 1024) } },
+      async ({ connect, server }) => {
+        const client = await connect();
+        server.hook(
+          'RETR',
+          async (ctx) => {
+            await ctx.next({ transfer: { after: { bytes: 256 * 1024, action: 'reset' }, omitFinalReply: true } });
+            await ctx.reply('226 Transfer complete.');
+          },
+          { times: 1 },
+        );
+        await assert.rejects(
+          client.download('/big.bin', new Writable({ write: (_c, _e, cb) => cb() })),
+          (err: unknown) => {
+            assert.ok(err instanceof ConnectionError, String(err));
+            assert.equal(err.code, 'ERR_FTPS_CONNECTION');
+            return true;
+          },
+        );
+        assert.equal(await client.pwd(), '/');
+      },
+    );
   });
 
   it('a SIZE reply that is not digits is a ProtocolError, and the client stays usable', async () => {
@@ -223,7 +253,10 @@ describe('data connection and reply faults', LIMIT, () => {
   it('MLST of an exotic file type (a device) still counts as existing', async () => {
     await withServer({ mode: 'explicit' }, async ({ connect, server }) => {
       const client = await connect();
-      server.hook('MLST', (ctx) => void ctx.reply('250-Listing /dev/tty\n type=OS.unix=chardev;UNIX.mode=0620; /dev/tty\n250 End'));
+      server.hook(
+        'MLST',
+        (ctx) => void ctx.reply('250-Listing /dev/tty\n type=OS.unix=chardev;UNIX.mode=0620; /dev/tty\n250 End'),
+      );
       assert.equal(await client.exists('/dev/tty'), true);
       assert.equal((await client.stat('/dev/tty')).name, 'tty');
     });
@@ -261,7 +294,17 @@ describe('secrets and options', LIMIT, () => {
   });
 
   it('TLS options that can never work are refused up front', async () => {
-    await assert.rejects(FtpsClient.connect({ host: '127.0.0.1', port: 1, tls: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.2' } }), RangeError);
-    await assert.rejects(FtpsClient.connect({ host: '127.0.0.1', port: 1, tls: { ca: 'not a certificate', cert: 'nor this', key: 'nor this' } }), TypeError);
+    await assert.rejects(
+      FtpsClient.connect({ host: '127.0.0.1', port: 1, tls: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.2' } }),
+      RangeError,
+    );
+    await assert.rejects(
+      FtpsClient.connect({
+        host: '127.0.0.1',
+        port: 1,
+        tls: { ca: 'not a certificate', cert: 'nor this', key: 'nor this' },
+      }),
+      TypeError,
+    );
   });
 });

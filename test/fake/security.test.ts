@@ -18,15 +18,36 @@ import {
   type FtpsClient as Client,
 } from '../../src/index.js';
 import { faults } from '../helpers/fake-server.js';
-import { assertFtpsError, assertNoLogin, ca, FAST, LIMIT, random, rejection, Sink, sleep, withServer, wrongHostCert } from './support.js';
+import {
+  assertFtpsError,
+  assertNoLogin,
+  ca,
+  FAST,
+  LIMIT,
+  random,
+  rejection,
+  Sink,
+  sleep,
+  withServer,
+  wrongHostCert,
+} from './support.js';
 
-const CERT_UNTRUSTED = ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'];
+const CERT_UNTRUSTED = [
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+];
 
 function causeCode(err: Error): string | undefined {
   return (err.cause as { code?: string } | undefined)?.code;
 }
 
-for (const reply of ['502 AUTH not supported.', '534 Policy requires no TLS.', '431 Unable to accept security mechanism.']) {
+for (const reply of [
+  '502 AUTH not supported.',
+  '534 Policy requires no TLS.',
+  '431 Unable to accept security mechanism.',
+]) {
   test(`AUTH TLS refused (${reply.slice(0, 3)}) → TlsError, no USER/PASS in clear text`, LIMIT, async () => {
     await withServer({ mode: 'explicit' }, async ({ server, connect }) => {
       server.hook('AUTH', faults.reply(reply));
@@ -82,7 +103,12 @@ for (const mode of ['explicit', 'implicit'] as const) {
       assert.ok(err.cause instanceof FtpReplyError);
       assert.equal(err.cause.replyCode, 536);
       // TYPE I went out in the same write as PROT P (pipelined settings); nothing after that batch.
-      assert.deepEqual(server.commands.slice(server.commands.indexOf('PBSZ 0')), ['PBSZ 0', 'PROT P', 'OPTS UTF8 ON', 'TYPE I']);
+      assert.deepEqual(server.commands.slice(server.commands.indexOf('PBSZ 0')), [
+        'PBSZ 0',
+        'PROT P',
+        'OPTS UTF8 ON',
+        'TYPE I',
+      ]);
     });
   });
 
@@ -97,19 +123,27 @@ for (const mode of ['explicit', 'implicit'] as const) {
 
   test(`host-name mismatch: servername 'wrong.example' → TlsError (${mode})`, LIMIT, async () => {
     await withServer({ mode }, async ({ server, connect }) => {
-      const err = assertFtpsError(await rejection(connect({ tls: { ca, servername: 'wrong.example' } })), TlsError, 'ERR_FTPS_TLS');
+      const err = assertFtpsError(
+        await rejection(connect({ tls: { ca, servername: 'wrong.example' } })),
+        TlsError,
+        'ERR_FTPS_TLS',
+      );
       assert.equal(causeCode(err), 'ERR_TLS_CERT_ALTNAME_INVALID');
       assertNoLogin(server);
     });
   });
 
-  test(`host-name mismatch: server certificate for wrong.example, client connects to 127.0.0.1 → TlsError (${mode})`, LIMIT, async () => {
-    await withServer({ mode, cert: wrongHostCert }, async ({ server, connect }) => {
-      const err = assertFtpsError(await rejection(connect()), TlsError, 'ERR_FTPS_TLS');
-      assert.equal(causeCode(err), 'ERR_TLS_CERT_ALTNAME_INVALID');
-      assertNoLogin(server);
-    });
-  });
+  test(
+    `host-name mismatch: server certificate for wrong.example, client connects to 127.0.0.1 → TlsError (${mode})`,
+    LIMIT,
+    async () => {
+      await withServer({ mode, cert: wrongHostCert }, async ({ server, connect }) => {
+        const err = assertFtpsError(await rejection(connect()), TlsError, 'ERR_FTPS_TLS');
+        assert.equal(causeCode(err), 'ERR_TLS_CERT_ALTNAME_INVALID');
+        assertNoLogin(server);
+      });
+    },
+  );
 
   test(`TLS minVersion 1.3 against a server pinned to 1.2 → TlsError (${mode})`, LIMIT, async () => {
     await withServer({ mode, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' }, async ({ server, connect }) => {
@@ -154,7 +188,16 @@ async function withTls11Server(fn: (port: number) => Promise<void>): Promise<voi
         while ((i = buf.indexOf('\r\n')) >= 0) {
           const verb = buf.slice(0, i).split(' ', 1)[0]?.toUpperCase();
           buf = buf.slice(i + 2);
-          const answers: Record<string, string> = { USER: '331 ok', PASS: '230 ok', PBSZ: '200 ok', PROT: '200 ok', FEAT: '211 no features', TYPE: '200 ok', PWD: '257 "/"', QUIT: '221 bye' };
+          const answers: Record<string, string> = {
+            USER: '331 ok',
+            PASS: '230 ok',
+            PBSZ: '200 ok',
+            PROT: '200 ok',
+            FEAT: '211 no features',
+            TYPE: '200 ok',
+            PWD: '257 "/"',
+            QUIT: '221 bye',
+          };
           s.write(`${answers[verb ?? ''] ?? '502 no'}\r\n`);
           if (verb === 'QUIT') s.end();
         }
@@ -175,14 +218,28 @@ async function withTls11Server(fn: (port: number) => Promise<void>): Promise<voi
 
 test('default minVersion is TLS 1.2: a TLS 1.1-only server is refused with TlsError', LIMIT, async () => {
   await withTls11Server(async (port) => {
-    const base = { host: '127.0.0.1', port, user: 'u', password: 'p', secure: 'implicit', timeouts: { ...FAST } } as const;
+    const base = {
+      host: '127.0.0.1',
+      port,
+      user: 'u',
+      password: 'p',
+      secure: 'implicit',
+      timeouts: { ...FAST },
+    } as const;
     // The server really speaks TLS 1.1 when the client allows it …
-    const legacy = await FtpsClient.connect({ ...base, tls: { ca, minVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' } });
+    const legacy = await FtpsClient.connect({
+      ...base,
+      tls: { ca, minVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' },
+    });
     assert.equal(legacy.tls?.protocol, 'TLSv1.1');
     assert.equal(await legacy.pwd(), '/');
     await legacy.close();
     // … and by default the client refuses it.
-    const err = assertFtpsError(await rejection(FtpsClient.connect({ ...base, tls: { ca, ciphers: 'DEFAULT@SECLEVEL=0' } })), TlsError, 'ERR_FTPS_TLS');
+    const err = assertFtpsError(
+      await rejection(FtpsClient.connect({ ...base, tls: { ca, ciphers: 'DEFAULT@SECLEVEL=0' } })),
+      TlsError,
+      'ERR_FTPS_TLS',
+    );
     assert.match(String(causeCode(err)), /PROTOCOL|VERSION/);
   });
 });
@@ -255,16 +312,23 @@ test('the password never appears in the debug log (ftps:*)', LIMIT, async () => 
   createDebug.log = (...args: unknown[]) => void lines.push(format(...args));
   createDebug.enable('ftps:*');
   try {
-    await withServer({ mode: 'explicit', users: { user: secret }, files: { '/f': random(10_000) } }, async ({ server, connect }) => {
-      const client = await connect({ password: secret });
-      await client.download('/f', new Sink());
-      await client.send('NOOP');
-      // A failed login must not leak it either (log or error).
-      const err = assertFtpsError(await rejection(connect({ password: `${secret}-wrong` })), FtpReplyError, 'ERR_FTPS_REPLY');
-      assert.equal(err.replyCode, 530);
-      assert.ok(!err.message.includes(secret) && !String(err.command).includes(secret));
-      assert.ok(server.commands.includes(`PASS ${secret}`), 'the server did get the password');
-    });
+    await withServer(
+      { mode: 'explicit', users: { user: secret }, files: { '/f': random(10_000) } },
+      async ({ server, connect }) => {
+        const client = await connect({ password: secret });
+        await client.download('/f', new Sink());
+        await client.send('NOOP');
+        // A failed login must not leak it either (log or error).
+        const err = assertFtpsError(
+          await rejection(connect({ password: `${secret}-wrong` })),
+          FtpReplyError,
+          'ERR_FTPS_REPLY',
+        );
+        assert.equal(err.replyCode, 530);
+        assert.ok(!err.message.includes(secret) && !String(err.command).includes(secret));
+        assert.ok(server.commands.includes(`PASS ${secret}`), 'the server did get the password');
+      },
+    );
   } finally {
     createDebug.disable();
     if (savedNamespaces !== '') createDebug.enable(savedNamespaces);

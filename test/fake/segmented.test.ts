@@ -5,18 +5,60 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import diagnostics_channel from 'node:diagnostics_channel';
 import { createHash } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { OperationTimeoutError, TruncatedTransferError, VerifyError, createPool, type FtpsPool, type ProgressEvent } from '../../src/index.js';
+import {
+  OperationTimeoutError,
+  TruncatedTransferError,
+  VerifyError,
+  createPool,
+  type FtpsPool,
+  type ProgressEvent,
+} from '../../src/index.js';
 import { faults, type FakeServerOptions, type HookContext } from '../helpers/fake-server.js';
-import { FAST, LIMIT, Sink, assertFtpsError, closeDataOnClientFin, optionsFor, random, rejection, until, withServer, type Harness } from './support.js';
+import {
+  FAST,
+  LIMIT,
+  Sink,
+  assertFtpsError,
+  closeDataOnClientFin,
+  optionsFor,
+  random,
+  rejection,
+  until,
+  withServer,
+  type Harness,
+} from './support.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 5 * MiB + 123; // four ranges of ~1.25 MiB
 const DATA = random(SIZE);
-const HASH_FEATURES = ['EPSV', 'PASV', 'SIZE', 'MDTM', 'REST STREAM', 'UTF8', 'AUTH TLS', 'PBSZ', 'PROT', 'MLST type*;size*;modify*;', 'HASH SHA-256*'];
+const HASH_FEATURES = [
+  'EPSV',
+  'PASV',
+  'SIZE',
+  'MDTM',
+  'REST STREAM',
+  'UTF8',
+  'AUTH TLS',
+  'PBSZ',
+  'PROT',
+  'MLST type*;size*;modify*;',
+  'HASH SHA-256*',
+];
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 let dir: string;
@@ -28,7 +70,12 @@ function folder(): string {
   return mkdtempSync(join(dir, 'run-'));
 }
 
-async function withPool(opts: Partial<FakeServerOptions>, size: number, fn: (h: Harness, pool: FtpsPool) => Promise<void>, retries = 0): Promise<void> {
+async function withPool(
+  opts: Partial<FakeServerOptions>,
+  size: number,
+  fn: (h: Harness, pool: FtpsPool) => Promise<void>,
+  retries = 0,
+): Promise<void> {
   await withServer({ mode: 'explicit', files: { '/big.bin': DATA }, ...opts }, async (h) => {
     const pool = createPool(optionsFor(h.server), { size, retries, retryDelayMs: 10 });
     try {
@@ -44,11 +91,17 @@ async function withPool(opts: Partial<FakeServerOptions>, size: number, fn: (h: 
 
 /** REST offsets the server was sent, sorted. */
 function restOffsets(h: Harness): number[] {
-  return h.server.commands.filter((c) => c.startsWith('REST ')).map((c) => Number(c.slice(5))).sort((a, b) => a - b);
+  return h.server.commands
+    .filter((c) => c.startsWith('REST '))
+    .map((c) => Number(c.slice(5)))
+    .sort((a, b) => a - b);
 }
 
 /** A RETR hook that applies `fault` to the range starting at `offset` (once), default for the others. */
-function faultAt(offset: number, fault: Parameters<HookContext['next']>[0]): (ctx: HookContext) => Promise<void> | 'default' {
+function faultAt(
+  offset: number,
+  fault: Parameters<HookContext['next']>[0],
+): (ctx: HookContext) => Promise<void> | 'default' {
   let done = false;
   return (ctx) => {
     if (done || ctx.state.rest !== offset) return 'default';
@@ -60,7 +113,8 @@ function faultAt(offset: number, fault: Parameters<HookContext['next']>[0]): (ct
 /** Counts RETR transfers started and ended (diagnostics channels) while `fn` runs. */
 async function countingTransfers<T>(fn: (counts: { started: number; ended: number }) => Promise<T>): Promise<T> {
   const counts = { started: 0, ended: 0 };
-  const onStart = (m: unknown): void => void ((m as { command: string }).command.startsWith('RETR') && counts.started++);
+  const onStart = (m: unknown): void =>
+    void ((m as { command: string }).command.startsWith('RETR') && counts.started++);
   const onEnd = (m: unknown): void => void ((m as { command: string }).command.startsWith('RETR') && counts.ended++);
   diagnostics_channel.subscribe('ftps-client:transfer:start', onStart);
   diagnostics_channel.subscribe('ftps-client:transfer:end', onEnd);
@@ -93,8 +147,12 @@ describe('segmented download', LIMIT, () => {
       assert.equal(last?.done, true);
       assert.equal(last?.bytes, SIZE);
       assert.equal(last?.total, SIZE);
-      for (let i = 1; i < events.length; i++) assert.ok((events[i]?.bytes ?? 0) >= (events[i - 1]?.bytes ?? 0), 'progress never goes back');
-      assert.ok(events.every((e) => e.bytes <= SIZE), 'progress never exceeds the file');
+      for (let i = 1; i < events.length; i++)
+        assert.ok((events[i]?.bytes ?? 0) >= (events[i - 1]?.bytes ?? 0), 'progress never goes back');
+      assert.ok(
+        events.every((e) => e.bytes <= SIZE),
+        'progress never exceeds the file',
+      );
     });
   });
 
@@ -178,18 +236,26 @@ describe('segmented download', LIMIT, () => {
   });
 
   it('a range failing mid-way is retried from where it stopped, on another connection', async () => {
-    await withPool({}, 4, async (h, pool) => {
-      const offset = Math.floor(SIZE / 4) + 1;
-      h.server.hook('RETR', faultAt(offset, { transfer: { after: { bytes: 300_000, action: 'reset' } } }));
-      const target = join(folder(), 'big.bin');
-      const result = await pool.download('/big.bin', target, { segments: 4, retries: 1 });
-      assert.ok(readFileSync(target).equals(DATA));
-      assert.equal(result.bytes, SIZE);
-      const rests = restOffsets(h);
-      assert.equal(rests.length, 4, rests.join(' '));
-      const retry = rests.find((r) => r > offset && r <= offset + 300_000);
-      assert.ok(retry !== undefined, `the retry restarts inside the range after the bytes it had (${rests.join(' ')})`);
-    }, 1);
+    await withPool(
+      {},
+      4,
+      async (h, pool) => {
+        const offset = Math.floor(SIZE / 4) + 1;
+        h.server.hook('RETR', faultAt(offset, { transfer: { after: { bytes: 300_000, action: 'reset' } } }));
+        const target = join(folder(), 'big.bin');
+        const result = await pool.download('/big.bin', target, { segments: 4, retries: 1 });
+        assert.ok(readFileSync(target).equals(DATA));
+        assert.equal(result.bytes, SIZE);
+        const rests = restOffsets(h);
+        assert.equal(rests.length, 4, rests.join(' '));
+        const retry = rests.find((r) => r > offset && r <= offset + 300_000);
+        assert.ok(
+          retry !== undefined,
+          `the retry restarts inside the range after the bytes it had (${rests.join(' ')})`,
+        );
+      },
+      1,
+    );
   });
 
   it('a range cut short (FIN without close_notify, then 426) fails the download', async () => {
@@ -267,13 +333,16 @@ describe('segmented download', LIMIT, () => {
       await rejection(pool.download('/big.bin', target, { segments: 4, resume: true, retries: 0 }));
       assert.equal(existsSync(target), false, 'nothing under the final name');
       assert.deepEqual(readdirSync(d).sort(), ['.big.bin.ftps-segments', '.big.bin.ftps-segments.json']);
-      const state = JSON.parse(readFileSync(join(d, '.big.bin.ftps-segments.json'), 'utf8')) as { ranges: [number, number, number][] };
+      const state = JSON.parse(readFileSync(join(d, '.big.bin.ftps-segments.json'), 'utf8')) as {
+        ranges: [number, number, number][];
+      };
       assert.equal(state.ranges.length, 4);
       const [, , broken] = state.ranges[2] ?? [0, 0, 0];
       assert.ok(broken >= 0 && broken <= 400_000, `the broken range is recorded with at most what it got (${broken})`);
       // What the state claims is on disk really is.
       const partial = readFileSync(join(d, '.big.bin.ftps-segments'));
-      for (const [start, , done] of state.ranges) assert.ok(partial.subarray(start, start + done).equals(DATA.subarray(start, start + done)));
+      for (const [start, , done] of state.ranges)
+        assert.ok(partial.subarray(start, start + done).equals(DATA.subarray(start, start + done)));
       const missing = state.ranges.filter(([start, end, done]) => start + done < end);
 
       const before = h.server.commands.length;
@@ -281,12 +350,20 @@ describe('segmented download', LIMIT, () => {
       const commands = h.server.commands.slice(before);
       assert.ok(readFileSync(target).equals(DATA), 'the resumed file is byte-identical');
       assert.deepEqual(readdirSync(d), ['big.bin'], 'state and temporary file are gone');
-      assert.equal(commands.filter((c) => c.startsWith('RETR ')).length, missing.length, `only the missing ranges are fetched: ${commands.join(' | ')}`);
-      for (const [start, , done] of missing) if (start + done > 0) assert.ok(commands.includes(`REST ${start + done}`), commands.join(' | '));
+      assert.equal(
+        commands.filter((c) => c.startsWith('RETR ')).length,
+        missing.length,
+        `only the missing ranges are fetched: ${commands.join(' | ')}`,
+      );
+      for (const [start, , done] of missing)
+        if (start + done > 0) assert.ok(commands.includes(`REST ${start + done}`), commands.join(' | '));
       const kept = state.ranges.reduce((sum, [, , done]) => sum + done, 0);
       assert.equal(result.resumedFrom, kept);
       assert.equal(result.bytes, SIZE - kept);
-      assert.deepEqual(result.verified, { size: true, hash: { algorithm: 'SHA-256', value: sha256(DATA), command: 'HASH' } });
+      assert.deepEqual(result.verified, {
+        size: true,
+        hash: { algorithm: 'SHA-256', value: sha256(DATA), command: 'HASH' },
+      });
     });
   });
 
@@ -299,8 +376,14 @@ describe('segmented download', LIMIT, () => {
       // Range 1 goes silent after 500 000 bytes: the child's download cannot finish.
       h.server.hook('RETR', faultAt(quarter + 1, { transfer: { after: { bytes: 500_000, action: 'stall' } } }));
       const task = { host: h.server.host, port: h.server.port, remote: '/big.bin', local: target, segments: 4 };
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/segmented-child.ts', JSON.stringify(task)], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'test/helpers/segmented-child.ts', JSON.stringify(task)],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.once('exit', (_code, signal) => resolve(signal)),
+      );
       let output = '';
       child.stdout.on('data', (c: Buffer) => (output += c.toString()));
       const statePath = join(d, '.big.bin.ftps-segments.json');
@@ -322,7 +405,11 @@ describe('segmented download', LIMIT, () => {
       assert.equal(existsSync(target), false, 'nothing under the final name');
       const state = JSON.parse(readFileSync(statePath, 'utf8')) as { ranges: [number, number, number][] };
       const partial = readFileSync(join(d, '.big.bin.ftps-segments'));
-      for (const [start, , done] of state.ranges) assert.ok(partial.subarray(start, start + done).equals(DATA.subarray(start, start + done)), 'what the state claims is on disk');
+      for (const [start, , done] of state.ranges)
+        assert.ok(
+          partial.subarray(start, start + done).equals(DATA.subarray(start, start + done)),
+          'what the state claims is on disk',
+        );
       const kept = state.ranges.reduce((sum, [, , done]) => sum + done, 0);
 
       const result = await pool.download('/big.bin', target, { segments: 4, resume: true });
@@ -339,7 +426,16 @@ describe('segmented download', LIMIT, () => {
       // As the client reads it (MLST modify), the way the download identifies the remote file.
       const modified = (await pool.stat('/big.bin')).modifiedAt?.getTime();
       writeFileSync(join(d, '.big.bin.ftps-segments'), DATA);
-      const state = { version: 1, remote: '/big.bin', size: SIZE, modified: modified ?? null, ranges: [[0, half, half], [half, SIZE, SIZE - half]] };
+      const state = {
+        version: 1,
+        remote: '/big.bin',
+        size: SIZE,
+        modified: modified ?? null,
+        ranges: [
+          [0, half, half],
+          [half, SIZE, SIZE - half],
+        ],
+      };
       writeFileSync(join(d, '.big.bin.ftps-segments.json'), JSON.stringify(state));
       const before = h.server.commands.length;
       const result = await pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, resume: true });
@@ -356,7 +452,16 @@ describe('segmented download', LIMIT, () => {
       const d = folder();
       const target = join(d, 'big.bin');
       writeFileSync(join(d, '.big.bin.ftps-segments'), Buffer.alloc(SIZE, 7));
-      writeFileSync(join(d, '.big.bin.ftps-segments.json'), JSON.stringify({ version: 1, remote: '/big.bin', size: SIZE - 1, modified: null, ranges: [[0, SIZE - 1, SIZE - 1]] }));
+      writeFileSync(
+        join(d, '.big.bin.ftps-segments.json'),
+        JSON.stringify({
+          version: 1,
+          remote: '/big.bin',
+          size: SIZE - 1,
+          modified: null,
+          ranges: [[0, SIZE - 1, SIZE - 1]],
+        }),
+      );
       const result = await pool.download('/big.bin', target, { segments: 4, resume: true });
       assert.equal(result.resumedFrom, 0);
       assert.ok(readFileSync(target).equals(DATA));
@@ -368,7 +473,9 @@ describe('segmented download', LIMIT, () => {
     await withPool({ features: HASH_FEATURES }, 4, async (h, pool) => {
       h.server.hook('HASH', faults.reply(`213 SHA-256 0-${SIZE - 1} ${'0'.repeat(64)} /big.bin`));
       const d = folder();
-      const err = await rejection(pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, verify: true, resume: true }));
+      const err = await rejection(
+        pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, verify: true, resume: true }),
+      );
       assertFtpsError(err, VerifyError, 'ERR_FTPS_VERIFY');
       assert.deepEqual(readdirSync(d), []);
     });
@@ -411,7 +518,7 @@ describe('segmented download against hostile servers and files', LIMIT, () => {
     });
   });
 
-  it('resume never writes through a symlink planted at the state file\'s temporary name', async () => {
+  it("resume never writes through a symlink planted at the state file's temporary name", async () => {
     await withPool({}, 4, async (_h, pool) => {
       const d = folder();
       const victim = join(folder(), 'victim.txt');
@@ -424,7 +531,7 @@ describe('segmented download against hostile servers and files', LIMIT, () => {
     });
   });
 
-  it('resume never writes into a file hard-linked at the temporary file\'s name', async () => {
+  it("resume never writes into a file hard-linked at the temporary file's name", async () => {
     await withPool({}, 4, async (_h, pool) => {
       const d = folder();
       const victim = join(folder(), 'victim.bin');
@@ -437,7 +544,11 @@ describe('segmented download against hostile servers and files', LIMIT, () => {
     });
   });
 
-  for (const [what, text] of [['null', 'null'], ['truncated JSON', '{"version":1,"remote":"/big.bin","ran'], ['a number', '42']] as const) {
+  for (const [what, text] of [
+    ['null', 'null'],
+    ['truncated JSON', '{"version":1,"remote":"/big.bin","ran'],
+    ['a number', '42'],
+  ] as const) {
     it(`resume starts over from a state file holding ${what}`, async () => {
       await withPool({}, 4, async (h, pool) => {
         const d = folder();
@@ -461,7 +572,10 @@ describe('segmented download against hostile servers and files', LIMIT, () => {
         const start = Math.floor((i * SIZE) / 1000);
         return [start, Math.floor(((i + 1) * SIZE) / 1000), 0];
       });
-      writeFileSync(join(d, '.big.bin.ftps-segments.json'), JSON.stringify({ version: 1, remote: '/big.bin', size: SIZE, modified: modified ?? null, ranges }));
+      writeFileSync(
+        join(d, '.big.bin.ftps-segments.json'),
+        JSON.stringify({ version: 1, remote: '/big.bin', size: SIZE, modified: modified ?? null, ranges }),
+      );
       const result = await pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, resume: true });
       assert.equal(result.segments, 4);
       assert.equal(restOffsets(h).length, 3);
@@ -471,22 +585,34 @@ describe('segmented download against hostile servers and files', LIMIT, () => {
 
   // An abort while only the control connection works (SIZE, the verify's HASH) rejects at once, not
   // when the server answers: with a reply timeout longer than this suite's limit, waiting would hang.
-  for (const [verb, opts] of [['SIZE', {}], ['HASH', { verify: true }]] as const) {
+  for (const [verb, opts] of [
+    ['SIZE', {}],
+    ['HASH', { verify: true }],
+  ] as const) {
     it(`an abort while the server holds back its ${verb} reply rejects before that reply`, async () => {
       await withServer({ mode: 'explicit', files: { '/big.bin': DATA }, features: HASH_FEATURES }, async (h) => {
-        const pool = createPool(optionsFor(h.server, { timeouts: { ...FAST, reply: 60_000 } }), { size: 4, retries: 0 });
+        const pool = createPool(optionsFor(h.server, { timeouts: { ...FAST, reply: 60_000 } }), {
+          size: 4,
+          retries: 0,
+        });
         let release = (): void => undefined;
         const gate = new Promise<void>((resolve) => (release = resolve));
         try {
           const controller = new AbortController();
           const reason = new Error('stop it');
-          h.server.hook(verb, async () => {
-            controller.abort(reason);
-            await gate;
-            return 'default' as const;
-          }, { times: 1 });
+          h.server.hook(
+            verb,
+            async () => {
+              controller.abort(reason);
+              await gate;
+              return 'default' as const;
+            },
+            { times: 1 },
+          );
           const d = folder();
-          const err = await rejection(pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, signal: controller.signal, ...opts }));
+          const err = await rejection(
+            pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, signal: controller.signal, ...opts }),
+          );
           release();
           assert.equal(err, reason);
           assert.deepEqual(readdirSync(d), []);
@@ -516,55 +642,79 @@ const openUnder = (d: string): string[] => {
 };
 type Arrange = (h: Harness, controller: AbortController, d: string, resume: boolean) => Record<string, unknown>;
 const stages: [string, Arrange][] = [
-  ['during SIZE (MLST when resumable)', (h, controller, _d, resume) => {
-    const stall = (ctx: HookContext): Promise<void> => {
-      controller.abort(new Error('stop it'));
-      return ctx.stall();
-    };
-    h.server.hook(resume ? 'MLST' : 'SIZE', stall, { times: 1 });
-    return {};
-  }],
-  ['as the last range starts (the others writing)', (h, controller) => {
-    h.server.hook('RETR', (ctx) => {
-      if (ctx.state.rest === 3 * Math.floor(SIZE / 4) + 3) controller.abort(new Error('stop it'));
-      return 'default';
-    });
-    return {};
-  }],
-  ['during verify', (h, controller) => {
-    h.server.hook('HASH', (ctx) => {
-      controller.abort(new Error('stop it'));
-      return ctx.stall();
-    }, { times: 1 });
-    return { verify: true };
-  }],
-  ['at the final rename (a folder appeared at the target)', (h, _controller, d) => {
-    h.server.hook('HASH', (_ctx) => {
-      mkdirSync(join(d, 'big.bin', 'x'), { recursive: true });
-      return 'default';
-    }, { times: 1 });
-    return { verify: true };
-  }],
+  [
+    'during SIZE (MLST when resumable)',
+    (h, controller, _d, resume) => {
+      const stall = (ctx: HookContext): Promise<void> => {
+        controller.abort(new Error('stop it'));
+        return ctx.stall();
+      };
+      h.server.hook(resume ? 'MLST' : 'SIZE', stall, { times: 1 });
+      return {};
+    },
+  ],
+  [
+    'as the last range starts (the others writing)',
+    (h, controller) => {
+      h.server.hook('RETR', (ctx) => {
+        if (ctx.state.rest === 3 * Math.floor(SIZE / 4) + 3) controller.abort(new Error('stop it'));
+        return 'default';
+      });
+      return {};
+    },
+  ],
+  [
+    'during verify',
+    (h, controller) => {
+      h.server.hook(
+        'HASH',
+        (ctx) => {
+          controller.abort(new Error('stop it'));
+          return ctx.stall();
+        },
+        { times: 1 },
+      );
+      return { verify: true };
+    },
+  ],
+  [
+    'at the final rename (a folder appeared at the target)',
+    (h, _controller, d) => {
+      h.server.hook(
+        'HASH',
+        (_ctx) => {
+          mkdirSync(join(d, 'big.bin', 'x'), { recursive: true });
+          return 'default';
+        },
+        { times: 1 },
+      );
+      return { verify: true };
+    },
+  ],
 ];
 for (const [stage, arrange] of stages) {
   describe(`segmented download failing ${stage}`, LIMIT, () => {
-  for (const resume of [false, true]) {
-    it(`fails ${stage} (resume: ${resume}): nothing under the name, no descriptor left open`, async () => {
-      await withPool({ features: HASH_FEATURES }, 4, async (h, pool) => {
-        closeDataOnClientFin(h.server);
-        const d = folder();
-        const controller = new AbortController();
-        const extra = arrange(h, controller, d, resume);
-        await rejection(pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, resume, signal: controller.signal, ...extra }));
-        assert.deepEqual(openUnder(d), [], 'no descriptor open on the folder\'s files');
-        const left = readdirSync(d).filter((n) => n !== 'big.bin' || !existsSync(join(d, 'big.bin', 'x')));
-        const kept = resume ? ['.big.bin.ftps-segments', '.big.bin.ftps-segments.json'] : [];
-        // Resumable runs keep their files, unless nothing was planned yet (SIZE) .
-        assert.ok(left.every((n) => kept.includes(n)), left.join(', '));
-        assert.ok(!left.some((n) => n.endsWith('.new')), left.join(', '));
+    for (const resume of [false, true]) {
+      it(`fails ${stage} (resume: ${resume}): nothing under the name, no descriptor left open`, async () => {
+        await withPool({ features: HASH_FEATURES }, 4, async (h, pool) => {
+          closeDataOnClientFin(h.server);
+          const d = folder();
+          const controller = new AbortController();
+          const extra = arrange(h, controller, d, resume);
+          await rejection(
+            pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, resume, signal: controller.signal, ...extra }),
+          );
+          assert.deepEqual(openUnder(d), [], "no descriptor open on the folder's files");
+          const left = readdirSync(d).filter((n) => n !== 'big.bin' || !existsSync(join(d, 'big.bin', 'x')));
+          const kept = resume ? ['.big.bin.ftps-segments', '.big.bin.ftps-segments.json'] : [];
+          // Resumable runs keep their files, unless nothing was planned yet (SIZE) .
+          assert.ok(
+            left.every((n) => kept.includes(n)),
+            left.join(', '),
+          );
+          assert.ok(!left.some((n) => n.endsWith('.new')), left.join(', '));
+        });
       });
-    });
-  }
+    }
   });
 }
-

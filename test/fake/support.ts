@@ -62,7 +62,8 @@ export async function withServer(opts: FakeServerOptions, fn: (h: Harness) => Pr
   const harness: Harness = {
     server,
     track,
-    connect: async (extra = {}, signal) => track(await FtpsClient.connect(optionsFor(server, extra), {}, signal === undefined ? {} : { signal })),
+    connect: async (extra = {}, signal) =>
+      track(await FtpsClient.connect(optionsFor(server, extra), {}, signal === undefined ? {} : { signal })),
   };
   const cleanUp = async (): Promise<unknown> => {
     try {
@@ -98,7 +99,10 @@ export class Sink extends Writable {
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.chunks.push(chunk);
-    this.onChunk?.(chunk, this.chunks.reduce((n, c) => n + c.length, 0));
+    this.onChunk?.(
+      chunk,
+      this.chunks.reduce((n, c) => n + c.length, 0),
+    );
     cb();
   }
 }
@@ -124,7 +128,9 @@ export function assertFtpsError<T extends FtpsError>(
   code: string,
 ): T {
   if (!(err instanceof cls)) {
-    assert.fail(`expected ${cls.name} (${code}), got ${err instanceof Error ? `${err.name} (${(err as { code?: string }).code ?? '-'}): ${err.message}` : String(err)}`);
+    assert.fail(
+      `expected ${cls.name} (${code}), got ${err instanceof Error ? `${err.name} (${(err as { code?: string }).code ?? '-'}): ${err.message}` : String(err)}`,
+    );
   }
   assert.ok(err instanceof FtpsError);
   assert.equal(err.code, code, `code of ${err.name}: ${err.message}`);

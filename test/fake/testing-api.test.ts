@@ -19,7 +19,15 @@ for (const mode of ['explicit', 'implicit', 'plain'] as const) {
       await client.upload(Buffer.from('uploaded'), '/in/b.txt');
       assert.deepEqual((await client.list('/in')).map((e) => e.name).sort(), ['a.txt', 'b.txt']);
       const chunks: Buffer[] = [];
-      await client.download('/in/a.txt', new Writable({ write(c, _e, cb) { chunks.push(c); cb(); } }));
+      await client.download(
+        '/in/a.txt',
+        new Writable({
+          write(c, _e, cb) {
+            chunks.push(c);
+            cb();
+          },
+        }),
+      );
       await client.close();
       assert.equal(Buffer.concat(chunks).toString(), 'hello');
       assert.equal(server.files.get('/in/b.txt')?.toString(), 'uploaded');
@@ -48,11 +56,31 @@ test('startTestServer: the url form connects too, and root seeds files from a fo
 });
 
 const faultCases = [
-  { name: 'refuseProtP', arm: (s: Awaited<ReturnType<typeof startTestServer>>) => s.faults.refuseProtP(), code: 'ERR_FTPS_TLS' },
-  { name: 'reply421 on RETR', arm: (s: Awaited<ReturnType<typeof startTestServer>>) => s.faults.reply421('RETR'), code: 'ERR_FTPS_REPLY' },
-  { name: 'resetDataAfter', arm: (s: Awaited<ReturnType<typeof startTestServer>>) => s.faults.resetDataAfter(1000), code: 'ERR_FTPS_REPLY' },
-  { name: 'truncateDataAfter (no close_notify)', arm: (s: Awaited<ReturnType<typeof startTestServer>>) => s.faults.truncateDataAfter(1000), code: 'ERR_FTPS_TRUNCATED' },
-  { name: 'stallData', arm: (s: Awaited<ReturnType<typeof startTestServer>>) => s.faults.stallData(), code: 'ERR_FTPS_REPLY_TIMEOUT' },
+  {
+    name: 'refuseProtP',
+    arm: (s: Awaited<ReturnType<typeof startTestServer>>) => s.faults.refuseProtP(),
+    code: 'ERR_FTPS_TLS',
+  },
+  {
+    name: 'reply421 on RETR',
+    arm: (s: Awaited<ReturnType<typeof startTestServer>>) => s.faults.reply421('RETR'),
+    code: 'ERR_FTPS_REPLY',
+  },
+  {
+    name: 'resetDataAfter',
+    arm: (s: Awaited<ReturnType<typeof startTestServer>>) => s.faults.resetDataAfter(1000),
+    code: 'ERR_FTPS_REPLY',
+  },
+  {
+    name: 'truncateDataAfter (no close_notify)',
+    arm: (s: Awaited<ReturnType<typeof startTestServer>>) => s.faults.truncateDataAfter(1000),
+    code: 'ERR_FTPS_TRUNCATED',
+  },
+  {
+    name: 'stallData',
+    arm: (s: Awaited<ReturnType<typeof startTestServer>>) => s.faults.stallData(),
+    code: 'ERR_FTPS_REPLY_TIMEOUT',
+  },
 ] as const;
 
 for (const c of faultCases) {
@@ -63,7 +91,14 @@ for (const c of faultCases) {
     const err = await (async () => {
       try {
         client = await FtpsClient.connect({ ...server.connectOptions, timeouts: FAST });
-        await client.download('/big.bin', new Writable({ write(_c, _e, cb) { cb(); } }));
+        await client.download(
+          '/big.bin',
+          new Writable({
+            write(_c, _e, cb) {
+              cb();
+            },
+          }),
+        );
       } catch (e) {
         return e;
       }

@@ -12,7 +12,18 @@ import { faults } from '../helpers/fake-server.js';
 import { random, rejection, Sink, withServer } from './support.js';
 
 const SIZE = 2_000_000;
-const HASH_FEATURES = ['EPSV', 'PASV', 'SIZE', 'MDTM', 'REST STREAM', 'UTF8', 'AUTH TLS', 'PBSZ', 'PROT', 'HASH SHA-1*;SHA-256;MD5;CRC32'];
+const HASH_FEATURES = [
+  'EPSV',
+  'PASV',
+  'SIZE',
+  'MDTM',
+  'REST STREAM',
+  'UTF8',
+  'AUTH TLS',
+  'PBSZ',
+  'PROT',
+  'HASH SHA-1*;SHA-256;MD5;CRC32',
+];
 let dir: string;
 before(() => (dir = mkdtempSync(join(tmpdir(), 'ftps-resume-'))));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,31 +34,41 @@ for (const action of ['reset-control', 'reset', 'close'] as const) {
   test(`download killed (${action}) mid-transfer, then resume: byte-identical file, REST at the partial size`, async () => {
     const data = random(SIZE);
     const local = join(dir, `down-${action}.bin`);
-    await withServer({ mode: 'explicit', features: HASH_FEATURES, files: { '/big.bin': data } }, async ({ server, connect }) => {
-      const first = await connect();
-      // A plain download leaves nothing behind; a resumable one keeps its partial data by design.
-      server.nextTransfer({ after: { bytes: 700_000, action } });
-      await rejection(first.download('/big.bin', local));
-      assert.equal(existsSync(local), false, 'a failed plain download leaves no file');
-      const again = action === 'reset-control' ? await connect() : first;
-      server.nextTransfer({ after: { bytes: 700_000, action } });
-      await rejection(again.download('/big.bin', local, { resume: true }));
-      const partial = statSync(local).size;
-      assert.ok(partial < SIZE, `partial download is ${partial} bytes`);
-      assert.ok(readFileSync(local).equals(data.subarray(0, partial)), 'the partial file is a prefix');
+    await withServer(
+      { mode: 'explicit', features: HASH_FEATURES, files: { '/big.bin': data } },
+      async ({ server, connect }) => {
+        const first = await connect();
+        // A plain download leaves nothing behind; a resumable one keeps its partial data by design.
+        server.nextTransfer({ after: { bytes: 700_000, action } });
+        await rejection(first.download('/big.bin', local));
+        assert.equal(existsSync(local), false, 'a failed plain download leaves no file');
+        const again = action === 'reset-control' ? await connect() : first;
+        server.nextTransfer({ after: { bytes: 700_000, action } });
+        await rejection(again.download('/big.bin', local, { resume: true }));
+        const partial = statSync(local).size;
+        assert.ok(partial < SIZE, `partial download is ${partial} bytes`);
+        assert.ok(readFileSync(local).equals(data.subarray(0, partial)), 'the partial file is a prefix');
 
-      const client = action === 'reset-control' ? await connect() : first;
-      if (action === 'reset-control') assert.equal(again.closed, true);
-      const events: number[] = [];
-      const result = await client.download('/big.bin', local, { resume: true, verify: true, onProgress: (e) => events.push(e.bytes) });
-      assert.equal(result.resumedFrom, partial);
-      assert.equal(result.bytes, SIZE - partial);
-      assert.equal(result.reply.code, 226);
-      assert.deepEqual(result.verified, { size: true, hash: { algorithm: 'SHA-256', value: sha256(data), command: 'HASH' } });
-      assert.ok(readFileSync(local).equals(data), 'resumed file equals the original');
-      assert.equal(events.at(-1), SIZE, 'the final progress event is at the full size');
-      if (partial > 0) assert.ok(server.commands.includes(`REST ${partial}`), server.commands.join(' | '));
-    });
+        const client = action === 'reset-control' ? await connect() : first;
+        if (action === 'reset-control') assert.equal(again.closed, true);
+        const events: number[] = [];
+        const result = await client.download('/big.bin', local, {
+          resume: true,
+          verify: true,
+          onProgress: (e) => events.push(e.bytes),
+        });
+        assert.equal(result.resumedFrom, partial);
+        assert.equal(result.bytes, SIZE - partial);
+        assert.equal(result.reply.code, 226);
+        assert.deepEqual(result.verified, {
+          size: true,
+          hash: { algorithm: 'SHA-256', value: sha256(data), command: 'HASH' },
+        });
+        assert.ok(readFileSync(local).equals(data), 'resumed file equals the original');
+        assert.equal(events.at(-1), SIZE, 'the final progress event is at the full size');
+        if (partial > 0) assert.ok(server.commands.includes(`REST ${partial}`), server.commands.join(' | '));
+      },
+    );
   });
 }
 
@@ -55,26 +76,32 @@ test('upload killed mid-transfer (control reset), then resume with REST + STOR: 
   const data = random(SIZE);
   const src = join(dir, 'up-src.bin');
   writeFileSync(src, data);
-  await withServer({ mode: 'explicit', keepPartialUploads: true, features: HASH_FEATURES }, async ({ server, connect }) => {
-    const first = await connect();
-    server.nextTransfer({ after: { bytes: 800_000, action: 'reset-control' } });
-    await rejection(first.upload(src, '/up.bin'));
-    const partial = server.files.get('/up.bin');
-    assert.ok(partial !== undefined && partial.length > 0 && partial.length < SIZE, `partial upload: ${partial?.length}`);
-    assert.ok(data.subarray(0, partial.length).equals(partial));
+  await withServer(
+    { mode: 'explicit', keepPartialUploads: true, features: HASH_FEATURES },
+    async ({ server, connect }) => {
+      const first = await connect();
+      server.nextTransfer({ after: { bytes: 800_000, action: 'reset-control' } });
+      await rejection(first.upload(src, '/up.bin'));
+      const partial = server.files.get('/up.bin');
+      assert.ok(
+        partial !== undefined && partial.length > 0 && partial.length < SIZE,
+        `partial upload: ${partial?.length}`,
+      );
+      assert.ok(data.subarray(0, partial.length).equals(partial));
 
-    const client = await connect();
-    const result = await client.upload(src, '/up.bin', { resume: true, verify: true });
-    assert.equal(result.resumedFrom, partial.length);
-    assert.equal(result.bytes, SIZE - partial.length);
-    assert.equal(result.verified.size, true);
-    assert.equal(result.verified.hash?.value, sha256(data));
-    assert.ok(server.files.get('/up.bin')?.equals(data), 'resumed upload equals the original');
-    const last = Math.max(...server.log.map((e) => e.connection));
-    const second = server.log.filter((e) => e.connection === last).map((e) => e.line);
-    const transfer = second.filter((l) => /^(REST|STOR|APPE) /.test(l));
-    assert.deepEqual(transfer, [`REST ${partial.length}`, 'STOR /up.bin']);
-  });
+      const client = await connect();
+      const result = await client.upload(src, '/up.bin', { resume: true, verify: true });
+      assert.equal(result.resumedFrom, partial.length);
+      assert.equal(result.bytes, SIZE - partial.length);
+      assert.equal(result.verified.size, true);
+      assert.equal(result.verified.hash?.value, sha256(data));
+      assert.ok(server.files.get('/up.bin')?.equals(data), 'resumed upload equals the original');
+      const last = Math.max(...server.log.map((e) => e.connection));
+      const second = server.log.filter((e) => e.connection === last).map((e) => e.line);
+      const transfer = second.filter((l) => /^(REST|STOR|APPE) /.test(l));
+      assert.deepEqual(transfer, [`REST ${partial.length}`, 'STOR /up.bin']);
+    },
+  );
 });
 
 test('upload resume uses APPE when FEAT has no REST STREAM, and when REST is refused', async () => {

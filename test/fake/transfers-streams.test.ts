@@ -141,7 +141,10 @@ test('a slow reader keeps memory flat: bytes received stop growing while the con
   // The server runs in a child process, so this process's ArrayBuffer memory is the client's alone
   // (in-process, the server's file and write buffers counted too: 17 MB once on Node 24).
   await using server = await ServerProcess.start({ mode: 'explicit', randomFiles: { '/huge.bin': size } });
-  const client = await FtpsClient.connect({ ...server.connectOptions, timeouts: { connect: 5000, reply: 5000, data: 5000 } });
+  const client = await FtpsClient.connect({
+    ...server.connectOptions,
+    timeouts: { connect: 5000, reply: 5000, data: 5000 },
+  });
   try {
     // Bytes pulled off the data socket (progress sees every chunk as it arrives).
     let pulled = 0;
@@ -177,7 +180,10 @@ test('a slow reader keeps memory flat: bytes received stop growing while the con
     assert.equal((await rs.result).bytes, size);
     // Without backpressure the whole 48 MiB would sit in the stream within these 1.2 s.
     assert.ok(maxBuffered <= 512 * 1024, `buffered in the streams while paused: ${maxBuffered}`);
-    assert.ok(pulledWhilePaused < 16 * 1024 * 1024, `pulled off the socket by the end of the pause: ${pulledWhilePaused}`);
+    assert.ok(
+      pulledWhilePaused < 16 * 1024 * 1024,
+      `pulled off the socket by the end of the pause: ${pulledWhilePaused}`,
+    );
     // The client's own memory: a client that buffered the file would hold ~46 MiB more here.
     const grown = maxArrayBuffers - baseline.arrayBuffers;
     assert.ok(grown < 16 * 1024 * 1024, `ArrayBuffer memory grew by ${grown} bytes while paused`);

@@ -24,7 +24,13 @@ before(() => {
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Checks the per-file events of one run; returns the most files seen moving at once. */
-function checkFileEvents(progress: TreeProgress[], remoteRoot: string, sizes: Map<string, number>, copied: Set<string>, midFile = copied): number {
+function checkFileEvents(
+  progress: TreeProgress[],
+  remoteRoot: string,
+  sizes: Map<string, number>,
+  copied: Set<string>,
+  midFile = copied,
+): number {
   const moving = new Set<string>();
   const lastBytes = new Map<string, number>();
   let most = 0;
@@ -65,14 +71,19 @@ describe('tree progress: per-file bytes', () => {
         writeFileSync(join(local, rel), randomBytes(SIZE));
         sizes.set(rel, SIZE);
       }
-      const pool = createPool(optionsFor(server, { timeouts: { connect: 5000, reply: 5000, data: 5000 } }), { size: POOL_SIZE });
+      const pool = createPool(optionsFor(server, { timeouts: { connect: 5000, reply: 5000, data: 5000 } }), {
+        size: POOL_SIZE,
+      });
       try {
         const progress: TreeProgress[] = [];
         const result = await pool.uploadDir(local, '/up', { rateLimit: RATE, onProgress: (p) => progress.push(p) });
         assert.equal(result.ok, true);
         const most = checkFileEvents(progress, '/up', sizes, new Set(NAMES));
         assert.ok(most >= 2 && most <= POOL_SIZE, `files moving at once: ${most}`);
-        assert.ok(progress.some((p) => !p.finished && (p.file?.bytesPerSecond ?? 0) > 0), 'a per-file rate');
+        assert.ok(
+          progress.some((p) => !p.finished && (p.file?.bytesPerSecond ?? 0) > 0),
+          'a per-file rate',
+        );
       } finally {
         await pool.close();
       }
@@ -91,17 +102,36 @@ describe('tree progress: per-file bytes', () => {
         if (ctx.arg.endsWith('/d.bin')) await ctx.next({ transfer: { after: { bytes: 250_000, action: 'reset' } } });
         else return 'default';
       });
-      const pool = createPool(optionsFor(server, { timeouts: { connect: 5000, reply: 5000, data: 5000 } }), { size: POOL_SIZE });
+      const pool = createPool(optionsFor(server, { timeouts: { connect: 5000, reply: 5000, data: 5000 } }), {
+        size: POOL_SIZE,
+      });
       try {
         const progress: TreeProgress[] = [];
-        const result = await pool.downloadDir('/down', local, { resume: true, retries: 0, rateLimit: RATE, onProgress: (p) => progress.push(p) });
-        assert.deepEqual(result.items.filter((i) => i.status === 'failed').map((i) => i.path), ['sub/d.bin']);
+        const result = await pool.downloadDir('/down', local, {
+          resume: true,
+          retries: 0,
+          rateLimit: RATE,
+          onProgress: (p) => progress.push(p),
+        });
+        assert.deepEqual(
+          result.items.filter((i) => i.status === 'failed').map((i) => i.path),
+          ['sub/d.bin'],
+        );
         const copied = new Set(NAMES.filter((n) => n !== 'sub/d.bin'));
         for (const rel of copied) assert.ok(readFileSync(join(local, rel)).equals(data.get(rel) as Buffer), rel);
-        checkFileEvents(progress, '/down', new Map(NAMES.map((n) => [n, SIZE])), copied, new Set(['b.bin', 'sub/c.bin']));
+        checkFileEvents(
+          progress,
+          '/down',
+          new Map(NAMES.map((n) => [n, SIZE])),
+          copied,
+          new Set(['b.bin', 'sub/c.bin']),
+        );
         const resumed = progress.filter((p) => p.path === 'a.bin' && p.file !== undefined);
         assert.ok(resumed.length > 0);
-        assert.ok(resumed.every((p) => p.file?.resumedFrom === 100_000 && p.file.bytes >= 100_000), 'position in the file, offset included');
+        assert.ok(
+          resumed.every((p) => p.file?.resumedFrom === 100_000 && p.file.bytes >= 100_000),
+          'position in the file, offset included',
+        );
         const last = progress.at(-1);
         assert.equal(last?.filesDone, 4);
         assert.equal(last?.filesRunning, 0);
@@ -126,7 +156,10 @@ describe('tree progress: per-file bytes', () => {
       try {
         const progress: TreeProgress[] = [];
         const result = await pool.uploadDir(local, '/late', { retries: 0, onProgress: (p) => progress.push(p) });
-        assert.deepEqual(result.items.filter((i) => i.status === 'failed').map((i) => i.path), ['late.txt']);
+        assert.deepEqual(
+          result.items.filter((i) => i.status === 'failed').map((i) => i.path),
+          ['late.txt'],
+        );
         assert.ok(server.files.has('/late/late.txt'), 'its bytes did arrive');
         const finished = new Map(progress.filter((p) => p.finished).map((p) => [p.path, p]));
         assert.equal(finished.get('ok.txt')?.file?.done, true);
@@ -145,7 +178,13 @@ describe('tree progress: per-file bytes', () => {
       const pool = createPool(optionsFor(server), { size: POOL_SIZE });
       try {
         const progress: TreeProgress[] = [];
-        const result = await pool.mirror({ direction: 'upload', local, remote: '/m', delete: true, onProgress: (p) => progress.push(p) });
+        const result = await pool.mirror({
+          direction: 'upload',
+          local,
+          remote: '/m',
+          delete: true,
+          onProgress: (p) => progress.push(p),
+        });
         assert.equal(result.ok, true);
         const deletion = progress.find((p) => p.path === 'old.txt');
         assert.ok(deletion !== undefined && deletion.finished && deletion.file === undefined);

@@ -43,41 +43,87 @@ const OPTIONS = { atomic: true, resume: true, verify: true } as const;
 
 describe('tree runs: atomic + resume + verify across an interrupted run', () => {
   it('uploadDir: never a half-written file under its final name; the rerun resumes and ends byte-identical', async () => {
-    await withServer({ mode: 'explicit', keepPartialUploads: true, features: ['EPSV', 'PASV', 'SIZE', 'MDTM', 'REST STREAM', 'UTF8', 'AUTH TLS', 'PBSZ', 'PROT', 'MLST type*;size*;modify*;', 'XSHA256'] }, async ({ server }) => {
-      const local = join(scratch, 'up');
-      const files = makeFiles();
-      writeLocal(local, files);
-      const pool = createPool(optionsFor(server, { timeouts: { connect: 5000, reply: 5000, data: 30_000 } }), { size: 2 });
-      try {
-        server.hook('STOR', (ctx) => ctx.next({ transfer: { after: { bytes: 100_000, action: 'stall' } } }), { times: 1 });
-        const controller = new AbortController();
-        const err = await rejection(pool.uploadDir(local, '/up', { ...OPTIONS, signal: controller.signal, onProgress: abortWhenOthersDone(controller) }));
-        assert.equal((err as Error).message, 'killed mid-tree');
+    await withServer(
+      {
+        mode: 'explicit',
+        keepPartialUploads: true,
+        features: [
+          'EPSV',
+          'PASV',
+          'SIZE',
+          'MDTM',
+          'REST STREAM',
+          'UTF8',
+          'AUTH TLS',
+          'PBSZ',
+          'PROT',
+          'MLST type*;size*;modify*;',
+          'XSHA256',
+        ],
+      },
+      async ({ server }) => {
+        const local = join(scratch, 'up');
+        const files = makeFiles();
+        writeLocal(local, files);
+        const pool = createPool(optionsFor(server, { timeouts: { connect: 5000, reply: 5000, data: 30_000 } }), {
+          size: 2,
+        });
+        try {
+          server.hook('STOR', (ctx) => ctx.next({ transfer: { after: { bytes: 100_000, action: 'stall' } } }), {
+            times: 1,
+          });
+          const controller = new AbortController();
+          const err = await rejection(
+            pool.uploadDir(local, '/up', {
+              ...OPTIONS,
+              signal: controller.signal,
+              onProgress: abortWhenOthersDone(controller),
+            }),
+          );
+          assert.equal((err as Error).message, 'killed mid-tree');
 
-        const stores = server.commands.filter((c) => /^(STOR|APPE) /.test(c));
-        assert.ok(stores.length >= NAMES.length, stores.join('\n'));
-        assert.ok(stores.every((c) => /\/\.[^/]+\.part$/.test(c)), `every upload went to a temporary name: ${stores.join(', ')}`);
-        for (const rel of NAMES) {
-          const there = server.fs.files.get(`/up/${rel}`);
-          assert.ok(there === undefined || there.equals(files[rel] as Buffer), `${rel} is absent or complete under its final name`);
+          const stores = server.commands.filter((c) => /^(STOR|APPE) /.test(c));
+          assert.ok(stores.length >= NAMES.length, stores.join('\n'));
+          assert.ok(
+            stores.every((c) => /\/\.[^/]+\.part$/.test(c)),
+            `every upload went to a temporary name: ${stores.join(', ')}`,
+          );
+          for (const rel of NAMES) {
+            const there = server.fs.files.get(`/up/${rel}`);
+            assert.ok(
+              there === undefined || there.equals(files[rel] as Buffer),
+              `${rel} is absent or complete under its final name`,
+            );
+          }
+          const partial = [...server.fs.files.entries()].filter(([p, d]) => p.endsWith('.part') && d.length < SIZE);
+          assert.ok(partial.length <= 1, 'at most the interrupted file is partial');
+          // Under load the run may be cut before the stalled file's bytes were stored: then there is nothing to resume.
+          const resumable = (partial[0]?.[1].length ?? 0) > 0;
+
+          const before = server.commands.length;
+          const rerun = await pool.uploadDir(local, '/up', OPTIONS);
+          assert.equal(rerun.ok, true, JSON.stringify(rerun.items.filter((i) => i.status !== 'done')));
+          const again = server.commands.slice(before);
+          if (resumable)
+            assert.ok(
+              again.some((c) => /^(REST [1-9]|APPE )/.test(c)),
+              `the partial file was continued: ${again.join(', ')}`,
+            );
+          assert.ok(
+            again.some((c) => c.startsWith('XSHA256 ')),
+            'verified with the server hash',
+          );
+          for (const rel of NAMES) assert.ok(server.fs.files.get(`/up/${rel}`)?.equals(files[rel] as Buffer), rel);
+          assert.deepEqual(
+            [...server.fs.files.keys()].filter((p) => p.endsWith('.part')),
+            [],
+            'no temporary file left',
+          );
+        } finally {
+          await pool.close();
         }
-        const partial = [...server.fs.files.entries()].filter(([p, d]) => p.endsWith('.part') && d.length < SIZE);
-        assert.ok(partial.length <= 1, 'at most the interrupted file is partial');
-        // Under load the run may be cut before the stalled file's bytes were stored: then there is nothing to resume.
-        const resumable = (partial[0]?.[1].length ?? 0) > 0;
-
-        const before = server.commands.length;
-        const rerun = await pool.uploadDir(local, '/up', OPTIONS);
-        assert.equal(rerun.ok, true, JSON.stringify(rerun.items.filter((i) => i.status !== 'done')));
-        const again = server.commands.slice(before);
-        if (resumable) assert.ok(again.some((c) => /^(REST [1-9]|APPE )/.test(c)), `the partial file was continued: ${again.join(', ')}`);
-        assert.ok(again.some((c) => c.startsWith('XSHA256 ')), 'verified with the server hash');
-        for (const rel of NAMES) assert.ok(server.fs.files.get(`/up/${rel}`)?.equals(files[rel] as Buffer), rel);
-        assert.deepEqual([...server.fs.files.keys()].filter((p) => p.endsWith('.part')), [], 'no temporary file left');
-      } finally {
-        await pool.close();
-      }
-    });
+      },
+    );
   });
 
   it('downloadDir: no partial local file under its final name; the rerun resumes and ends byte-identical', async () => {
@@ -85,26 +131,48 @@ describe('tree runs: atomic + resume + verify across an interrupted run', () => 
     const remote = Object.fromEntries(Object.entries(files).map(([rel, d]) => [`/down/${rel}`, d]));
     await withServer({ mode: 'explicit', files: remote }, async ({ server }) => {
       const local = join(scratch, 'down');
-      const pool = createPool(optionsFor(server, { timeouts: { connect: 5000, reply: 5000, data: 30_000 } }), { size: 2 });
+      const pool = createPool(optionsFor(server, { timeouts: { connect: 5000, reply: 5000, data: 30_000 } }), {
+        size: 2,
+      });
       try {
-        server.hook('RETR', (ctx) => ctx.next({ transfer: { after: { bytes: 100_000, action: 'stall' } } }), { times: 1 });
+        server.hook('RETR', (ctx) => ctx.next({ transfer: { after: { bytes: 100_000, action: 'stall' } } }), {
+          times: 1,
+        });
         const controller = new AbortController();
-        const err = await rejection(pool.downloadDir('/down', local, { ...OPTIONS, signal: controller.signal, onProgress: abortWhenOthersDone(controller) }));
+        const err = await rejection(
+          pool.downloadDir('/down', local, {
+            ...OPTIONS,
+            signal: controller.signal,
+            onProgress: abortWhenOthersDone(controller),
+          }),
+        );
         assert.equal((err as Error).message, 'killed mid-tree');
         const present = listTree(local).filter((p) => !p.endsWith('/'));
         for (const rel of present) {
           const name = rel.slice(rel.lastIndexOf('/') + 1);
           if (name.endsWith('.part')) continue;
-          assert.ok(readFileSync(join(local, rel)).equals(files[rel] as Buffer), `${rel} is complete under its final name`);
+          assert.ok(
+            readFileSync(join(local, rel)).equals(files[rel] as Buffer),
+            `${rel} is complete under its final name`,
+          );
         }
-        assert.ok(present.some((p) => p.endsWith('.part')), `a partial temporary file is left: ${present.join(', ')}`);
+        assert.ok(
+          present.some((p) => p.endsWith('.part')),
+          `a partial temporary file is left: ${present.join(', ')}`,
+        );
 
         const before = server.commands.length;
         const rerun = await pool.downloadDir('/down', local, OPTIONS);
         assert.equal(rerun.ok, true, JSON.stringify(rerun.items.filter((i) => i.status !== 'done')));
-        assert.ok(server.commands.slice(before).some((c) => /^REST [1-9]/.test(c)), 'the partial file was continued');
+        assert.ok(
+          server.commands.slice(before).some((c) => /^REST [1-9]/.test(c)),
+          'the partial file was continued',
+        );
         for (const rel of NAMES) assert.ok(readFileSync(join(local, rel)).equals(files[rel] as Buffer), rel);
-        assert.deepEqual(listTree(local).filter((p) => p.endsWith('.part')), []);
+        assert.deepEqual(
+          listTree(local).filter((p) => p.endsWith('.part')),
+          [],
+        );
         assert.equal(existsSync(join(local, 'sub/.d.bin')), true);
         assert.ok(readdirSync(local).length > 0);
       } finally {

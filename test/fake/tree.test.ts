@@ -2,7 +2,19 @@
 // folders, unicode names, compare rule (a second run copies nothing), delete, dryRun, filter,
 // failure semantics, retries, progress, and hostile listings that must not write outside.
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -45,7 +57,10 @@ function makeLocalTree(root: string): Record<string, string> {
   return files;
 }
 
-async function withPool(opts: Partial<FakeServerOptions>, fn: (h: Harness, pool: FtpsPool) => Promise<void>): Promise<void> {
+async function withPool(
+  opts: Partial<FakeServerOptions>,
+  fn: (h: Harness, pool: FtpsPool) => Promise<void>,
+): Promise<void> {
   await withServer({ mode: 'explicit', ...opts }, async (h) => {
     const pool = createPool(optionsFor(h.server), { size: 3, retryDelayMs: 10 });
     try {
@@ -77,21 +92,30 @@ for (const features of [undefined, LIST_ONLY]) {
         const result = await pool.uploadDir(local, '/up', { onProgress: (p) => progress.push(p) });
         assert.deepEqual(failures(result), []);
         assert.equal(result.ok, true);
-        for (const [rel, content] of Object.entries(files)) assert.equal(h.server.fs.files.get(`/up/${rel}`)?.toString(), content, rel);
+        for (const [rel, content] of Object.entries(files))
+          assert.equal(h.server.fs.files.get(`/up/${rel}`)?.toString(), content, rel);
         assert.ok(h.server.fs.isDir('/up/empty/also-empty'));
         assert.equal(result.files.copied, 5);
         const last = progress.at(-1);
         assert.equal(last?.filesDone, 5);
         assert.equal(last?.filesTotal, 5);
         assert.equal(last?.bytesDone, last?.bytesTotal);
-        assert.equal(result.bytes.done, Object.values(files).reduce((n, c) => n + Buffer.byteLength(c), 0));
+        assert.equal(
+          result.bytes.done,
+          Object.values(files).reduce((n, c) => n + Buffer.byteLength(c), 0),
+        );
         assert.deepEqual(h.server.violations, []);
       });
     });
 
     it('downloadDir recreates the tree, with the remote modification times', async () => {
       await withPool(opts, async (h, pool) => {
-        const files = { '/src/a.txt': 'alpha', '/src/sub/b.txt': 'bravo', '/src/ünï/日本.txt': 'ü', '/src/sub/deep/c.txt': 'c' };
+        const files = {
+          '/src/a.txt': 'alpha',
+          '/src/sub/b.txt': 'bravo',
+          '/src/ünï/日本.txt': 'ü',
+          '/src/sub/deep/c.txt': 'c',
+        };
         // Recent (a Unix LIST line shows hours and minutes, no year, for the last six months).
         const when = new Date(Math.floor((Date.now() - 86_400_000) / 60_000) * 60_000 + 5_000);
         for (const [p, c] of Object.entries(files)) h.server.fs.writeFile(p, Buffer.from(c), when);
@@ -99,7 +123,16 @@ for (const features of [undefined, LIST_ONLY]) {
         const local = join(freshDir(), 'new', 'target');
         const result = await pool.downloadDir('/src', local);
         assert.deepEqual(failures(result), []);
-        assert.deepEqual(listTree(local), ['a.txt', 'empty/', 'sub/', 'sub/b.txt', 'sub/deep/', 'sub/deep/c.txt', 'ünï/', 'ünï/日本.txt']);
+        assert.deepEqual(listTree(local), [
+          'a.txt',
+          'empty/',
+          'sub/',
+          'sub/b.txt',
+          'sub/deep/',
+          'sub/deep/c.txt',
+          'ünï/',
+          'ünï/日本.txt',
+        ]);
         assert.equal(readFileSync(join(local, 'ünï/日本.txt'), 'utf8'), 'ü');
         const expected = label === 'MLSD' ? when.getTime() : when.getTime() - 5_000; // LIST: minutes only
         assert.equal(statSync(join(local, 'a.txt')).mtime.getTime(), expected);
@@ -202,7 +235,10 @@ describe('tree failure semantics', () => {
         const result = await pool.downloadDir('/f', freshDir(), { stopOnError: true });
         assert.equal(result.ok, false);
         assert.equal(result.items.find((i) => i.path === 'file1.txt')?.status, 'failed');
-        assert.ok(result.items.filter((i) => i.status === 'cancelled').length >= 3, JSON.stringify(result.items.map((i) => [i.path, i.status])));
+        assert.ok(
+          result.items.filter((i) => i.status === 'cancelled').length >= 3,
+          JSON.stringify(result.items.map((i) => [i.path, i.status])),
+        );
       } finally {
         await pool.close();
       }
@@ -226,7 +262,10 @@ describe('tree failure semantics', () => {
       assert.equal(down.items.find((i) => i.path === 'file0.txt')?.attempts, 2);
       const up = await pool.uploadDir(local, '/back', { retries: 2 });
       assert.equal(up.ok, false);
-      assert.deepEqual(up.items.map((i) => i.attempts), [3, 3, 3]);
+      assert.deepEqual(
+        up.items.map((i) => i.attempts),
+        [3, 3, 3],
+      );
     });
   });
 
@@ -235,7 +274,11 @@ describe('tree failure semantics', () => {
       h.server.fs.writeFile('/big/x.bin', Buffer.alloc(200_000, 7));
       h.server.nextTransfer({}); // the listing
       const local = freshDir();
-      h.server.hook('RETR', async (ctx) => ctx.next({ transfer: { after: { bytes: 50_000, action: 'reset-control' } } }), { times: 1 });
+      h.server.hook(
+        'RETR',
+        async (ctx) => ctx.next({ transfer: { after: { bytes: 50_000, action: 'reset-control' } } }),
+        { times: 1 },
+      );
       const result = await pool.downloadDir('/big', local);
       assert.deepEqual(failures(result), []);
       assert.equal(readFileSync(join(local, 'x.bin')).length, 200_000);
@@ -253,9 +296,16 @@ describe('tree failure semantics', () => {
       symlinkSync(outside, join(local, 'linkdir'));
       const result = await pool.uploadDir(local, '/s');
       assert.deepEqual([...h.server.fs.files.keys()].sort(), ['/s/real.txt']);
-      assert.deepEqual(result.items.filter((i) => i.type === 'symlink').map((i) => `${i.path}:${i.reason ?? ''}`), ['link.txt:symlink not followed', 'linkdir:symlink not followed']);
+      assert.deepEqual(
+        result.items.filter((i) => i.type === 'symlink').map((i) => `${i.path}:${i.reason ?? ''}`),
+        ['link.txt:symlink not followed', 'linkdir:symlink not followed'],
+      );
       await pool.uploadDir(local, '/t', { followSymlinks: true });
-      assert.deepEqual([...h.server.fs.files.keys()].filter((k) => k.startsWith('/t/')).sort(), ['/t/link.txt', '/t/linkdir/secret.txt', '/t/real.txt']);
+      assert.deepEqual([...h.server.fs.files.keys()].filter((k) => k.startsWith('/t/')).sort(), [
+        '/t/link.txt',
+        '/t/linkdir/secret.txt',
+        '/t/real.txt',
+      ]);
     });
   });
 
@@ -295,7 +345,10 @@ describe('tree failure semantics', () => {
       assert.equal(gone?.status, 'failed');
       assert.equal((gone?.error as NodeJS.ErrnoException | undefined)?.code, 'ENOENT');
       assert.equal(result.items.find((i) => i.path === 'a.txt')?.status, 'done');
-      assert.ok(!h.server.commands.some((c) => c.startsWith('STOR') && c.includes('gone.txt')), 'no STOR (which would truncate the remote copy)');
+      assert.ok(
+        !h.server.commands.some((c) => c.startsWith('STOR') && c.includes('gone.txt')),
+        'no STOR (which would truncate the remote copy)',
+      );
     });
   });
 
@@ -331,7 +384,10 @@ describe('tree failure semantics', () => {
       }
       assert.equal(result.ok, false);
       const refused = result.items.filter((i) => i.status === 'failed');
-      assert.deepEqual(refused.map((i) => i.path), ['dir', 'read.ME']);
+      assert.deepEqual(
+        refused.map((i) => i.path),
+        ['dir', 'read.ME'],
+      );
       for (const r of refused) {
         assert.ok(r.error instanceof UnsafePathError);
         assert.match(r.reason ?? '', /case-insensitive/);
@@ -344,13 +400,31 @@ describe('tree failure semantics', () => {
   });
 
   it('the plan folds case only when asked (case-sensitive file systems keep both)', () => {
-    const node = (rel: string): [string, { rel: string; type: 'file'; size: number }] => [rel, { rel, type: 'file', size: 1 }];
+    const node = (rel: string): [string, { rel: string; type: 'file'; size: number }] => [
+      rel,
+      { rel, type: 'file', size: 1 },
+    ];
     const source = new Map([node('A.txt'), node('a.txt')]);
     const sides = { direction: 'download' as const, local: '/l', remote: '/r', compare: false, delete: false };
-    const run = { runner: undefined as never, options: {}, retries: 0, signal: new AbortController().signal, items: [] };
-    assert.deepEqual(makePlan(run, sides, source, undefined).copy.map((n) => n.rel), ['A.txt', 'a.txt']);
-    assert.deepEqual(makePlan(run, sides, source, undefined, true).copy.map((n) => n.rel), ['A.txt']);
-    assert.deepEqual(makePlan(run, { ...sides, direction: 'upload' }, source, undefined, true).copy.map((n) => n.rel), ['A.txt', 'a.txt']);
+    const run = {
+      runner: undefined as never,
+      options: {},
+      retries: 0,
+      signal: new AbortController().signal,
+      items: [],
+    };
+    assert.deepEqual(
+      makePlan(run, sides, source, undefined).copy.map((n) => n.rel),
+      ['A.txt', 'a.txt'],
+    );
+    assert.deepEqual(
+      makePlan(run, sides, source, undefined, true).copy.map((n) => n.rel),
+      ['A.txt'],
+    );
+    assert.deepEqual(
+      makePlan(run, { ...sides, direction: 'upload' }, source, undefined, true).copy.map((n) => n.rel),
+      ['A.txt', 'a.txt'],
+    );
     assert.equal(localNamesFoldCase('darwin'), true);
     assert.equal(localNamesFoldCase('win32'), true);
     assert.equal(localNamesFoldCase('linux'), false);
@@ -398,17 +472,33 @@ describe('hostile listings write nothing outside the target', () => {
     'type=file;size=4;modify=20240506070809; good.txt',
   ];
 
-  for (const [label, features, lines] of [['LIST', LIST_ONLY, HOSTILE_LIST], ['MLSD', undefined, HOSTILE_MLSD]] as const) {
+  for (const [label, features, lines] of [
+    ['LIST', LIST_ONLY, HOSTILE_LIST],
+    ['MLSD', undefined, HOSTILE_MLSD],
+  ] as const) {
     it(`${label}: downloadDir and mirror refuse the names with UnsafePathError, download the good file only`, async () => {
       await withPool(features === undefined ? {} : { features: [...features] }, async (h, pool) => {
         // Files the hostile names would reach if a client followed them, all readable on the server.
-        for (const p of ['/evil', '/x/evil', '/x/../evil', '/etc/evil', '/x/good.txt', '/x/a/b', '/x/C:\\x', '/x/x\\..\\y', '/x/..\\..\\evil2']) {
+        for (const p of [
+          '/evil',
+          '/x/evil',
+          '/x/../evil',
+          '/etc/evil',
+          '/x/good.txt',
+          '/x/a/b',
+          '/x/C:\\x',
+          '/x/x\\..\\y',
+          '/x/..\\..\\evil2',
+        ]) {
           h.server.fs.writeFile(p, Buffer.from('evil'));
         }
         h.server.listings.set('/x', [...lines]);
         const parent = freshDir();
         const target = join(parent, 'target');
-        for (const run of [() => pool.downloadDir('/x', target), () => pool.mirror({ direction: 'download', remote: '/x', local: target, delete: true })]) {
+        for (const run of [
+          () => pool.downloadDir('/x', target),
+          () => pool.mirror({ direction: 'download', remote: '/x', local: target, delete: true }),
+        ]) {
           const result = await run();
           assert.equal(result.ok, false, 'refusals make the run fail');
           const refused = result.items.filter((i) => i.status === 'failed');
@@ -440,7 +530,10 @@ describe('hostile listings write nothing outside the target', () => {
       assert.deepEqual(readdirSync(outside), [], 'nothing written through the symlinks');
       assert.ok(lstatSync(join(target, 'sub')).isSymbolicLink());
       const reasons = result.items.filter((i) => i.status === 'failed').map((i) => i.reason ?? '');
-      assert.ok(reasons.some((r) => /symlink/.test(r)), reasons.join('\n'));
+      assert.ok(
+        reasons.some((r) => /symlink/.test(r)),
+        reasons.join('\n'),
+      );
     });
   });
 });

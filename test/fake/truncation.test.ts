@@ -40,9 +40,17 @@ for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
           const dir = freshDir();
           writeFileSync(join(dir, 'old.bin'), 'previous content');
           h.server.nextTransfer({ after: { bytes: 40_000, action } });
-          assertFtpsError(await rejection(c.download('/big.bin', join(dir, 'old.bin'))), TruncatedTransferError, 'ERR_FTPS_TRUNCATED');
+          assertFtpsError(
+            await rejection(c.download('/big.bin', join(dir, 'old.bin'))),
+            TruncatedTransferError,
+            'ERR_FTPS_TRUNCATED',
+          );
           h.server.nextTransfer({ after: { bytes: 40_000, action } });
-          assertFtpsError(await rejection(c.download('/big.bin', join(dir, 'new.bin'))), TruncatedTransferError, 'ERR_FTPS_TRUNCATED');
+          assertFtpsError(
+            await rejection(c.download('/big.bin', join(dir, 'new.bin'))),
+            TruncatedTransferError,
+            'ERR_FTPS_TRUNCATED',
+          );
           assert.equal(readFileSync(join(dir, 'old.bin'), 'utf8'), 'previous content');
           assert.deepEqual(readdirSync(dir), ['old.bin']);
           await c.download('/big.bin', join(dir, 'old.bin'));
@@ -92,7 +100,8 @@ describe('a truncated listing is never acted on', () => {
         writeFileSync(join(local, name), `content ${i}`);
       }
       // Every listing of /m is cut after 2 kB (no retry can get the whole one).
-      for (const verb of ['MLSD', 'LIST']) h.server.hook(verb, (ctx) => ctx.next({ transfer: { after: { bytes: 2_000, action: 'truncate' } } }));
+      for (const verb of ['MLSD', 'LIST'])
+        h.server.hook(verb, (ctx) => ctx.next({ transfer: { after: { bytes: 2_000, action: 'truncate' } } }));
       const pool = createPool(optionsFor(h.server), { size: 2 });
       try {
         const outcome = await pool.mirror({ direction: 'download', local, remote: '/m', delete: true }).then(
@@ -102,7 +111,8 @@ describe('a truncated listing is never acted on', () => {
         if ('err' in outcome) assertFtpsError(outcome.err, TruncatedTransferError, 'ERR_FTPS_TRUNCATED');
         else assert.equal(outcome.result.ok, false, 'a run over a truncated listing must not report success');
         assert.equal(readdirSync(local).length, 100, 'no local file may be deleted');
-        for (let i = 0; i < 100; i++) assert.ok(existsSync(join(local, `file-number-${String(i).padStart(3, '0')}.txt`)));
+        for (let i = 0; i < 100; i++)
+          assert.ok(existsSync(join(local, `file-number-${String(i).padStart(3, '0')}.txt`)));
       } finally {
         await pool.close();
       }
@@ -117,7 +127,11 @@ describe('the size announced in the 150 reply', () => {
       const c = await h.connect();
       const preliminary = '150 Opening BINARY mode data connection for /f.bin (50000 bytes).';
       h.server.nextTransfer({ preliminary, after: { bytes: 20_000, action: 'truncate' } });
-      const err = assertFtpsError(await rejection(c.download('/f.bin', new Sink())), TruncatedTransferError, 'ERR_FTPS_TRUNCATED');
+      const err = assertFtpsError(
+        await rejection(c.download('/f.bin', new Sink())),
+        TruncatedTransferError,
+        'ERR_FTPS_TRUNCATED',
+      );
       assert.match(err.message, /20000 of the 50000 bytes/);
       h.server.nextTransfer({ preliminary });
       const sink = new Sink();

@@ -34,9 +34,17 @@ class Ctl {
 
   static async open(server: FakeFtpServer, version?: tls.SecureVersion): Promise<Ctl> {
     if (server.options.mode === 'implicit') {
-      const s = tls.connect({ host: server.host, port: server.port, ca, servername: 'localhost', ...versionOpts(version) });
+      const s = tls.connect({
+        host: server.host,
+        port: server.port,
+        ca,
+        servername: 'localhost',
+        ...versionOpts(version),
+      });
       const ctl = new Ctl(s);
-      s.on('session', (sess: Buffer) => { ctl.session = sess; });
+      s.on('session', (sess: Buffer) => {
+        ctl.session = sess;
+      });
       await new Promise((r) => s.once('secureConnect', r));
       return ctl;
     }
@@ -48,7 +56,10 @@ class Ctl {
   private listen(s: net.Socket): void {
     s.on('data', this.onData);
     s.on('error', () => {});
-    s.on('close', () => { this.ended = true; this.notify?.(); });
+    s.on('close', () => {
+      this.ended = true;
+      this.notify?.();
+    });
   }
 
   /** Next complete (possibly multi-line) reply. */
@@ -64,7 +75,10 @@ class Ctl {
       if (this.ended) throw new Error('control connection closed');
       const left = deadline - Date.now();
       if (left <= 0) throw new Error('reply timeout');
-      await new Promise<void>((r) => { this.notify = r; setTimeout(r, left); });
+      await new Promise<void>((r) => {
+        this.notify = r;
+        setTimeout(r, left);
+      });
     }
   }
 
@@ -77,7 +91,9 @@ class Ctl {
     assert.match(await this.cmd('AUTH TLS'), /^234 /);
     this.sock.off('data', this.onData);
     const s = tls.connect({ socket: this.sock, ca, servername: 'localhost', ...versionOpts(version) });
-    s.on('session', (sess: Buffer) => { this.session = sess; });
+    s.on('session', (sess: Buffer) => {
+      this.session = sess;
+    });
     await new Promise((r) => s.once('secureConnect', r));
     this.sock = s;
     this.listen(s);
@@ -131,26 +147,55 @@ async function ready(server: FakeFtpServer, version?: tls.SecureVersion): Promis
   return ctl;
 }
 
-interface DataOpts { tls: boolean; session?: Buffer | undefined; version?: tls.SecureVersion; early?: boolean }
+interface DataOpts {
+  tls: boolean;
+  session?: Buffer | undefined;
+  version?: tls.SecureVersion;
+  early?: boolean;
+}
 
 /** Connects to the data port (TLS after the 150 unless `early`); returns the socket once usable. */
-async function dataConnect(server: FakeFtpServer, port: number, o: DataOpts): Promise<{ raw: net.Socket; sock: net.Socket | tls.TLSSocket; start: () => Promise<void> }> {
+async function dataConnect(
+  server: FakeFtpServer,
+  port: number,
+  o: DataOpts,
+): Promise<{ raw: net.Socket; sock: net.Socket | tls.TLSSocket; start: () => Promise<void> }> {
   const raw = net.connect(port, server.host);
   raw.on('error', () => {});
   await new Promise((r) => raw.once('connect', r));
   let sock: net.Socket | tls.TLSSocket = raw;
   const begin = (): Promise<void> => {
     if (!o.tls) return Promise.resolve();
-    const t = tls.connect({ socket: raw, ca, servername: 'localhost', ...(o.session ? { session: o.session } : {}), ...versionOpts(o.version) });
+    const t = tls.connect({
+      socket: raw,
+      ca,
+      servername: 'localhost',
+      ...(o.session ? { session: o.session } : {}),
+      ...versionOpts(o.version),
+    });
     t.on('error', () => {});
     sock = t;
-    return new Promise((resolve) => { t.once('secureConnect', () => resolve()); t.once('close', () => resolve()); });
+    return new Promise((resolve) => {
+      t.once('secureConnect', () => resolve());
+      t.once('close', () => resolve());
+    });
   };
   const early = o.early ? begin() : undefined;
-  return { raw, get sock() { return sock; }, start: () => early ?? begin() } as never;
+  return {
+    raw,
+    get sock() {
+      return sock;
+    },
+    start: () => early ?? begin(),
+  } as never;
 }
 
-async function retr(ctl: Ctl, server: FakeFtpServer, cmd: string, o: DataOpts): Promise<{ data: Buffer; replies: string[] }> {
+async function retr(
+  ctl: Ctl,
+  server: FakeFtpServer,
+  cmd: string,
+  o: DataOpts,
+): Promise<{ data: Buffer; replies: string[] }> {
   const port = await ctl.epsv();
   const d = await dataConnect(server, port, o);
   const replies = [await ctl.cmd(cmd)];
@@ -180,7 +225,10 @@ test('explicit: refuses login before AUTH, logs TLS per line, full session', asy
     assert.match(await ctl.cmd('XYZZY'), /^502 /);
     const { data, replies } = await retr(ctl, server, 'RETR a.txt', { tls: true, session: ctl.session });
     assert.equal(data.toString(), 'hello');
-    assert.deepEqual(replies.map((r) => r.slice(0, 3)), ['150', '226']);
+    assert.deepEqual(
+      replies.map((r) => r.slice(0, 3)),
+      ['150', '226'],
+    );
     await ctl.quit();
     await server.waitForIdle(1000);
     assert.deepEqual(server.log.slice(0, 4), [
@@ -203,7 +251,10 @@ test('implicit: greeting after TLS, AUTH refused, MLSD/NLST listings', async () 
     assert.equal(nlst.data.toString(), 'sub\r\nx.bin\r\n');
     const mlsd = await retr(ctl, server, 'MLSD /d', { tls: true, session: ctl.session });
     assert.match(mlsd.data.toString(), /^type=dir;modify=\d{14}; sub\r\ntype=file;size=3;modify=\d{14}; x\.bin\r\n$/);
-    assert.match(await ctl.cmd('MLST /d/x.bin'), /^250-Listing \/d\/x\.bin\n type=file;size=3;modify=\d{14}; \/d\/x\.bin\n250 End$/);
+    assert.match(
+      await ctl.cmd('MLST /d/x.bin'),
+      /^250-Listing \/d\/x\.bin\n type=file;size=3;modify=\d{14}; \/d\/x\.bin\n250 End$/,
+    );
     await ctl.quit();
     await server.waitForIdle(1000);
     assert.ok(server.log.every((e) => e.secure));
@@ -217,7 +268,10 @@ for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
       assert.ok(ctl.session, 'control session ticket received');
       // Without the session: not resumed → 425.
       const bad = await retr(ctl, server, 'LIST', { tls: true, version });
-      assert.deepEqual(bad.replies.map((r) => r.slice(0, 3)), ['150', '425']);
+      assert.deepEqual(
+        bad.replies.map((r) => r.slice(0, 3)),
+        ['150', '425'],
+      );
       // With the session: resumed → upload stored.
       const port = await ctl.epsv();
       const d = await dataConnect(server, port, { tls: true, session: ctl.session, version });
@@ -236,13 +290,16 @@ for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
 }
 
 test('requireSessionReuse: false accepts a fresh data session (on ::1)', async () => {
-  await withServer({ mode: 'implicit', host: '::1', requireSessionReuse: false, files: { '/f': 'abc' } }, async (server) => {
-    const ctl = await ready(server);
-    const r = await retr(ctl, server, 'RETR /f', { tls: true });
-    assert.equal(r.data.toString(), 'abc');
-    assert.deepEqual(server.dataReuse, [false]);
-    await ctl.quit();
-  });
+  await withServer(
+    { mode: 'implicit', host: '::1', requireSessionReuse: false, files: { '/f': 'abc' } },
+    async (server) => {
+      const ctl = await ready(server);
+      const r = await retr(ctl, server, 'RETR /f', { tls: true });
+      assert.equal(r.data.toString(), 'abc');
+      assert.deepEqual(server.dataReuse, [false]);
+      await ctl.quit();
+    },
+  );
 });
 
 test('dataTls strict: early ClientHello fails, after-preliminary accepts it', async () => {
@@ -281,7 +338,8 @@ test('STOR truncation: FIN without close_notify or RST → 426, file not stored'
       await d.start();
       d.sock.write(Buffer.alloc(5000, 1));
       await sleep(50);
-      if (how === 'fin') d.raw.end(); // TCP FIN under the TLS layer: no close_notify
+      if (how === 'fin')
+        d.raw.end(); // TCP FIN under the TLS layer: no close_notify
       else d.raw.resetAndDestroy();
       assert.match(await ctl.read(), /^426 /);
       assert.equal(server.files.has('/t.bin'), false);
@@ -333,9 +391,17 @@ test('hooks: stall, 421 greeting, 120 greeting, reset', async () => {
 test('hooks: custom reply, next() and fall-through', async () => {
   await withServer({ mode: 'plain' }, async (server) => {
     const seen: string[] = [];
-    server.hook('*', (ctx) => { seen.push(ctx.verb); return 'default'; });
-    server.hook('SYST', async (ctx) => { await ctx.reply('215-line one\n215 UNIX'); });
-    server.hook('NOOP', async (ctx) => { await ctx.writeRaw('200-Extra line\r\n'); await ctx.next(); });
+    server.hook('*', (ctx) => {
+      seen.push(ctx.verb);
+      return 'default';
+    });
+    server.hook('SYST', async (ctx) => {
+      await ctx.reply('215-line one\n215 UNIX');
+    });
+    server.hook('NOOP', async (ctx) => {
+      await ctx.writeRaw('200-Extra line\r\n');
+      await ctx.next();
+    });
     const ctl = await Ctl.open(server);
     await ctl.read();
     assert.equal(await ctl.cmd('SYST'), '215-line one\n215 UNIX');
@@ -427,7 +493,9 @@ test('transfer faults: data closed after N bytes, missing 226, stalled data', as
     assert.match(await ctl.cmd('RETR /big'), /^150 /);
     await d.start();
     let n = 0;
-    d.sock.on('data', (c: Buffer) => { n += c.length; });
+    d.sock.on('data', (c: Buffer) => {
+      n += c.length;
+    });
     await new Promise((r) => d.sock.once('close', r));
     assert.equal(n, 200_000);
     await assert.rejects(ctl.read(100), /reply timeout/);
@@ -437,7 +505,9 @@ test('transfer faults: data closed after N bytes, missing 226, stalled data', as
     const d2 = await dataConnect(server, p2, { tls: true, session: ctl.session });
     assert.match(await ctl.cmd('RETR /big'), /^150 /);
     let handshaken = false;
-    void d2.start().then(() => { handshaken = !d2.raw.destroyed; });
+    void d2.start().then(() => {
+      handshaken = !d2.raw.destroyed;
+    });
     await sleep(100);
     assert.equal(handshaken, false); // the server never answers the ClientHello
     d2.raw.destroy();

@@ -136,13 +136,15 @@ test('forwards each passive port to the same port on the target, counted as data
       /* taken: try the next pair */
     }
   }
-  const proxy = await startForwardProxy({ target: { host: '127.0.0.1', port: controlPort, passive: { min, max: min + 1 } } });
+  const proxy = await startForwardProxy({
+    target: { host: '127.0.0.1', port: controlPort, passive: { min, max: min + 1 } },
+  });
   try {
     const c = new Client(proxy.host, min + 1);
     await once(c.socket, 'connect');
     c.socket.write('data!');
     await until(() => target.sockets.length === 1 && target.bytes(0).toString() === 'data!', 'data forwarded');
-    assert.equal((target.sockets[0]?.localPort), min + 1);
+    assert.equal(target.sockets[0]?.localPort, min + 1);
     assert.deepEqual(proxy.stats('data'), { accepted: 1, open: 1, bytesUp: 5, bytesDown: 0 });
     assert.equal(proxy.stats('control').accepted, 0);
     c.socket.destroy();
@@ -154,48 +156,58 @@ test('forwards each passive port to the same port on the target, counted as data
 });
 
 test('delay keeps the order of many chunks both ways', LIMIT, async () => {
-  await withProxy({ shaping: link({ rttMs: 20, windowBytes: 64 * 1024, rateBytesPerSec: 50_000_000 }) }, async ({ target, dial }) => {
-    const c = await dial();
-    const payload = randomBytes(512 * 1024);
-    for (let off = 0; off < payload.length; off += 1000) c.socket.write(payload.subarray(off, off + 1000));
-    await until(() => target.bytes(0).length === payload.length, 'all bytes up');
-    assert.ok(target.bytes(0).equals(payload));
-    const back = randomBytes(300 * 1024);
-    for (let off = 0; off < back.length; off += 777) target.sockets[0]?.write(back.subarray(off, off + 777));
-    await until(() => c.bytes().length === back.length, 'all bytes down');
-    assert.ok(c.bytes().equals(back));
-  });
+  await withProxy(
+    { shaping: link({ rttMs: 20, windowBytes: 64 * 1024, rateBytesPerSec: 50_000_000 }) },
+    async ({ target, dial }) => {
+      const c = await dial();
+      const payload = randomBytes(512 * 1024);
+      for (let off = 0; off < payload.length; off += 1000) c.socket.write(payload.subarray(off, off + 1000));
+      await until(() => target.bytes(0).length === payload.length, 'all bytes up');
+      assert.ok(target.bytes(0).equals(payload));
+      const back = randomBytes(300 * 1024);
+      for (let off = 0; off < back.length; off += 777) target.sockets[0]?.write(back.subarray(off, off + 777));
+      await until(() => c.bytes().length === back.length, 'all bytes down');
+      assert.ok(c.bytes().equals(back));
+    },
+  );
 });
 
 test('the window caps the bytes the proxy takes from the sender while they are in flight', LIMIT, async () => {
   const window = 32 * 1024;
   // a long delay: nothing reaches the target for a while, so the proxy must stop reading
-  await withProxy({ shaping: { up: { delayMs: 1500, windowBytes: window }, down: { delayMs: 1500 } } }, async ({ proxy, target, dial }) => {
-    const c = await dial();
-    c.socket.write(randomBytes(1024 * 1024));
-    await until(() => proxy.stats('control').bytesUp >= window, 'the proxy read a window');
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(target.received[0]?.length ?? 0, 0, 'nothing delivered yet');
-    // one socket read past the window at most
-    assert.ok(proxy.stats('control').bytesUp <= window + 65536, `read ${proxy.stats('control').bytesUp} bytes`);
-  });
+  await withProxy(
+    { shaping: { up: { delayMs: 1500, windowBytes: window }, down: { delayMs: 1500 } } },
+    async ({ proxy, target, dial }) => {
+      const c = await dial();
+      c.socket.write(randomBytes(1024 * 1024));
+      await until(() => proxy.stats('control').bytesUp >= window, 'the proxy read a window');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(target.received[0]?.length ?? 0, 0, 'nothing delivered yet');
+      // one socket read past the window at most
+      assert.ok(proxy.stats('control').bytesUp <= window + 65536, `read ${proxy.stats('control').bytesUp} bytes`);
+    },
+  );
 });
 
-test('blackhole after N bytes: exactly N bytes pass, then nothing (no FIN either), the sockets stay open', LIMIT, async () => {
-  await withProxy({}, async ({ proxy, target, dial }) => {
-    proxy.setFault('control', { type: 'blackhole', direction: 'down', afterBytes: 10 });
-    const c = await dial();
-    await until(() => target.sockets.length === 1, 'connected upstream');
-    target.sockets[0]?.write(Buffer.alloc(25, 'x'));
-    target.sockets[0]?.end();
-    c.socket.write('up still flows? no: down only');
-    await until(() => target.bytes(0).length > 0, 'up stream still forwarded');
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal(c.bytes().length, 10);
-    assert.equal(c.ended, false);
-    assert.equal(proxy.openConnections(), 1);
-  });
-});
+test(
+  'blackhole after N bytes: exactly N bytes pass, then nothing (no FIN either), the sockets stay open',
+  LIMIT,
+  async () => {
+    await withProxy({}, async ({ proxy, target, dial }) => {
+      proxy.setFault('control', { type: 'blackhole', direction: 'down', afterBytes: 10 });
+      const c = await dial();
+      await until(() => target.sockets.length === 1, 'connected upstream');
+      target.sockets[0]?.write(Buffer.alloc(25, 'x'));
+      target.sockets[0]?.end();
+      c.socket.write('up still flows? no: down only');
+      await until(() => target.bytes(0).length > 0, 'up stream still forwarded');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(c.bytes().length, 10);
+      assert.equal(c.ended, false);
+      assert.equal(proxy.openConnections(), 1);
+    });
+  },
+);
 
 test('blackhole both ways drops client bytes too; set at runtime on an open connection', LIMIT, async () => {
   await withProxy({}, async ({ proxy, target, dial }) => {
@@ -212,35 +224,46 @@ test('blackhole both ways drops client bytes too; set at runtime on an open conn
   });
 });
 
-test('half-close down after N bytes: the client sees N bytes and a FIN, its own bytes still reach the server', LIMIT, async () => {
-  await withProxy({}, async ({ proxy, target, dial }) => {
-    proxy.setFault('control', { type: 'half-close', direction: 'down', afterBytes: 4 });
-    const c = await dial();
-    await until(() => target.sockets.length === 1, 'connected upstream');
-    target.sockets[0]?.write('12345678');
-    await until(() => c.ended, 'client got FIN');
-    assert.equal(c.bytes().toString(), '1234');
-    c.socket.write('after');
-    await until(() => target.bytes(0).toString() === 'after', 'up stream still open');
-    assert.equal(target.ended[0], false);
-  });
-});
+test(
+  'half-close down after N bytes: the client sees N bytes and a FIN, its own bytes still reach the server',
+  LIMIT,
+  async () => {
+    await withProxy({}, async ({ proxy, target, dial }) => {
+      proxy.setFault('control', { type: 'half-close', direction: 'down', afterBytes: 4 });
+      const c = await dial();
+      await until(() => target.sockets.length === 1, 'connected upstream');
+      target.sockets[0]?.write('12345678');
+      await until(() => c.ended, 'client got FIN');
+      assert.equal(c.bytes().toString(), '1234');
+      c.socket.write('after');
+      await until(() => target.bytes(0).toString() === 'after', 'up stream still open');
+      assert.equal(target.ended[0], false);
+    });
+  },
+);
 
-test('reset after N bytes up: the client sees ECONNRESET, exactly N bytes reached the server, both sides closed', LIMIT, async () => {
-  await withProxy({}, async ({ proxy, target, dial }) => {
-    proxy.setFault('data', { type: 'reset', afterBytes: 3 }); // data only: control is untouched
-    proxy.setFault('control', { type: 'reset', direction: 'up', afterBytes: 3 });
-    const c = await dial();
-    c.socket.write('abcdef');
-    await until(() => c.error !== undefined, 'client reset');
-    assert.equal(c.error, 'ECONNRESET');
-    await until(() => target.open === 0, 'target side closed');
-    assert.equal(target.bytes(0).toString(), 'abc');
-    // the target's side: an RST right behind data can surface as an end in Node; never another error
-    assert.ok(target.errors.every((e) => e === 'ECONNRESET'), target.errors.join());
-    await until(() => proxy.openConnections() === 0, 'proxy forgot the connection');
-  });
-});
+test(
+  'reset after N bytes up: the client sees ECONNRESET, exactly N bytes reached the server, both sides closed',
+  LIMIT,
+  async () => {
+    await withProxy({}, async ({ proxy, target, dial }) => {
+      proxy.setFault('data', { type: 'reset', afterBytes: 3 }); // data only: control is untouched
+      proxy.setFault('control', { type: 'reset', direction: 'up', afterBytes: 3 });
+      const c = await dial();
+      c.socket.write('abcdef');
+      await until(() => c.error !== undefined, 'client reset');
+      assert.equal(c.error, 'ECONNRESET');
+      await until(() => target.open === 0, 'target side closed');
+      assert.equal(target.bytes(0).toString(), 'abc');
+      // the target's side: an RST right behind data can surface as an end in Node; never another error
+      assert.ok(
+        target.errors.every((e) => e === 'ECONNRESET'),
+        target.errors.join(),
+      );
+      await until(() => proxy.openConnections() === 0, 'proxy forgot the connection');
+    });
+  },
+);
 
 test('times: a fault hits only that many connections, the next ones are forwarded normally', LIMIT, async () => {
   await withProxy({}, async ({ proxy, target, dial }) => {

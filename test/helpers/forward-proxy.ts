@@ -193,10 +193,13 @@ class Pipe {
   private schedule(): void {
     if (this.timer !== undefined || this.queue.length === 0 || this.conn.done) return;
     const head = this.queue[0] as Item;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.deliver();
-    }, Math.max(0, head.at - performance.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.deliver();
+      },
+      Math.max(0, head.at - performance.now()),
+    );
   }
 
   /** Deliver what is due (the upstream socket must exist first: see ProxiedConnection). */
@@ -236,15 +239,18 @@ class Pipe {
   private scheduleAck(): void {
     if (this.ackTimer !== undefined || this.acks.length === 0 || this.conn.done) return;
     const head = this.acks[0] as { at: number };
-    this.ackTimer = setTimeout(() => {
-      this.ackTimer = undefined;
-      const now = performance.now();
-      while (this.acks.length > 0 && (this.acks[0] as { at: number }).at <= now + 0.5) {
-        this.inFlight -= (this.acks.shift() as { bytes: number }).bytes;
-      }
-      this.flow();
-      this.scheduleAck();
-    }, Math.max(0, head.at - performance.now()));
+    this.ackTimer = setTimeout(
+      () => {
+        this.ackTimer = undefined;
+        const now = performance.now();
+        while (this.acks.length > 0 && (this.acks[0] as { at: number }).at <= now + 0.5) {
+          this.inFlight -= (this.acks.shift() as { bytes: number }).bytes;
+        }
+        this.flow();
+        this.scheduleAck();
+      },
+      Math.max(0, head.at - performance.now()),
+    );
   }
 
   /** Pause or resume reading the sender: window, queue cap, receiver backpressure. */
@@ -421,7 +427,10 @@ export class ForwardProxy {
   private readonly connections = new Set<ProxiedConnection>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private link: LinkShaping;
-  private readonly faults: Record<ConnectionKind, { fault: Fault; left: number } | undefined> = { control: undefined, data: undefined };
+  private readonly faults: Record<ConnectionKind, { fault: Fault; left: number } | undefined> = {
+    control: undefined,
+    data: undefined,
+  };
   private readonly counters: Record<ConnectionKind, KindStats> = {
     control: { accepted: 0, open: 0, bytesUp: 0, bytesDown: 0 },
     data: { accepted: 0, open: 0, bytesUp: 0, bytesDown: 0 },
@@ -435,7 +444,8 @@ export class ForwardProxy {
 
   /** Bind every listener (first free 127.0.0.x unless `host` was given). */
   async listen(): Promise<void> {
-    const hosts = this.options.host !== undefined ? [this.options.host] : Array.from({ length: 253 }, (_, i) => `127.0.0.${i + 2}`);
+    const hosts =
+      this.options.host !== undefined ? [this.options.host] : Array.from({ length: 253 }, (_, i) => `127.0.0.${i + 2}`);
     let lastError: unknown;
     for (const host of hosts) {
       try {
@@ -459,7 +469,9 @@ export class ForwardProxy {
   }
 
   private bind(host: string, port: number, kind: ConnectionKind, targetPort: number): Promise<number> {
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false }, (socket) => this.accept(kind, socket, targetPort));
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false }, (socket) =>
+      this.accept(kind, socket, targetPort),
+    );
     this.servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);

@@ -4,9 +4,19 @@
 import { readFileSync } from 'node:fs';
 import { createPool } from '../../src/index.js';
 
-const task = JSON.parse(process.argv[2] ?? '{}') as { host: string; port: number; remote: string; local: string; segments: number };
+const task = JSON.parse(process.argv[2] ?? '{}') as {
+  host: string;
+  port: number;
+  remote: string;
+  local: string;
+  segments: number;
+};
 const ca = readFileSync(new URL('../fixtures/tls/ca.pem', import.meta.url));
-const pool = createPool({ host: task.host, port: task.port, user: 'user', password: 'pass', secure: 'explicit', tls: { ca } }, {}, { size: task.segments, retries: 0 });
+const pool = createPool(
+  { host: task.host, port: task.port, user: 'user', password: 'pass', secure: 'explicit', tls: { ca } },
+  {},
+  { size: task.segments, retries: 0 },
+);
 await pool.download(task.remote, task.local, { segments: task.segments, resume: true });
 process.stdout.write('finished\n');
 await pool.close();

@@ -23,7 +23,14 @@ export interface ServerProcessOptions {
 /** What the child reports once listening. */
 interface Ready {
   type: 'ready';
-  connectOptions: { host: string; port: number; secure: 'explicit' | 'implicit' | false; user: string; password: string; tls: { ca: string } };
+  connectOptions: {
+    host: string;
+    port: number;
+    secure: 'explicit' | 'implicit' | false;
+    user: string;
+    password: string;
+    tls: { ca: string };
+  };
   sha256: Record<string, string>;
 }
 
@@ -44,7 +51,10 @@ export class ServerProcess implements AsyncDisposable {
   ) {}
 
   static async start(options: ServerProcessOptions = {}): Promise<ServerProcess> {
-    const child = fork(SELF, [JSON.stringify(options)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(SELF, [JSON.stringify(options)], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const ready = await ServerProcess.next<Ready>(child, 'ready');
     return new ServerProcess(child, ready.connectOptions, ready.sha256);
   }
@@ -70,7 +80,10 @@ export class ServerProcess implements AsyncDisposable {
     });
   }
 
-  /** Stops the server (after waiting up to 2 s for the client's sockets to close) and the child; throws if one stayed open. */
+  /**
+   * Stops the server (after waiting up to 2 s for the client's sockets to close) and the child; throws if one stayed
+   * open.
+   */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const stopped = ServerProcess.next<Stopped>(this.child, 'stopped');
@@ -107,7 +120,10 @@ async function child(options: ServerProcessOptions): Promise<void> {
     if (m.type !== 'stop' || stopping) return;
     stopping = true;
     void (async () => {
-      const idle = await server.waitForIdle(2000).then(() => true, () => false);
+      const idle = await server.waitForIdle(2000).then(
+        () => true,
+        () => false,
+      );
       await server.stop();
       process.send?.({ type: 'stopped', idle } satisfies Stopped, () => process.exit(0));
     })();
@@ -115,4 +131,5 @@ async function child(options: ServerProcessOptions): Promise<void> {
   process.send?.({ type: 'ready', connectOptions: server.connectOptions, sha256 } satisfies Ready);
 }
 
-if (process.argv[1] === SELF && process.send !== undefined) await child(JSON.parse(process.argv[2] ?? '{}') as ServerProcessOptions);
+if (process.argv[1] === SELF && process.send !== undefined)
+  await child(JSON.parse(process.argv[2] ?? '{}') as ServerProcessOptions);

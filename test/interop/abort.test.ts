@@ -15,7 +15,13 @@ import { downloadRange } from '../../src/session/files.js';
 import { openSession } from '../../src/session/handshake.js';
 import { fileSize } from '../../src/session/metadata.js';
 import type { Session } from '../../src/session/session.js';
-import { chownToServerUser, startRealServer, type RealServer, type ServerKind, type TlsVersion } from '../servers/real.js';
+import {
+  chownToServerUser,
+  startRealServer,
+  type RealServer,
+  type ServerKind,
+  type TlsVersion,
+} from '../servers/real.js';
 import { clientOptions, skipReason } from './support.js';
 
 const KINDS: ServerKind[] = ['vsftpd', 'proftpd', 'pureftpd'];
@@ -34,38 +40,46 @@ class Collect extends Writable {
 
 for (const kind of KINDS) {
   for (const tlsVersion of ['1.2', '1.3'] as TlsVersion[]) {
-    describe(`${kind} explicit TLS ${tlsVersion}: range downloads stop at their length`, { skip: skipReason(kind) }, () => {
-      const file = randomBytes(8 * 1024 * 1024);
-      let server: RealServer;
-      let session: Session;
-      before(async () => {
-        server = await startRealServer({ kind, mode: 'explicit', tlsVersion });
-        writeFileSync(join(server.root, 'big.bin'), file);
-        await chownToServerUser(join(server.root, 'big.bin'));
-        session = await openSession(resolveOptions(clientOptions(server)));
-      });
-      after(async () => {
-        await session?.control.quit(2000);
-        await server?.stop();
-      });
+    describe(
+      `${kind} explicit TLS ${tlsVersion}: range downloads stop at their length`,
+      { skip: skipReason(kind) },
+      () => {
+        const file = randomBytes(8 * 1024 * 1024);
+        let server: RealServer;
+        let session: Session;
+        before(async () => {
+          server = await startRealServer({ kind, mode: 'explicit', tlsVersion });
+          writeFileSync(join(server.root, 'big.bin'), file);
+          await chownToServerUser(join(server.root, 'big.bin'));
+          session = await openSession(resolveOptions(clientOptions(server)));
+        });
+        after(async () => {
+          await session?.control.quit(2000);
+          await server?.stop();
+        });
 
-      it('ranges in the middle, at the start and at the end: exactly their bytes, the connection in step after each', async () => {
-        const ranges = [
-          { offset: 3_000_000, length: 1_000_001 },
-          { offset: 0, length: 65_536 },
-          { offset: file.length - 100_000, length: 100_000 },
-          { offset: 5_555_555, length: 1 },
-        ];
-        for (const range of ranges) {
-          const sink = new Collect();
-          const outcome = await downloadRange(session, 'big.bin', sink, range);
-          assert.equal(outcome.bytes, range.length);
-          assert.equal(sha256(sink.bytes), sha256(file.subarray(range.offset, range.offset + range.length)), `range ${range.offset}+${range.length}`);
-          // The next command gets its own answer, not a late reply of the stopped RETR.
-          assert.equal(await fileSize(session, 'big.bin'), file.length);
-        }
-      });
-    });
+        it('ranges in the middle, at the start and at the end: exactly their bytes, the connection in step after each', async () => {
+          const ranges = [
+            { offset: 3_000_000, length: 1_000_001 },
+            { offset: 0, length: 65_536 },
+            { offset: file.length - 100_000, length: 100_000 },
+            { offset: 5_555_555, length: 1 },
+          ];
+          for (const range of ranges) {
+            const sink = new Collect();
+            const outcome = await downloadRange(session, 'big.bin', sink, range);
+            assert.equal(outcome.bytes, range.length);
+            assert.equal(
+              sha256(sink.bytes),
+              sha256(file.subarray(range.offset, range.offset + range.length)),
+              `range ${range.offset}+${range.length}`,
+            );
+            // The next command gets its own answer, not a late reply of the stopped RETR.
+            assert.equal(await fileSize(session, 'big.bin'), file.length);
+          }
+        });
+      },
+    );
   }
 }
 
@@ -98,7 +112,7 @@ for (const kind of KINDS) {
         await server?.stop();
       });
 
-      it('data connections of downloads and listings end with the server\'s TLS close_notify', async () => {
+      it("data connections of downloads and listings end with the server's TLS close_notify", async () => {
         const ends: { command: string; closeNotify: boolean | undefined }[] = [];
         const onEnd = (m: unknown): void => void ends.push(m as { command: string; closeNotify: boolean | undefined });
         diagnostics_channel.subscribe('ftps-client:transfer:end', onEnd);

@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createPool, FtpsClient } from '../../src/index.js';
 import { collect } from '../helpers/streams.js';
-import { startRealServer, supports, type RealServer, type ServerKind, type TlsMode, type TlsVersion } from '../servers/real.js';
+import {
+  startRealServer,
+  supports,
+  type RealServer,
+  type ServerKind,
+  type TlsMode,
+  type TlsVersion,
+} from '../servers/real.js';
 import { clientOptions, skipReason } from './support.js';
 
 const ENFORCES_REUSE: Record<ServerKind, boolean> = { vsftpd: true, proftpd: true, pureftpd: false };

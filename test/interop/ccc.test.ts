@@ -53,7 +53,10 @@ for (const tlsVersion of ['1.2', '1.3'] as TlsVersion[]) {
         assert.ok((await client.list()).some((e) => e.name === 'ccc.bin'));
         const sent = wire.sent();
         assert.match(sent, /STOR ccc\.bin\r\n/, 'commands after CCC travel in clear text');
-        assert.ok(!sent.includes('USER ') && !sent.includes('PASS') && !sent.includes(FTP_PASSWORD), 'login only under TLS');
+        assert.ok(
+          !sent.includes('USER ') && !sent.includes('PASS') && !sent.includes(FTP_PASSWORD),
+          'login only under TLS',
+        );
         assert.ok(!sent.includes('CCC'), 'CCC itself was sent under TLS');
       } finally {
         await client.close();

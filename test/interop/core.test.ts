@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FtpReplyError, FtpsClient } from '../../src/index.js';
 import { collect } from '../helpers/streams.js';
-import { startRealServer, supports, type RealServer, type ServerKind, type TlsMode, type TlsVersion } from '../servers/real.js';
+import {
+  startRealServer,
+  supports,
+  type RealServer,
+  type ServerKind,
+  type TlsMode,
+  type TlsVersion,
+} from '../servers/real.js';
 import { clientOptions, skipReason } from './support.js';
 
 const KINDS: ServerKind[] = ['vsftpd', 'proftpd', 'pureftpd'];
@@ -45,7 +52,10 @@ for (const kind of KINDS) {
           assert.equal(up.bytes, data.length);
           assert.equal(up.reply.code, 226);
           if (ENFORCES_REUSE[kind]) assert.equal(up.tlsSessionReused, true);
-          assert.ok(readFileSync(join(server.root, 'interop.bin')).equals(data), 'file on the server equals the upload');
+          assert.ok(
+            readFileSync(join(server.root, 'interop.bin')).equals(data),
+            'file on the server equals the upload',
+          );
 
           const names = (await client.list()).map((e) => `${e.type}:${e.name}:${e.size}`);
           assert.ok(names.includes(`file:interop.bin:${data.length}`), names.join(', '));
@@ -77,7 +87,10 @@ for (const kind of KINDS) {
             await client.upload(src, 'ünïcode.txt');
             await client.download('ünïcode.txt', join(local, 'back.txt'));
             assert.ok(readFileSync(join(local, 'back.txt')).equals(readFileSync(src)));
-            assert.deepEqual((await client.list()).map((e) => e.name), ['ünïcode.txt']);
+            assert.deepEqual(
+              (await client.list()).map((e) => e.name),
+              ['ünïcode.txt'],
+            );
             await client.remove('ünïcode.txt');
           } finally {
             rmSync(local, { recursive: true, force: true });
@@ -114,7 +127,9 @@ describe('vsftpd TLS 1.3: 40 consecutive 256 KiB uploads stay intact', { skip: s
           assert.equal(result.reply.code, 226);
           assert.equal(result.tlsSessionReused, true);
         }
-        files.forEach((data, i) => assert.ok(readFileSync(join(server.root, `up-${i}.bin`)).equals(data), `up-${i}.bin intact`));
+        files.forEach((data, i) =>
+          assert.ok(readFileSync(join(server.root, `up-${i}.bin`)).equals(data), `up-${i}.bin intact`),
+        );
       } finally {
         await client.close();
         await server.stop();

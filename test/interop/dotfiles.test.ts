@@ -36,13 +36,18 @@ function failures(result: TreeResult): string[] {
 }
 
 function copied(result: TreeResult): string[] {
-  return result.items.filter((i) => i.action === 'copy' && i.status === 'done').map((i) => i.path).sort();
+  return result.items
+    .filter((i) => i.action === 'copy' && i.status === 'done')
+    .map((i) => i.path)
+    .sort();
 }
 
 function assertSameTree(actual: string, expected: string): void {
   const paths = listTree(expected);
   assert.deepEqual(listTree(actual), paths);
-  for (const p of paths) if (!p.endsWith('/')) assert.equal(readFileSync(join(actual, p), 'utf8'), readFileSync(join(expected, p), 'utf8'), p);
+  for (const p of paths)
+    if (!p.endsWith('/'))
+      assert.equal(readFileSync(join(actual, p), 'utf8'), readFileSync(join(expected, p), 'utf8'), p);
 }
 
 for (const kind of KINDS) {

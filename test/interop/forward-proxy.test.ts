@@ -27,7 +27,12 @@ describe('vsftpd explicit TLS 1.3 through the forwarding proxy', { skip: skipRea
       shaping: link({ rttMs: 10, windowBytes: 256 * 1024 }),
     });
     const base = clientOptions(server);
-    client = await FtpsClient.connect({ ...base, host: proxy.host, port: proxy.port, tls: { ...base.tls, servername: 'localhost' } });
+    client = await FtpsClient.connect({
+      ...base,
+      host: proxy.host,
+      port: proxy.port,
+      tls: { ...base.tls, servername: 'localhost' },
+    });
   });
   after(async () => {
     await client?.close();
@@ -51,7 +56,10 @@ describe('vsftpd explicit TLS 1.3 through the forwarding proxy', { skip: skipRea
 
   it('a data connection reset mid-download: typed error, the control connection stays usable', async () => {
     proxy.setFault('data', { type: 'reset', direction: 'down', afterBytes: 100_000, times: 1, newOnly: true });
-    const err = await client.download('f.bin', collect().stream).then(() => undefined, (e: unknown) => e);
+    const err = await client.download('f.bin', collect().stream).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof FtpsError, String(err));
     if (err instanceof FtpReplyError) assert.equal(err.replyCode, 426);
     else assert.match(err.code, /^ERR_FTPS_/);

@@ -37,7 +37,10 @@ for (const kind of ['vsftpd', 'proftpd'] as ServerKind[]) {
       const err = await FtpsClient.connect({ ...clientOptions(server), dataProtection: 'clear' }).then(
         async (client) => {
           try {
-            return await client.list().then(() => undefined, (e: unknown) => e);
+            return await client.list().then(
+              () => undefined,
+              (e: unknown) => e,
+            );
           } finally {
             await client.close();
           }

@@ -22,7 +22,7 @@ const TREE: Record<string, string | null> = {
   '-leading-dash.txt': 'dash',
   'hash#percent%.txt': '#%',
   'empty.txt': '',
-  'sub': null,
+  sub: null,
   'sub/nested.txt': 'nested content',
   'empty dir': null,
 };
@@ -33,7 +33,8 @@ function makeTree(root: string): void {
     else writeFileSync(join(root, name), content);
   }
   mkdirSync(join(root, 'big'));
-  for (let i = 0; i < BIG; i++) writeFileSync(join(root, 'big', `entry-${String(i).padStart(5, '0')}.dat`), i % 7 === 0 ? 'x'.repeat(i % 100) : '');
+  for (let i = 0; i < BIG; i++)
+    writeFileSync(join(root, 'big', `entry-${String(i).padStart(5, '0')}.dat`), i % 7 === 0 ? 'x'.repeat(i % 100) : '');
 }
 
 function summary(entries: FileInfo[]): string[] {
@@ -71,7 +72,10 @@ for (const kind of KINDS) {
       assert.deepEqual(await client.list('empty dir'), []);
       const entries = await client.list();
       const plain = entries.find((e) => e.name === 'plain.txt');
-      assert.ok(plain?.modifiedAt instanceof Date && Math.abs(plain.modifiedAt.getTime() - Date.now()) < 10 * 60_000, 'modification time near now');
+      assert.ok(
+        plain?.modifiedAt instanceof Date && Math.abs(plain.modifiedAt.getTime() - Date.now()) < 10 * 60_000,
+        'modification time near now',
+      );
     });
 
     it(`streams a ${BIG}-entry folder through listIter`, async () => {
@@ -112,7 +116,10 @@ for (const kind of KINDS) {
       assert.equal(await client.exists('with space.txt'), true);
       assert.equal(await client.exists('nope.txt'), false);
       assert.equal(await client.exists('sub'), true);
-      await assert.rejects(client.stat('nope.txt'), (err: unknown) => err instanceof FtpReplyError && err.replyCode === 550);
+      await assert.rejects(
+        client.stat('nope.txt'),
+        (err: unknown) => err instanceof FtpReplyError && err.replyCode === 550,
+      );
       const when = new Date('2021-03-04T05:06:07Z');
       await client.setLastModified('plain.txt', when);
       assert.equal((await client.lastModified('plain.txt')).getTime(), when.getTime());
@@ -162,7 +169,10 @@ describe('legacy latin1 file names (encoding: latin1)', { skip: skipReason('vsft
         await client.download('café ñ.txt', sink.stream);
         assert.equal(sink.bytes().toString(), 'latin1 content');
         await client.upload(Buffer.from('back'), 'über.txt');
-        assert.ok(existsSync(Buffer.concat([Buffer.from(`${server.root}/`), Buffer.from('über.txt', 'latin1')])), 'name written as latin1 bytes');
+        assert.ok(
+          existsSync(Buffer.concat([Buffer.from(`${server.root}/`), Buffer.from('über.txt', 'latin1')])),
+          'name written as latin1 bytes',
+        );
       } finally {
         await client.close();
       }

@@ -18,7 +18,8 @@ const TIMEOUTS = { connect: 10_000, reply: 10_000, data: 10_000 };
 
 function proxySkip(kind: ProxyKind): string | false {
   if (proxyInstalled(kind)) return false;
-  if (process.env.FTPS_INTEROP_REQUIRED === '1') throw new Error(`${kind} is not installed but FTPS_INTEROP_REQUIRED=1: run sudo bash test/servers/install.sh`);
+  if (process.env.FTPS_INTEROP_REQUIRED === '1')
+    throw new Error(`${kind} is not installed but FTPS_INTEROP_REQUIRED=1: run sudo bash test/servers/install.sh`);
   return `${kind} not installed (sudo bash test/servers/install.sh)`;
 }
 
@@ -56,7 +57,16 @@ for (const kind of ['dante', 'tinyproxy'] as const) {
           const server = new FakeFtpServer({ mode, files: { '/in.bin': randomBytes(70_000) } });
           const peers = recordPeers(server);
           await server.start();
-          const options: FtpsClientOptions = { host: server.host, port: server.port, user: 'user', password: 'pass', secure: mode, tls: { ca }, timeouts: TIMEOUTS, proxy: proxy.url };
+          const options: FtpsClientOptions = {
+            host: server.host,
+            port: server.port,
+            user: 'user',
+            password: 'pass',
+            secure: mode,
+            tls: { ca },
+            timeouts: TIMEOUTS,
+            proxy: proxy.url,
+          };
           const client = await FtpsClient.connect(options);
           try {
             const data = randomBytes(50_000);
@@ -81,7 +91,9 @@ for (const kind of ['dante', 'tinyproxy'] as const) {
       it('refuses a target it may not or cannot reach → ProxyError (refused)', async () => {
         // dante's ruleset allows 127.0.0.1 only; tinyproxy cannot connect to a closed port.
         const target = kind === 'dante' ? { host: '127.0.0.9', port: 21 } : { host: '127.0.0.1', port: 1 };
-        const err = await rejection(FtpsClient.connect({ ...target, tls: { ca }, timeouts: TIMEOUTS, proxy: proxy.url }));
+        const err = await rejection(
+          FtpsClient.connect({ ...target, tls: { ca }, timeouts: TIMEOUTS, proxy: proxy.url }),
+        );
         assert.ok(err instanceof ProxyError, String(err));
         assert.equal(err.code, 'ERR_FTPS_PROXY');
         assert.equal(err.kind, 'refused');
@@ -97,7 +109,15 @@ for (const kind of ['dante', 'tinyproxy'] as const) {
             const server = new FakeFtpServer({ mode: 'explicit' });
             const peers = recordPeers(server);
             await server.start();
-            const err = await rejection(FtpsClient.connect({ host: server.host, port: server.port, tls: { ca }, timeouts: TIMEOUTS, proxy: url(proxy) }));
+            const err = await rejection(
+              FtpsClient.connect({
+                host: server.host,
+                port: server.port,
+                tls: { ca },
+                timeouts: TIMEOUTS,
+                proxy: url(proxy),
+              }),
+            );
             await server.close();
             assert.ok(err instanceof ProxyError, String(err));
             assert.equal(err.kind, 'auth');
@@ -124,7 +144,9 @@ function proxy_url_with_wrong_password(proxy: RealProxy): string {
 }
 
 it('a proxy that is not listening → ConnectionError naming the proxy', async () => {
-  const err = await rejection(FtpsClient.connect({ host: '127.0.0.1', port: 21, timeouts: TIMEOUTS, proxy: 'socks5://127.0.0.1:1' }));
+  const err = await rejection(
+    FtpsClient.connect({ host: '127.0.0.1', port: 21, timeouts: TIMEOUTS, proxy: 'socks5://127.0.0.1:1' }),
+  );
   assert.ok(err instanceof ConnectionError && !(err instanceof ProxyError), String(err));
   assert.match(err.message, /socks5 proxy 127\.0\.0\.1:1/);
 });
@@ -133,33 +155,37 @@ for (const kind of ['dante', 'tinyproxy'] as const) {
   // TLS 1.3 uploads through tinyproxy fail now and then (vsftpd 426): tinyproxy has no TCP
   // half-close and resets the server's side while the server still reads (docs/networks.md).
   const tlsVersion = kind === 'tinyproxy' ? '1.2' : '1.3';
-  describe(`vsftpd explicit TLS ${tlsVersion} through ${kind} with authentication`, { skip: proxySkip(kind) || skipReason('vsftpd') }, () => {
-    let proxy: RealProxy;
-    let server: RealServer;
-    before(async () => {
-      proxy = await startProxy(kind, { auth: true });
-      server = await startRealServer({ kind: 'vsftpd', mode: 'explicit', tlsVersion });
-    });
-    after(async () => {
-      await server?.stop();
-      await proxy?.stop();
-    });
+  describe(
+    `vsftpd explicit TLS ${tlsVersion} through ${kind} with authentication`,
+    { skip: proxySkip(kind) || skipReason('vsftpd') },
+    () => {
+      let proxy: RealProxy;
+      let server: RealServer;
+      before(async () => {
+        proxy = await startProxy(kind, { auth: true });
+        server = await startRealServer({ kind: 'vsftpd', mode: 'explicit', tlsVersion });
+      });
+      after(async () => {
+        await server?.stop();
+        await proxy?.stop();
+      });
 
-    it('uploads, lists and downloads, data connections resuming the TLS session', async () => {
-      const client = await FtpsClient.connect({ ...clientOptions(server), proxy: proxy.url });
-      try {
-        const data = randomBytes(200_000);
-        const up = await client.upload(data, 'proxied.bin');
-        assert.equal(up.tlsSessionReused, true);
-        assert.ok(readFileSync(`${server.root}/proxied.bin`).equals(data));
-        const sink = collect();
-        const down = await client.download('proxied.bin', sink.stream);
-        assert.equal(down.tlsSessionReused, true);
-        assert.ok(sink.bytes().equals(data));
-        assert.ok((await client.list()).some((e) => e.name === 'proxied.bin'));
-      } finally {
-        await client.close();
-      }
-    });
-  });
+      it('uploads, lists and downloads, data connections resuming the TLS session', async () => {
+        const client = await FtpsClient.connect({ ...clientOptions(server), proxy: proxy.url });
+        try {
+          const data = randomBytes(200_000);
+          const up = await client.upload(data, 'proxied.bin');
+          assert.equal(up.tlsSessionReused, true);
+          assert.ok(readFileSync(`${server.root}/proxied.bin`).equals(data));
+          const sink = collect();
+          const down = await client.download('proxied.bin', sink.stream);
+          assert.equal(down.tlsSessionReused, true);
+          assert.ok(sink.bytes().equals(data));
+          assert.ok((await client.list()).some((e) => e.name === 'proxied.bin'));
+        } finally {
+          await client.close();
+        }
+      });
+    },
+  );
 }

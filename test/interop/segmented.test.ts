@@ -68,7 +68,10 @@ for (const kind of KINDS) {
       assert.equal(sha256(readFileSync(target)), sha256(data));
       assert.equal(result.verified.size, true);
       if (OFFERS_HASH[kind]) assert.equal(result.verified.hash?.value, sha256(data));
-      assert.deepEqual(readdirSync(local).filter((n) => n.startsWith('.')), []);
+      assert.deepEqual(
+        readdirSync(local).filter((n) => n.startsWith('.')),
+        [],
+      );
       await assertConnectionsInStep();
       // And once more on the same connections.
       const again = join(local, 'again.bin');
@@ -95,7 +98,9 @@ for (const kind of KINDS) {
         (err) => err === reason,
       );
       assert.equal(existsSync(target), false);
-      const state = JSON.parse(readFileSync(join(dir, '.big.bin.ftps-segments.json'), 'utf8')) as { ranges: [number, number, number][] };
+      const state = JSON.parse(readFileSync(join(dir, '.big.bin.ftps-segments.json'), 'utf8')) as {
+        ranges: [number, number, number][];
+      };
       const kept = state.ranges.reduce((n, [, , done]) => n + done, 0);
       assert.ok(kept > 0 && kept < SIZE, `kept ${kept} bytes`);
       await assertConnectionsInStep();

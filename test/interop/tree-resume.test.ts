@@ -27,7 +27,8 @@ function makeFiles(): Record<string, Buffer> {
 function abortMidFile(controller: AbortController, seen: TreeProgress[]): (p: TreeProgress) => void {
   return (p) => {
     seen.push(p);
-    if (!p.finished && p.bytesInFlight > 2_000_000 && p.path === 'big.bin') controller.abort(new Error('killed mid-tree'));
+    if (!p.finished && p.bytesInFlight > 2_000_000 && p.path === 'big.bin')
+      controller.abort(new Error('killed mid-tree'));
   };
 }
 
@@ -45,7 +46,10 @@ for (const kind of KINDS) {
     let local: string;
     before(async () => {
       server = await startRealServer({ kind, mode: 'explicit', tlsVersion: '1.3' });
-      pool = createPool({ ...clientOptions(server), timeouts: { connect: 10_000, reply: 30_000, data: 30_000 } }, { size: 2 });
+      pool = createPool(
+        { ...clientOptions(server), timeouts: { connect: 10_000, reply: 30_000, data: 30_000 } },
+        { size: 2 },
+      );
       local = mkdtempSync(join(tmpdir(), `ftps-resume-${kind}-`));
     });
     after(async () => {
@@ -63,8 +67,19 @@ for (const kind of KINDS) {
       }
       const controller = new AbortController();
       const seen: TreeProgress[] = [];
-      await assert.rejects(pool.uploadDir(src, '/bk', { ...OPTIONS, ...LIMITED, signal: controller.signal, onProgress: abortMidFile(controller, seen) }), /killed mid-tree/);
-      assert.ok(seen.some((p) => !p.finished && p.bytesInFlight > 0), 'progress showed bytes in flight');
+      await assert.rejects(
+        pool.uploadDir(src, '/bk', {
+          ...OPTIONS,
+          ...LIMITED,
+          signal: controller.signal,
+          onProgress: abortMidFile(controller, seen),
+        }),
+        /killed mid-tree/,
+      );
+      assert.ok(
+        seen.some((p) => !p.finished && p.bytesInFlight > 0),
+        'progress showed bytes in flight',
+      );
       assertNoHalfWritten(join(server.root, 'bk'), files);
 
       const rerun = await pool.uploadDir(src, '/bk', OPTIONS);
@@ -77,10 +92,22 @@ for (const kind of KINDS) {
 
     it('downloadDir: aborted mid-file, rerun resumes; byte-identical, never half-written under a final name', async () => {
       const dst = join(local, 'dst');
-      const files = Object.fromEntries(listTree(join(server.root, 'bk')).filter((p) => !p.endsWith('/')).map((p) => [p, readFileSync(join(server.root, 'bk', p))]));
+      const files = Object.fromEntries(
+        listTree(join(server.root, 'bk'))
+          .filter((p) => !p.endsWith('/'))
+          .map((p) => [p, readFileSync(join(server.root, 'bk', p))]),
+      );
       const controller = new AbortController();
       const seen: TreeProgress[] = [];
-      await assert.rejects(pool.downloadDir('/bk', dst, { ...OPTIONS, ...LIMITED, signal: controller.signal, onProgress: abortMidFile(controller, seen) }), /killed mid-tree/);
+      await assert.rejects(
+        pool.downloadDir('/bk', dst, {
+          ...OPTIONS,
+          ...LIMITED,
+          signal: controller.signal,
+          onProgress: abortMidFile(controller, seen),
+        }),
+        /killed mid-tree/,
+      );
       assertNoHalfWritten(dst, files);
       const rerun = await pool.downloadDir('/bk', dst, OPTIONS);
       assert.equal(rerun.ok, true, JSON.stringify(rerun.items.filter((i) => i.status !== 'done')));

@@ -40,7 +40,8 @@ function writeTree(root: string): void {
 function assertSameTree(actual: string, expected: string): void {
   const paths = listTree(expected);
   assert.deepEqual(listTree(actual), paths);
-  for (const p of paths) if (!p.endsWith('/')) assert.ok(readFileSync(join(actual, p)).equals(readFileSync(join(expected, p))), p);
+  for (const p of paths)
+    if (!p.endsWith('/')) assert.ok(readFileSync(join(actual, p)).equals(readFileSync(join(expected, p))), p);
 }
 
 function failures(result: TreeResult): string[] {
@@ -117,7 +118,12 @@ for (const kind of KINDS) {
     });
 
     it('dryRun plans without changing anything', async () => {
-      const plan = await pool.mirror({ direction: 'download', remote: '/tree', local: join(local, 'never'), dryRun: true });
+      const plan = await pool.mirror({
+        direction: 'download',
+        remote: '/tree',
+        local: join(local, 'never'),
+        dryRun: true,
+      });
       assert.equal(plan.plan.copy.length, Object.keys(TREE).length);
       assert.throws(() => readdirSync(join(local, 'never')), /ENOENT/);
     });
@@ -134,7 +140,8 @@ for (const kind of KINDS) {
         assert.deepEqual(failures(up), []);
         const down = await pool.downloadDir('/limited', join(src, 'back'));
         assert.deepEqual(failures(down), []);
-        for (let i = 0; i < 24; i++) assert.ok(readFileSync(join(src, 'back', `f${i}.bin`)).equals(readFileSync(join(src, `f${i}.bin`))));
+        for (let i = 0; i < 24; i++)
+          assert.ok(readFileSync(join(src, 'back', `f${i}.bin`)).equals(readFileSync(join(src, `f${i}.bin`))));
         assert.equal(pool.stats().size, 2);
         assert.ok(pool.stats().open <= 2);
       } finally {

@@ -42,7 +42,16 @@ export async function startPyftpdlib(): Promise<PyftpdlibServer> {
   const range = await pickPassiveRange();
   const user = 'ftpsuser';
   const password = 'ftpspass';
-  const args = [path.join(HERE, 'pyftpdlib-server.py'), root, path.join(TLS_DIR, 'server.pem'), path.join(TLS_DIR, 'server.key'), user, password, String(range.min), String(range.max)];
+  const args = [
+    path.join(HERE, 'pyftpdlib-server.py'),
+    root,
+    path.join(TLS_DIR, 'server.pem'),
+    path.join(TLS_DIR, 'server.key'),
+    user,
+    password,
+    String(range.min),
+    String(range.max),
+  ];
   const child: ChildProcess = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
@@ -58,7 +67,10 @@ export async function startPyftpdlib(): Promise<PyftpdlibServer> {
   try {
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`pyftpdlib did not start within ${READY_TIMEOUT_MS} ms: ${stderr}`)), READY_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`pyftpdlib did not start within ${READY_TIMEOUT_MS} ms: ${stderr}`)),
+        READY_TIMEOUT_MS,
+      );
       child.stdout?.setEncoding('utf8').on('data', (d: string) => {
         out += d;
         const m = /ready (\d+)/.exec(out);

@@ -303,7 +303,9 @@ function prepareProftpd(ctx: Ctx): Prepared {
   const { uid, gid } = ctx.account;
   const passwd = path.join(ctx.dir, 'ftpd.passwd');
   const group = path.join(ctx.dir, 'ftpd.group');
-  fs.writeFileSync(passwd, `${FTP_USER}:${sha512crypt(FTP_PASSWORD)}:${uid}:${gid}::${ctx.root}:/bin/false\n`, { mode: 0o600 });
+  fs.writeFileSync(passwd, `${FTP_USER}:${sha512crypt(FTP_PASSWORD)}:${uid}:${gid}::${ctx.root}:/bin/false\n`, {
+    mode: 0o600,
+  });
   fs.writeFileSync(group, `${FTP_USER}:x:${gid}:${FTP_USER}\n`, { mode: 0o600 });
   const conf = path.join(ctx.dir, 'proftpd.conf');
   const tlsProtocol = ctx.opts.tlsVersion === '1.2' ? 'TLSv1.2' : 'TLSv1.3';
@@ -375,32 +377,46 @@ function prepareProftpd(ctx: Ctx): Prepared {
 }
 
 function preparePureftpd(ctx: Ctx): Prepared {
-  if (ctx.opts.mode === 'implicit') throw new Error('pure-ftpd: implicit FTPS is not supported by Debian\'s build (explicit only)');
+  if (ctx.opts.mode === 'implicit')
+    throw new Error("pure-ftpd: implicit FTPS is not supported by Debian's build (explicit only)");
   const { uid, gid } = ctx.account;
   const passwd = path.join(ctx.dir, 'pureftpd.passwd');
   const pdb = path.join(ctx.dir, 'pureftpd.pdb');
   // sha512-crypt rather than pure-pw's argon2 default, which makes each login take seconds.
   // Fields: account:hash:uid:gid:gecos:home:ul_bw:dl_bw:ul_ratio:dl_ratio:max_cnx:files_q:size_q:
   //         auth_local_ips:refused_local_ips:auth_client_ips:refused_client_ips:time_restrictions
-  fs.writeFileSync(passwd, `${FTP_USER}:${sha512crypt(FTP_PASSWORD)}:${uid}:${gid}::${ctx.root}/./::::::::::::\n`, { mode: 0o600 });
+  fs.writeFileSync(passwd, `${FTP_USER}:${sha512crypt(FTP_PASSWORD)}:${uid}:${gid}::${ctx.root}/./::::::::::::\n`, {
+    mode: 0o600,
+  });
   execFileSync(BIN.purepw, ['mkdb', pdb, '-f', passwd], { stdio: ['ignore', 'pipe', 'pipe'] });
   const args = [
-    '-S', `${HOST},${ctx.port}`,
+    '-S',
+    `${HOST},${ctx.port}`,
     '-4', // IPv4 only
     '-E', // no anonymous
     '-A', // chroot everyone
     '-H', // no DNS
-    '-l', `puredb:${pdb}`,
-    '-p', `${ctx.pasvMin}:${ctx.pasvMax}`,
-    '-P', HOST,
-    '-Y', '3', // TLS required on control and data (clear-text refused)
-    '-2', COMBINED_FILE,
-    '-c', '100',
-    '-C', String(ctx.opts.maxPerClient || 100),
-    '-u', '1',
-    '-L', '100000:8', // listings: its default cap of 10,000 entries would truncate large folders
+    '-l',
+    `puredb:${pdb}`,
+    '-p',
+    `${ctx.pasvMin}:${ctx.pasvMax}`,
+    '-P',
+    HOST,
+    '-Y',
+    '3', // TLS required on control and data (clear-text refused)
+    '-2',
+    COMBINED_FILE,
+    '-c',
+    '100',
+    '-C',
+    String(ctx.opts.maxPerClient || 100),
+    '-u',
+    '1',
+    '-L',
+    '100000:8', // listings: its default cap of 10,000 entries would truncate large folders
     '-d',
-    '-g', path.join(ctx.dir, 'pure-ftpd.pid'),
+    '-g',
+    path.join(ctx.dir, 'pure-ftpd.pid'),
   ];
   return { command: BIN.pureftpd, args, env: { ...process.env, OPENSSL_CONF: opensslConf(ctx) } };
 }
@@ -610,13 +626,17 @@ const DISPLAY: Record<ServerKind, string> = { vsftpd: 'vsftpd', proftpd: 'proftp
 export async function startRealServer(opts: StartOptions): Promise<RealServer> {
   const { kind, mode } = opts;
   if (!supports(kind, mode)) {
-    throw new Error(`${DISPLAY[kind]} does not support ${mode} FTPS (Debian's build has no implicit TLS); check supports() first`);
+    throw new Error(
+      `${DISPLAY[kind]} does not support ${mode} FTPS (Debian's build has no implicit TLS); check supports() first`,
+    );
   }
   if (!isInstalled(kind)) {
     throw new Error(`${DISPLAY[kind]} is not installed (or user ${FTP_USER} is missing): ${INSTALL_HINT}`);
   }
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    throw new Error(`real FTP servers must be started as root (they chroot and switch users); ${INSTALL_HINT} and run the tests as root`);
+    throw new Error(
+      `real FTP servers must be started as root (they chroot and switch users); ${INSTALL_HINT} and run the tests as root`,
+    );
   }
   const account = lookupUser(FTP_USER);
   if (account === undefined) throw new Error(`user ${FTP_USER} is missing: ${INSTALL_HINT}`);
@@ -655,7 +675,8 @@ async function startOnce(
     const pasv = await pickPassiveRange();
     pasvLock = pasv.lock;
     const ctx: Ctx = { opts, dir, root, port, pasvMin: pasv.min, pasvMax: pasv.max, account };
-    const prep = kind === 'vsftpd' ? prepareVsftpd(ctx) : kind === 'proftpd' ? prepareProftpd(ctx) : preparePureftpd(ctx);
+    const prep =
+      kind === 'vsftpd' ? prepareVsftpd(ctx) : kind === 'proftpd' ? prepareProftpd(ctx) : preparePureftpd(ctx);
     const logFile = path.join(dir, 'stderr.log');
     logFd = fs.openSync(logFile, 'a');
     child = spawn(prep.command, prep.args, {
@@ -682,7 +703,8 @@ async function startOnce(
         break;
       } catch (err) {
         lastProbeError = err;
-        if (err instanceof Error && /negotiated|unexpected greeting|AUTH TLS refused|certificate/i.test(err.message)) break;
+        if (err instanceof Error && /negotiated|unexpected greeting|AUTH TLS refused|certificate/i.test(err.message))
+          break;
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -690,11 +712,12 @@ async function startOnce(
       const exited = spawnError !== undefined || proc.exitCode !== null || proc.signalCode !== null;
       await killServer(proc);
       const logs = await allLogs(dir);
-      const why = spawnError !== undefined
-        ? `spawn failed: ${spawnError.message}`
-        : exited
-          ? `exited early (code ${String(proc.exitCode)}, signal ${String(proc.signalCode)})`
-          : `did not answer within ${READY_TIMEOUT_MS} ms: ${lastProbeError instanceof Error ? lastProbeError.message : String(lastProbeError)}`;
+      const why =
+        spawnError !== undefined
+          ? `spawn failed: ${spawnError.message}`
+          : exited
+            ? `exited early (code ${String(proc.exitCode)}, signal ${String(proc.signalCode)})`
+            : `did not answer within ${READY_TIMEOUT_MS} ms: ${lastProbeError instanceof Error ? lastProbeError.message : String(lastProbeError)}`;
       const error = new Error(
         `${DISPLAY[kind]} (${mode}, TLS ${tlsVersion}) on ${HOST}:${port} failed to start: ${why}\n` +
           `command: ${prep.command} ${prep.args.join(' ')}\n${logs}`,
@@ -743,7 +766,8 @@ async function prepareRoot(root: string): Promise<void> {
   if (st === undefined || !st.isDirectory()) throw new Error(`root ${root} is not a directory`);
   for (let p = path.dirname(root); ; p = path.dirname(p)) {
     const s = await fsp.stat(p);
-    if ((s.mode & 0o001) === 0) throw new Error(`parent folder ${p} of root ${root} is not world-executable (chmod o+x it)`);
+    if ((s.mode & 0o001) === 0)
+      throw new Error(`parent folder ${p} of root ${root} is not world-executable (chmod o+x it)`);
     if (p === path.dirname(p)) break;
   }
   await chownToServerUser(root);

@@ -13,7 +13,15 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { isInstalled, startRealServer, supports, type RealServer, type ServerKind, type TlsMode, type TlsVersion } from './real.js';
+import {
+  isInstalled,
+  startRealServer,
+  supports,
+  type RealServer,
+  type ServerKind,
+  type TlsMode,
+  type TlsVersion,
+} from './real.js';
 
 const run = promisify(execFile);
 const KINDS: ServerKind[] = ['vsftpd', 'proftpd', 'pureftpd'];
@@ -54,7 +62,8 @@ function serverLines(c: Curl): string {
 }
 
 function must(cond: boolean, what: string, c?: Curl): void {
-  if (!cond) throw new Error(`${what}${c ? ` (curl exit ${c.code})\n${serverLines(c).split('\n').slice(-15).join('\n')}` : ''}`);
+  if (!cond)
+    throw new Error(`${what}${c ? ` (curl exit ${c.code})\n${serverLines(c).split('\n').slice(-15).join('\n')}` : ''}`);
 }
 
 async function check(s: RealServer, work: string): Promise<string[]> {
@@ -70,7 +79,9 @@ async function check(s: RealServer, work: string): Promise<string[]> {
   // stream" / curl exit 18 and a truncated file (the client's problem, not the server's)
   let c = await curl(s, ['-T', up], '/smoke.bin');
   for (let retry = 0; retry < 5 && c.code !== 0; retry++) {
-    notes.push(`upload failed once (curl exit ${c.code}${/< 4\d\d[^\n]*/.exec(c.stderr)?.[0].replace('<', ':') ?? ''}), retried`);
+    notes.push(
+      `upload failed once (curl exit ${c.code}${/< 4\d\d[^\n]*/.exec(c.stderr)?.[0].replace('<', ':') ?? ''}), retried`,
+    );
     c = await curl(s, ['-T', up], '/smoke.bin');
   }
   must(c.code === 0, 'upload', c);
@@ -103,13 +114,27 @@ async function check(s: RealServer, work: string): Promise<string[]> {
   if (s.mode === 'explicit') {
     c = await curl(s, [], '/', { tls: false });
     must(c.code !== 0, 'clear-text login refused', c);
-    const refusal = c.stderr.split('\n').filter((l) => /^< (5|4)\d\d/.test(l)).pop() ?? c.stderr.split('\n').filter((l) => l.startsWith('curl:')).pop() ?? '';
+    const refusal =
+      c.stderr
+        .split('\n')
+        .filter((l) => /^< (5|4)\d\d/.test(l))
+        .pop() ??
+      c.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('curl:'))
+        .pop() ??
+      '';
     notes.push(`clear-text: ${refusal.replace(/^< /, '')}`);
   }
 
   // data connection without TLS session reuse: vsftpd and proftpd must refuse it
   c = await curl(s, ['--no-sessionid'], '/');
-  const reuseReply = c.stderr.split('\n').filter((l) => /^< (4|5)\d\d/.test(l)).pop()?.slice(2) ?? (c.code === 0 ? 'accepted' : `curl exit ${c.code}`);
+  const reuseReply =
+    c.stderr
+      .split('\n')
+      .filter((l) => /^< (4|5)\d\d/.test(l))
+      .pop()
+      ?.slice(2) ?? (c.code === 0 ? 'accepted' : `curl exit ${c.code}`);
   if (s.kind === 'pureftpd') {
     notes.push(`no session reuse: ${c.code === 0 ? 'accepted (not enforced)' : reuseReply}`);
   } else {
@@ -138,13 +163,16 @@ async function main(): Promise<void> {
       console.log(`SKIP ${kind}: not installed (sudo bash test/servers/install.sh)`);
       continue;
     }
-    for (const mode of MODES) for (const tlsVersion of VERSIONS) if (supports(kind, mode)) combos.push({ kind, mode, tlsVersion });
+    for (const mode of MODES)
+      for (const tlsVersion of VERSIONS) if (supports(kind, mode)) combos.push({ kind, mode, tlsVersion });
   }
   const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'ftps-client-smoke-'));
   const t0 = Date.now();
   // start all at once: ports and passive ranges must not collide
   const started = await Promise.allSettled(combos.map((o) => startRealServer(o)));
-  console.log(`started ${started.filter((r) => r.status === 'fulfilled').length}/${combos.length} servers in ${Date.now() - t0} ms`);
+  console.log(
+    `started ${started.filter((r) => r.status === 'fulfilled').length}/${combos.length} servers in ${Date.now() - t0} ms`,
+  );
   const rows: string[] = [];
   let failed = 0;
   for (const [i, o] of combos.entries()) {

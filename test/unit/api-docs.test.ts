@@ -8,16 +8,20 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const ENTRIES = ['../../src/index.ts', '../../src/testing/index.ts'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+const ENTRIES = ['../../src/index.ts', '../../src/testing/index.ts'].map((p) =>
+  fileURLToPath(new URL(p, import.meta.url)),
+);
 
 const hasDoc = (node: ts.Node): boolean => ts.getJSDocCommentsAndTags(node).length > 0;
 const isInternal = (node: ts.Node): boolean => ts.getJSDocTags(node).some((t) => t.tagName.text === 'internal');
 
 /** Members a user can reach: not private (keyword or #name), not the constructor, not index signatures. */
 function publicMembers(decl: ts.Declaration): ts.NamedDeclaration[] {
-  const members: readonly ts.Node[] = ts.isClassDeclaration(decl) || ts.isInterfaceDeclaration(decl) ? decl.members : [];
+  const members: readonly ts.Node[] =
+    ts.isClassDeclaration(decl) || ts.isInterfaceDeclaration(decl) ? decl.members : [];
   return members.filter((m): m is ts.NamedDeclaration => {
-    if (ts.isConstructorDeclaration(m) || ts.isIndexSignatureDeclaration(m) || ts.isClassStaticBlockDeclaration(m)) return false;
+    if (ts.isConstructorDeclaration(m) || ts.isIndexSignatureDeclaration(m) || ts.isClassStaticBlockDeclaration(m))
+      return false;
     const name = (m as ts.NamedDeclaration).name;
     if (name === undefined || ts.isPrivateIdentifier(name)) return false;
     const flags = ts.getCombinedModifierFlags(m as ts.Declaration);
@@ -26,7 +30,11 @@ function publicMembers(decl: ts.Declaration): ts.NamedDeclaration[] {
 }
 
 function undocumented(): string[] {
-  const program = ts.createProgram(ENTRIES, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022 });
+  const program = ts.createProgram(ENTRIES, {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+  });
   const checker = program.getTypeChecker();
   const missing: string[] = [];
   for (const entry of ENTRIES) {
@@ -75,6 +83,11 @@ test('the member check finds what lacks a comment, and skips private and #privat
   const source = ts.createSourceFile('gap.ts', text, ts.ScriptTarget.ES2022, true);
   const found = source.statements
     .filter((s) => ts.isInterfaceDeclaration(s) || ts.isClassDeclaration(s))
-    .flatMap((d) => [...(hasDoc(d) ? [] : [d.name?.getText()]), ...publicMembers(d).filter((m) => !hasDoc(m)).map((m) => m.name?.getText())]);
+    .flatMap((d) => [
+      ...(hasDoc(d) ? [] : [d.name?.getText()]),
+      ...publicMembers(d)
+        .filter((m) => !hasDoc(m))
+        .map((m) => m.name?.getText()),
+    ]);
   assert.deepEqual(found, ['A', 'gap', 'B', 'y']);
 });

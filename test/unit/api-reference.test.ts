@@ -26,20 +26,28 @@ function files(dir: string, base = dir): Map<string, string> {
   return out;
 }
 
-test('docs/api/ is current: regenerating it from the TSDoc comments changes nothing', { timeout: 120_000 }, async () => {
-  const out = mkdtempSync(join(tmpdir(), 'ftps-docs-api-'));
-  try {
-    const typedoc = join(root, 'node_modules/typedoc/bin/typedoc');
-    assert.ok(existsSync(typedoc), 'TypeDoc is not installed: run `npm ci` (it is a devDependency)');
-    const run = await promisify(execFile)(process.execPath, [typedoc, '--out', out], { cwd: root, env: { ...process.env, NO_COLOR: '1' } }).catch(
-      (err: { stdout?: string; stderr?: string; code?: unknown }) => err,
-    );
-    assert.ok(!('code' in run) || run.code === undefined, `TypeDoc failed (an undocumented export or member?):\n${run.stdout ?? ''}${run.stderr ?? ''}`);
-    const fresh = files(out);
-    const old = files(checkedIn);
-    assert.deepEqual([...old.keys()].sort(), [...fresh.keys()].sort(), STALE);
-    for (const [path, text] of fresh) assert.equal(old.get(path), text, `${STALE} (${path} differs)`);
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
-});
+test(
+  'docs/api/ is current: regenerating it from the TSDoc comments changes nothing',
+  { timeout: 120_000 },
+  async () => {
+    const out = mkdtempSync(join(tmpdir(), 'ftps-docs-api-'));
+    try {
+      const typedoc = join(root, 'node_modules/typedoc/bin/typedoc');
+      assert.ok(existsSync(typedoc), 'TypeDoc is not installed: run `npm ci` (it is a devDependency)');
+      const run = await promisify(execFile)(process.execPath, [typedoc, '--out', out], {
+        cwd: root,
+        env: { ...process.env, NO_COLOR: '1' },
+      }).catch((err: { stdout?: string; stderr?: string; code?: unknown }) => err);
+      assert.ok(
+        !('code' in run) || run.code === undefined,
+        `TypeDoc failed (an undocumented export or member?):\n${run.stdout ?? ''}${run.stderr ?? ''}`,
+      );
+      const fresh = files(out);
+      const old = files(checkedIn);
+      assert.deepEqual([...old.keys()].sort(), [...fresh.keys()].sort(), STALE);
+      for (const [path, text] of fresh) assert.equal(old.get(path), text, `${STALE} (${path} differs)`);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  },
+);

@@ -32,7 +32,10 @@ function graph(entry: string): Set<string> {
 test("import 'ftps-client' loads neither src/testing/ nor src/cli/", () => {
   const modules = [...graph(join(SRC, 'index.ts'))].map((f) => relative(SRC, f));
   assert.ok(modules.length > 10 && modules.includes('client.ts'), 'the walk found the client');
-  assert.deepEqual(modules.filter((m) => m.startsWith('testing/') || m.startsWith('cli/')), []);
+  assert.deepEqual(
+    modules.filter((m) => m.startsWith('testing/') || m.startsWith('cli/')),
+    [],
+  );
 });
 
 test('the walk would notice: src/testing/index.ts does reach src/testing/server.ts', () => {

@@ -30,7 +30,10 @@ test('the two copies are distinct classes (the test would notice a shared module
 });
 
 test('instanceof across copies, both ways, along the class chain', () => {
-  for (const [x, y] of [[a, b], [b, a]] as const) {
+  for (const [x, y] of [
+    [a, b],
+    [b, a],
+  ] as const) {
     const pin = new x.TlsPinError('the server', ['sha256/AAAA'], 'sha256/BBBB');
     assert.ok(pin instanceof y.TlsPinError);
     assert.ok(pin instanceof y.TlsError);
@@ -46,7 +49,16 @@ test('instanceof across copies, both ways, along the class chain', () => {
 });
 
 test('values that are not ftps-client errors are not instances', () => {
-  for (const v of [null, undefined, 0, 'ERR_FTPS_TLS', {}, new Error('x'), { code: 'ERR_FTPS_TLS', name: 'TlsError' }, Object.assign(new Error('x'), { code: 'ERR_FTPS_TLS' })]) {
+  for (const v of [
+    null,
+    undefined,
+    0,
+    'ERR_FTPS_TLS',
+    {},
+    new Error('x'),
+    { code: 'ERR_FTPS_TLS', name: 'TlsError' },
+    Object.assign(new Error('x'), { code: 'ERR_FTPS_TLS' }),
+  ]) {
     assert.equal(v instanceof a.FtpsError, false, String(v));
     assert.equal(v instanceof a.TlsError, false, String(v));
   }
@@ -54,6 +66,9 @@ test('values that are not ftps-client errors are not instances', () => {
 
 test('the brand is not enumerable: errors still compare and print as before', () => {
   const e = new a.ProtocolError('bad reply');
-  assert.deepEqual(Object.getOwnPropertySymbols(e).map((s) => Object.getOwnPropertyDescriptor(e, s)?.enumerable), [false]);
+  assert.deepEqual(
+    Object.getOwnPropertySymbols(e).map((s) => Object.getOwnPropertyDescriptor(e, s)?.enumerable),
+    [false],
+  );
   assert.equal(e.name, 'ProtocolError');
 });

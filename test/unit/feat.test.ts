@@ -12,7 +12,9 @@ function reply(wire: string): FtpReply {
 describe('parseFeatReply', () => {
   it('vsftpd: AUTH listed twice keeps both mechanisms', () => {
     const feat = parseFeatReply(
-      reply('211-Features:\n AUTH SSL\n AUTH TLS\n EPRT\n EPSV\n MDTM\n PASV\n PBSZ\n PROT\n REST STREAM\n SIZE\n TVFS\n UTF8\n211 End\n'),
+      reply(
+        '211-Features:\n AUTH SSL\n AUTH TLS\n EPRT\n EPSV\n MDTM\n PASV\n PBSZ\n PROT\n REST STREAM\n SIZE\n TVFS\n UTF8\n211 End\n',
+      ),
     );
     assert.deepEqual(
       [...feat],
@@ -40,7 +42,10 @@ describe('parseFeatReply', () => {
           ' UTF8\n EPRT\n EPSV\n MODE Z\n SITE MKDIR\n SITE RMDIR\n SITE UTIME\n SITE SYMLINK\n REST STREAM\n SITE COPY\n MDTM\n SIZE\n HOST\n211 End\n',
       ),
     );
-    assert.equal(feat.get('MLST'), 'modify*;perm*;size*;type*;unique*;UNIX.group*;UNIX.groupname*;UNIX.mode*;UNIX.owner*;UNIX.ownername*;');
+    assert.equal(
+      feat.get('MLST'),
+      'modify*;perm*;size*;type*;unique*;UNIX.group*;UNIX.groupname*;UNIX.mode*;UNIX.owner*;UNIX.ownername*;',
+    );
     assert.equal(feat.get('AUTH'), 'TLS');
     assert.equal(feat.get('LANG'), 'en-US*');
     assert.equal(feat.get('SITE'), 'MKDIR;RMDIR;UTIME;SYMLINK;COPY');
@@ -76,7 +81,9 @@ describe('parseFeatReply', () => {
 
   it('IIS: mechanism lists with semicolons, upper-case END', () => {
     const feat = parseFeatReply(
-      reply('211-Extended features supported:\n LANG EN*\n UTF8\n AUTH TLS;TLS-C;SSL;TLS-P;\n PBSZ\n PROT C;P;\n CCC\n HOST\n SIZE\n MDTM\n REST STREAM\n211 END\n'),
+      reply(
+        '211-Extended features supported:\n LANG EN*\n UTF8\n AUTH TLS;TLS-C;SSL;TLS-P;\n PBSZ\n PROT C;P;\n CCC\n HOST\n SIZE\n MDTM\n REST STREAM\n211 END\n',
+      ),
     );
     assert.equal(feat.get('AUTH'), 'TLS;TLS-C;SSL;TLS-P;');
     assert.equal(feat.get('PROT'), 'C;P;');
@@ -85,7 +92,9 @@ describe('parseFeatReply', () => {
   });
 
   it('upper-cases names, trims values, reads HASH, skips blank lines, strips "211-" prefixes', () => {
-    const feat = parseFeatReply(reply('211-Features\n mlst  type*;size*;  \n HASH SHA-256*;SHA-1;MD5\n\n211-SIZE\n211 End\n'));
+    const feat = parseFeatReply(
+      reply('211-Features\n mlst  type*;size*;  \n HASH SHA-256*;SHA-1;MD5\n\n211-SIZE\n211 End\n'),
+    );
     assert.deepEqual(
       [...feat],
       [

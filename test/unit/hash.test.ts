@@ -35,20 +35,40 @@ describe('protocol/hash', () => {
   it('chooses HASH with SHA-256 on proftpd (OPTS HASH needed), X-commands when asked', () => {
     assert.deepEqual(chooseHashMethod(PROFTPD), { family: 'HASH', algorithm: 'SHA-256', select: true });
     assert.deepEqual(chooseHashMethod(PROFTPD, ['SHA-1']), { family: 'HASH', algorithm: 'SHA-1', select: false });
-    assert.deepEqual(chooseHashMethod(PROFTPD, undefined, ['X']), { family: 'X', algorithm: 'SHA-256', command: 'XSHA256' });
+    assert.deepEqual(chooseHashMethod(PROFTPD, undefined, ['X']), {
+      family: 'X',
+      algorithm: 'SHA-256',
+      command: 'XSHA256',
+    });
     assert.deepEqual(chooseHashMethod(PROFTPD, ['CRC32'], ['X']), { family: 'X', algorithm: 'CRC32', command: 'XCRC' });
-    assert.deepEqual(chooseHashMethod(new Map([['XSHA', '']]), ['SHA-1']), { family: 'X', algorithm: 'SHA-1', command: 'XSHA' });
+    assert.deepEqual(chooseHashMethod(new Map([['XSHA', '']]), ['SHA-1']), {
+      family: 'X',
+      algorithm: 'SHA-1',
+      command: 'XSHA',
+    });
   });
 
   it('finds nothing on vsftpd and pure-ftpd FEATs', () => {
-    assert.equal(chooseHashMethod(new Map([['REST', 'STREAM'], ['SIZE', ''], ['MDTM', '']])), undefined);
+    assert.equal(
+      chooseHashMethod(
+        new Map([
+          ['REST', 'STREAM'],
+          ['SIZE', ''],
+          ['MDTM', ''],
+        ]),
+      ),
+      undefined,
+    );
     assert.equal(chooseHashMethod(PROFTPD, ['SHA-256'], []), undefined);
   });
 
   it('parses proftpd HASH and XSHA256 replies', () => {
     const hash = parseHashReply({ text: `Computing SHA-256 digest\nSHA-256 0-12 ${SHA256} h.txt` }, 'SHA-256');
     assert.deepEqual(hash, { value: SHA256, start: 0, end: 12 });
-    assert.equal(parseHashReply({ text: `SHA-256 0-12 ${SHA256.toUpperCase()} name with spaces.txt` }, 'SHA-256').value, SHA256);
+    assert.equal(
+      parseHashReply({ text: `SHA-256 0-12 ${SHA256.toUpperCase()} name with spaces.txt` }, 'SHA-256').value,
+      SHA256,
+    );
     assert.equal(parseXHashReply({ text: `Computing SHA256 digest\n${SHA256.toUpperCase()}` }, 'SHA-256'), SHA256);
     assert.equal(parseXHashReply({ text: `${SHA256} h.txt` }, 'SHA-256'), SHA256);
     assert.equal(parseXHashReply({ text: 'Computing CRC32 digest\nAF083B2D' }, 'CRC32'), 'af083b2d');
@@ -64,6 +84,9 @@ describe('protocol/hash', () => {
   it('builds command lines and refuses CR/LF in the path', () => {
     assert.equal(hashCommandLine({ family: 'HASH', algorithm: 'SHA-256', select: false }, 'a b.txt'), 'HASH a b.txt');
     assert.equal(hashCommandLine({ family: 'X', algorithm: 'MD5', command: 'XMD5' }, 'f'), 'XMD5 f');
-    assert.throws(() => hashCommandLine({ family: 'X', algorithm: 'MD5', command: 'XMD5' }, 'f\r\nDELE x'), InvalidArgumentError);
+    assert.throws(
+      () => hashCommandLine({ family: 'X', algorithm: 'MD5', command: 'XMD5' }, 'f\r\nDELE x'),
+      InvalidArgumentError,
+    );
   });
 });

@@ -15,7 +15,11 @@ function splitAll(bytes: Buffer, options?: ConstructorParameters<typeof LineSpli
   return results;
 }
 
-function assertEveryChunking(bytes: Buffer, expected: string[], options?: ConstructorParameters<typeof LineSplitter>[0]): void {
+function assertEveryChunking(
+  bytes: Buffer,
+  expected: string[],
+  options?: ConstructorParameters<typeof LineSplitter>[0],
+): void {
   for (const [label, lines] of splitAll(bytes, options)) assert.deepEqual(lines, expected, label);
 }
 

@@ -26,7 +26,11 @@ describe('ListParser', () => {
 
   it('an unrecognised line before detection is unknown and does not fix the format', () => {
     const p = new ListParser({ now: NOW });
-    assert.deepEqual(p.parseLine('Welcome to the listing'), { name: '', type: 'unknown', raw: 'Welcome to the listing' });
+    assert.deepEqual(p.parseLine('Welcome to the listing'), {
+      name: '',
+      type: 'unknown',
+      raw: 'Welcome to the listing',
+    });
     assert.equal(p.parseLine(''), undefined);
     assert.equal(p.format, undefined);
     assert.equal(p.parseLine('01-16-20  03:47PM                 5 f')?.size, 5);

@@ -13,117 +13,346 @@ const fixtures: [string, string, Expected][] = [
   [
     'vsftpd file (zero-padded day, numeric ids)',
     '-rw-r--r--    1 1000     1000         1234 Jan 05 10:00 report.pdf',
-    { name: 'report.pdf', type: 'file', size: 1234, modifiedAt: d('2024-01-05T10:00:00Z'), modifiedPrecision: 'minute', permissions: 'rw-r--r--', mode: 0o644, owner: '1000', group: '1000' },
+    {
+      name: 'report.pdf',
+      type: 'file',
+      size: 1234,
+      modifiedAt: d('2024-01-05T10:00:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rw-r--r--',
+      mode: 0o644,
+      owner: '1000',
+      group: '1000',
+    },
   ],
   [
     'vsftpd hide_ids directory',
     'drwxr-xr-x    2 ftp      ftp          4096 Mar 11  2021 pub',
-    { name: 'pub', type: 'directory', size: 4096, modifiedAt: d('2021-03-11T00:00:00Z'), modifiedPrecision: 'day', permissions: 'rwxr-xr-x', mode: 0o755, owner: 'ftp', group: 'ftp' },
+    {
+      name: 'pub',
+      type: 'directory',
+      size: 4096,
+      modifiedAt: d('2021-03-11T00:00:00Z'),
+      modifiedPrecision: 'day',
+      permissions: 'rwxr-xr-x',
+      mode: 0o755,
+      owner: 'ftp',
+      group: 'ftp',
+    },
   ],
   [
     'vsftpd symlink',
     'lrwxrwxrwx    1 0        0              11 Dec 24 09:15 latest -> releases/v2',
-    { name: 'latest', type: 'symlink', size: 11, modifiedAt: d('2023-12-24T09:15:00Z'), modifiedPrecision: 'minute', permissions: 'rwxrwxrwx', mode: 0o777, owner: '0', group: '0', target: 'releases/v2' },
+    {
+      name: 'latest',
+      type: 'symlink',
+      size: 11,
+      modifiedAt: d('2023-12-24T09:15:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rwxrwxrwx',
+      mode: 0o777,
+      owner: '0',
+      group: '0',
+      target: 'releases/v2',
+    },
   ],
   [
     'proftpd file (space-padded day)',
     '-rw-r--r--   1 ftpuser  ftpgroup   524288 Jun  3 18:42 backup.tar.gz',
-    { name: 'backup.tar.gz', type: 'file', size: 524288, modifiedAt: d('2024-06-03T18:42:00Z'), modifiedPrecision: 'minute', permissions: 'rw-r--r--', mode: 0o644, owner: 'ftpuser', group: 'ftpgroup' },
+    {
+      name: 'backup.tar.gz',
+      type: 'file',
+      size: 524288,
+      modifiedAt: d('2024-06-03T18:42:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rw-r--r--',
+      mode: 0o644,
+      owner: 'ftpuser',
+      group: 'ftpgroup',
+    },
   ],
   [
     'proftpd directory with old year',
     'drwxrwxr-x   5 alice    staff        4096 Nov 30  2019 archive',
-    { name: 'archive', type: 'directory', size: 4096, modifiedAt: d('2019-11-30T00:00:00Z'), modifiedPrecision: 'day', permissions: 'rwxrwxr-x', mode: 0o775, owner: 'alice', group: 'staff' },
+    {
+      name: 'archive',
+      type: 'directory',
+      size: 4096,
+      modifiedAt: d('2019-11-30T00:00:00Z'),
+      modifiedPrecision: 'day',
+      permissions: 'rwxrwxr-x',
+      mode: 0o775,
+      owner: 'alice',
+      group: 'staff',
+    },
   ],
   [
     'proftpd symlink to absolute path with spaces',
     'lrwxrwxrwx   1 alice    staff          21 Feb  1 08:00 my docs -> /srv/shared/my docs',
-    { name: 'my docs', type: 'symlink', size: 21, modifiedAt: d('2024-02-01T08:00:00Z'), modifiedPrecision: 'minute', permissions: 'rwxrwxrwx', mode: 0o777, owner: 'alice', group: 'staff', target: '/srv/shared/my docs' },
+    {
+      name: 'my docs',
+      type: 'symlink',
+      size: 21,
+      modifiedAt: d('2024-02-01T08:00:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rwxrwxrwx',
+      mode: 0o777,
+      owner: 'alice',
+      group: 'staff',
+      target: '/srv/shared/my docs',
+    },
   ],
   [
     'pure-ftpd wide columns',
     '-rw-r--r--    1 1000       1000              0 Jan 19 20:27 empty.txt',
-    { name: 'empty.txt', type: 'file', size: 0, modifiedAt: d('2024-01-19T20:27:00Z'), modifiedPrecision: 'minute', permissions: 'rw-r--r--', mode: 0o644, owner: '1000', group: '1000' },
+    {
+      name: 'empty.txt',
+      type: 'file',
+      size: 0,
+      modifiedAt: d('2024-01-19T20:27:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rw-r--r--',
+      mode: 0o644,
+      owner: '1000',
+      group: '1000',
+    },
   ],
   [
     'pure-ftpd large file',
     '-rw-r--r--    1 backup     backup   5368709120 May 31 23:59 disk.img',
-    { name: 'disk.img', type: 'file', size: 5368709120, modifiedAt: d('2024-05-31T23:59:00Z'), modifiedPrecision: 'minute', permissions: 'rw-r--r--', mode: 0o644, owner: 'backup', group: 'backup' },
+    {
+      name: 'disk.img',
+      type: 'file',
+      size: 5368709120,
+      modifiedAt: d('2024-05-31T23:59:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rw-r--r--',
+      mode: 0o644,
+      owner: 'backup',
+      group: 'backup',
+    },
   ],
   [
     'busybox ftpd',
     '-rwxr-xr-x    1 0        0           104512 Jan  1  1970 busybox',
-    { name: 'busybox', type: 'file', size: 104512, modifiedAt: d('1970-01-01T00:00:00Z'), modifiedPrecision: 'day', permissions: 'rwxr-xr-x', mode: 0o755, owner: '0', group: '0' },
+    {
+      name: 'busybox',
+      type: 'file',
+      size: 104512,
+      modifiedAt: d('1970-01-01T00:00:00Z'),
+      modifiedPrecision: 'day',
+      permissions: 'rwxr-xr-x',
+      mode: 0o755,
+      owner: '0',
+      group: '0',
+    },
   ],
   [
     'busybox device file: major, minor instead of size',
     'crw-rw-rw-    1 0        0          1,   3 Jan  1 00:00 null',
-    { name: 'null', type: 'unknown', modifiedAt: d('2024-01-01T00:00:00Z'), modifiedPrecision: 'minute', permissions: 'rw-rw-rw-', mode: 0o666, owner: '0', group: '0' },
+    {
+      name: 'null',
+      type: 'unknown',
+      modifiedAt: d('2024-01-01T00:00:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rw-rw-rw-',
+      mode: 0o666,
+      owner: '0',
+      group: '0',
+    },
   ],
   [
     'block device',
     'brw-rw----   1 root     disk       8,   0 Jun 15 06:01 sda',
-    { name: 'sda', type: 'unknown', modifiedAt: d('2024-06-15T06:01:00Z'), modifiedPrecision: 'minute', permissions: 'rw-rw----', mode: 0o660, owner: 'root', group: 'disk' },
+    {
+      name: 'sda',
+      type: 'unknown',
+      modifiedAt: d('2024-06-15T06:01:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rw-rw----',
+      mode: 0o660,
+      owner: 'root',
+      group: 'disk',
+    },
   ],
   [
     'missing group column',
     '-rw-r--r--   1 owner        1234 Jan 01 12:00 nogroup.txt',
-    { name: 'nogroup.txt', type: 'file', size: 1234, modifiedAt: d('2024-01-01T12:00:00Z'), modifiedPrecision: 'minute', permissions: 'rw-r--r--', mode: 0o644, owner: 'owner' },
+    {
+      name: 'nogroup.txt',
+      type: 'file',
+      size: 1234,
+      modifiedAt: d('2024-01-01T12:00:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rw-r--r--',
+      mode: 0o644,
+      owner: 'owner',
+    },
   ],
   [
     'POSIX ACL marker',
     '-rw-rw-r--+  1 bob      dev          42 Apr  2 14:00 acl.txt',
-    { name: 'acl.txt', type: 'file', size: 42, modifiedAt: d('2024-04-02T14:00:00Z'), modifiedPrecision: 'minute', permissions: 'rw-rw-r--', mode: 0o664, owner: 'bob', group: 'dev' },
+    {
+      name: 'acl.txt',
+      type: 'file',
+      size: 42,
+      modifiedAt: d('2024-04-02T14:00:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rw-rw-r--',
+      mode: 0o664,
+      owner: 'bob',
+      group: 'dev',
+    },
   ],
   [
     'macOS extended attribute marker',
     '-rw-r--r--@  1 carol    staff      1024 Apr  2 14:00 Photo.jpg',
-    { name: 'Photo.jpg', type: 'file', size: 1024, modifiedAt: d('2024-04-02T14:00:00Z'), modifiedPrecision: 'minute', permissions: 'rw-r--r--', mode: 0o644, owner: 'carol', group: 'staff' },
+    {
+      name: 'Photo.jpg',
+      type: 'file',
+      size: 1024,
+      modifiedAt: d('2024-04-02T14:00:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rw-r--r--',
+      mode: 0o644,
+      owner: 'carol',
+      group: 'staff',
+    },
   ],
   [
     'SELinux context marker',
     'drwxr-xr-x.  3 root     root        17 Apr  2 14:00 selinux',
-    { name: 'selinux', type: 'directory', size: 17, modifiedAt: d('2024-04-02T14:00:00Z'), modifiedPrecision: 'minute', permissions: 'rwxr-xr-x', mode: 0o755, owner: 'root', group: 'root' },
+    {
+      name: 'selinux',
+      type: 'directory',
+      size: 17,
+      modifiedAt: d('2024-04-02T14:00:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rwxr-xr-x',
+      mode: 0o755,
+      owner: 'root',
+      group: 'root',
+    },
   ],
   [
     'setuid, setgid and sticky bits',
     '-rwsr-sr-t   1 root     root       5000 Apr  2 14:00 special',
-    { name: 'special', type: 'file', size: 5000, modifiedAt: d('2024-04-02T14:00:00Z'), modifiedPrecision: 'minute', permissions: 'rwsr-sr-t', mode: 0o7755, owner: 'root', group: 'root' },
+    {
+      name: 'special',
+      type: 'file',
+      size: 5000,
+      modifiedAt: d('2024-04-02T14:00:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rwsr-sr-t',
+      mode: 0o7755,
+      owner: 'root',
+      group: 'root',
+    },
   ],
   [
     'upper-case special bits without execute',
     'drwSr-Sr-T   2 root     root       4096 Apr  2 14:00 odd',
-    { name: 'odd', type: 'directory', size: 4096, modifiedAt: d('2024-04-02T14:00:00Z'), modifiedPrecision: 'minute', permissions: 'rwSr-Sr-T', mode: 0o7644, owner: 'root', group: 'root' },
+    {
+      name: 'odd',
+      type: 'directory',
+      size: 4096,
+      modifiedAt: d('2024-04-02T14:00:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rwSr-Sr-T',
+      mode: 0o7644,
+      owner: 'root',
+      group: 'root',
+    },
   ],
   [
     'name with leading, repeated and trailing spaces',
     '-rw-r--r--    1 ftp      ftp             3 Jun 10 09:00   two  spaces  ',
-    { name: '  two  spaces  ', type: 'file', size: 3, modifiedAt: d('2024-06-10T09:00:00Z'), modifiedPrecision: 'minute', permissions: 'rw-r--r--', mode: 0o644, owner: 'ftp', group: 'ftp' },
+    {
+      name: '  two  spaces  ',
+      type: 'file',
+      size: 3,
+      modifiedAt: d('2024-06-10T09:00:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rw-r--r--',
+      mode: 0o644,
+      owner: 'ftp',
+      group: 'ftp',
+    },
   ],
   [
     'name with leading space after a year',
     '-rw-r--r--    1 ftp      ftp             3 Jun 10  2020  lead',
-    { name: ' lead', type: 'file', size: 3, modifiedAt: d('2020-06-10T00:00:00Z'), modifiedPrecision: 'day', permissions: 'rw-r--r--', mode: 0o644, owner: 'ftp', group: 'ftp' },
+    {
+      name: ' lead',
+      type: 'file',
+      size: 3,
+      modifiedAt: d('2020-06-10T00:00:00Z'),
+      modifiedPrecision: 'day',
+      permissions: 'rw-r--r--',
+      mode: 0o644,
+      owner: 'ftp',
+      group: 'ftp',
+    },
   ],
   [
     'unicode name',
     '-rw-r--r--    1 ftp      ftp            18 Jun 10 09:00 日本語 ファイル 😀.txt',
-    { name: '日本語 ファイル 😀.txt', type: 'file', size: 18, modifiedAt: d('2024-06-10T09:00:00Z'), modifiedPrecision: 'minute', permissions: 'rw-r--r--', mode: 0o644, owner: 'ftp', group: 'ftp' },
+    {
+      name: '日本語 ファイル 😀.txt',
+      type: 'file',
+      size: 18,
+      modifiedAt: d('2024-06-10T09:00:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rw-r--r--',
+      mode: 0o644,
+      owner: 'ftp',
+      group: 'ftp',
+    },
   ],
   [
     'regular file whose name contains an arrow is not split',
     '-rw-r--r--    1 ftp      ftp             1 Jun 10 09:00 a -> b',
-    { name: 'a -> b', type: 'file', size: 1, modifiedAt: d('2024-06-10T09:00:00Z'), modifiedPrecision: 'minute', permissions: 'rw-r--r--', mode: 0o644, owner: 'ftp', group: 'ftp' },
+    {
+      name: 'a -> b',
+      type: 'file',
+      size: 1,
+      modifiedAt: d('2024-06-10T09:00:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rw-r--r--',
+      mode: 0o644,
+      owner: 'ftp',
+      group: 'ftp',
+    },
   ],
   [
     'name that looks like a year and digits',
     '-rw-r--r--    1 ftp      ftp             1 Jan  1  2021 2022 plan',
-    { name: '2022 plan', type: 'file', size: 1, modifiedAt: d('2021-01-01T00:00:00Z'), modifiedPrecision: 'day', permissions: 'rw-r--r--', mode: 0o644, owner: 'ftp', group: 'ftp' },
+    {
+      name: '2022 plan',
+      type: 'file',
+      size: 1,
+      modifiedAt: d('2021-01-01T00:00:00Z'),
+      modifiedPrecision: 'day',
+      permissions: 'rw-r--r--',
+      mode: 0o644,
+      owner: 'ftp',
+      group: 'ftp',
+    },
   ],
   [
     'named pipe',
     'prw-r--r--    1 ftp      ftp             0 Jun 10 09:00 fifo',
-    { name: 'fifo', type: 'unknown', size: 0, modifiedAt: d('2024-06-10T09:00:00Z'), modifiedPrecision: 'minute', permissions: 'rw-r--r--', mode: 0o644, owner: 'ftp', group: 'ftp' },
+    {
+      name: 'fifo',
+      type: 'unknown',
+      size: 0,
+      modifiedAt: d('2024-06-10T09:00:00Z'),
+      modifiedPrecision: 'minute',
+      permissions: 'rw-r--r--',
+      mode: 0o644,
+      owner: 'ftp',
+      group: 'ftp',
+    },
   ],
   [
     'invalid calendar date keeps the entry without a date',
@@ -169,7 +398,14 @@ describe('parseUnixLine year inference for "Mon DD HH:MM"', () => {
 
 describe('parseUnixLine skips and rejects', () => {
   it('skips total, dot entries and empty lines', () => {
-    for (const line of ['total 0', 'total 123456', 'drwxr-xr-x 2 u g 4096 Jun 10 09:00 .', 'drwxr-xr-x 9 u g 4096 Jun 10 09:00 ..', '', '   ']) {
+    for (const line of [
+      'total 0',
+      'total 123456',
+      'drwxr-xr-x 2 u g 4096 Jun 10 09:00 .',
+      'drwxr-xr-x 9 u g 4096 Jun 10 09:00 ..',
+      '',
+      '   ',
+    ]) {
       assert.equal(parseUnixLine(line, NOW), undefined, JSON.stringify(line));
     }
   });
@@ -205,7 +441,11 @@ describe('parseUnixLine skips and rejects', () => {
 // `LOCPATH=… LC_ALL=<locale>.UTF-8 TZ=UTC ls -l --time-style=locale` (and long-iso, full-iso, iso)
 // for files dated 2026-11-05 10:00, 2026-10-07 09:30, 2026-08-03 09:30 (recent) and 2023-05-12 (old).
 const LS_NOW = new Date('2026-12-01T12:00:00Z');
-const RECENT = { recent: '2026-11-05T10:00:00Z', 'two  spaces': '2026-10-07T09:30:00Z', aout: '2026-08-03T09:30:00Z' } as const;
+const RECENT = {
+  recent: '2026-11-05T10:00:00Z',
+  'two  spaces': '2026-10-07T09:30:00Z',
+  aout: '2026-08-03T09:30:00Z',
+} as const;
 const OLD = '2023-05-12T00:00:00Z';
 const dialects: Record<string, string[]> = {
   de_DE: [' 3. Aug 09:30 aout', '12. Mai 2023  old', ' 5. Nov 10:00 recent', ' 7. Okt 09:30 two  spaces'],
@@ -222,7 +462,12 @@ const dialects: Record<string, string[]> = {
   zh_CN: [' 8月 3日 09:30 aout', '2023年 5月12日 old', '11月 5日 10:00 recent', '10月 7日 09:30 two  spaces'],
   ko_KR: [' 8월  3일  09:30 aout', '2023년  5월 12일 old', '11월  5일  10:00 recent', '10월  7일  09:30 two  spaces'],
   zh_TW: [' 8月  3 09:30 aout', ' 5月 12  2023 old', '11月  5 10:00 recent', '10月  7 09:30 two  spaces'],
-  'long-iso': ['2026-08-03 09:30 aout', '2023-05-12 08:00 old', '2026-11-05 10:00 recent', '2026-10-07 09:30 two  spaces'],
+  'long-iso': [
+    '2026-08-03 09:30 aout',
+    '2023-05-12 08:00 old',
+    '2026-11-05 10:00 recent',
+    '2026-10-07 09:30 two  spaces',
+  ],
   iso: ['08-03 09:30 aout', '2023-05-12  old', '11-05 10:00 recent', '10-07 09:30 two  spaces'],
 };
 
@@ -237,7 +482,11 @@ describe('parseUnixLine: GNU ls in other locales and time styles', () => {
         assert.equal(entry?.type, 'file', line);
         assert.equal(entry?.size, 0, line);
         const old = name === 'old';
-        const expected = old ? (dialect === 'long-iso' ? '2023-05-12T08:00:00Z' : OLD) : RECENT[name as keyof typeof RECENT];
+        const expected = old
+          ? dialect === 'long-iso'
+            ? '2023-05-12T08:00:00Z'
+            : OLD
+          : RECENT[name as keyof typeof RECENT];
         assert.equal(entry?.modifiedAt?.toISOString(), new Date(expected).toISOString(), line);
         assert.equal(entry?.modifiedPrecision, old && dialect !== 'long-iso' ? 'day' : 'minute', line);
       }
@@ -260,7 +509,7 @@ describe('parseUnixLine: GNU ls in other locales and time styles', () => {
     }
   });
 
-  it('other spellings of the same months: Mär, févr., janv., déc., ene, sept., Chromium\'s Russian fixtures', () => {
+  it("other spellings of the same months: Mär, févr., janv., déc., ene, sept., Chromium's Russian fixtures", () => {
     const cases: [string, string][] = [
       ['Mär  5 10:00', '2026-03-05T10:00:00Z'],
       ['5. Mär 2023 ', '2023-03-05T00:00:00Z'],
@@ -304,7 +553,12 @@ describe('parseUnixLine: GNU ls in other locales and time styles', () => {
 
 describe('localized listings through the line splitter, fed whole, at every offset and bytewise', () => {
   it('gives the same entries however the bytes arrive (multi-byte month names and names)', () => {
-    const tails = [...(dialects.zh_CN ?? []), ...(dialects.de_DE ?? []), ...(dialects.ru_RU ?? []), ...(dialects.ko_KR ?? [])];
+    const tails = [
+      ...(dialects.zh_CN ?? []),
+      ...(dialects.de_DE ?? []),
+      ...(dialects.ru_RU ?? []),
+      ...(dialects.ko_KR ?? []),
+    ];
     const text = ['total 16', ...tails.map((t) => `-rw-r--r-- 1 root root 0 ${t}`)].join('\r\n') + '\r\n';
     const bytes = Buffer.from(text, 'utf8');
     const parse = (chunks: Buffer[]): string[] => {
@@ -318,7 +572,10 @@ describe('localized listings through the line splitter, fed whole, at every offs
     };
     const expected = parse([bytes]);
     assert.equal(expected.length, tails.length);
-    assert.ok(expected.every((e) => !e.endsWith('|-')), 'every entry has a date');
+    assert.ok(
+      expected.every((e) => !e.endsWith('|-')),
+      'every entry has a date',
+    );
     for (const { label, chunks } of chunkings(bytes)) assert.deepEqual(parse(chunks), expected, label);
   });
 });

@@ -13,14 +13,29 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 test('exports point at built files with declarations', () => {
   const main = pkg.exports['.'];
   assert.ok(main !== undefined);
-  assert.ok(existsSync(new URL(`../../${main.default}`, import.meta.url)), `${main.default} exists (run npm run build)`);
+  assert.ok(
+    existsSync(new URL(`../../${main.default}`, import.meta.url)),
+    `${main.default} exists (run npm run build)`,
+  );
   assert.ok(existsSync(new URL(`../../${main.types}`, import.meta.url)), `${main.types} exists`);
   assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['debug', 'p-queue']);
 });
 
 test('import and require() both load the package by name', () => {
-  const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "const m = await import('ftps-client'); console.log(typeof m.FtpsClient, typeof m.FtpsError)"], { encoding: 'utf8' });
+  const esm = execFileSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      "const m = await import('ftps-client'); console.log(typeof m.FtpsClient, typeof m.FtpsError)",
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(esm.trim(), 'function function');
-  const cjs = execFileSync(process.execPath, ['-e', "const m = require('ftps-client'); console.log(typeof m.FtpsClient, new m.TlsError('x').code)"], { encoding: 'utf8' });
+  const cjs = execFileSync(
+    process.execPath,
+    ['-e', "const m = require('ftps-client'); console.log(typeof m.FtpsClient, new m.TlsError('x').code)"],
+    { encoding: 'utf8' },
+  );
   assert.equal(cjs.trim(), 'function ERR_FTPS_TLS');
 });

@@ -20,7 +20,11 @@ function isProtocolError(e: unknown): boolean {
 function assertEveryChunking(bytes: Buffer, expected: FtpReply[], options?: ReplyParserOptions): void {
   for (const { label, chunks } of chunkings(bytes)) {
     const p = new ReplyParser(options);
-    assert.deepEqual(feedAll(chunks, (c) => p.push(c)), expected, label);
+    assert.deepEqual(
+      feedAll(chunks, (c) => p.push(c)),
+      expected,
+      label,
+    );
     assert.equal(p.pendingBytes, 0, label);
   }
 }
@@ -104,7 +108,9 @@ describe('ReplyParser', () => {
 
   it('returns every reply of one chunk at once', () => {
     const p = new ReplyParser();
-    const replies = p.push(Buffer.from('331 Please specify the password.\r\n230 Login successful.\r\n200 Switching to Binary mode.\r\n'));
+    const replies = p.push(
+      Buffer.from('331 Please specify the password.\r\n230 Login successful.\r\n200 Switching to Binary mode.\r\n'),
+    );
     assert.deepEqual(
       replies.map((r) => r.code),
       [331, 230, 200],
@@ -121,9 +127,13 @@ describe('ReplyParser', () => {
   });
 
   it('decodes latin1 when asked', () => {
-    assertEveryChunking(Buffer.from([0x32, 0x35, 0x37, 0x20, 0x22, 0xe9, 0x22, 0x0d, 0x0a]), [{ code: 257, text: '"é"', lines: ['257 "é"'] }], {
-      encoding: 'latin1',
-    });
+    assertEveryChunking(
+      Buffer.from([0x32, 0x35, 0x37, 0x20, 0x22, 0xe9, 0x22, 0x0d, 0x0a]),
+      [{ code: 257, text: '"é"', lines: ['257 "é"'] }],
+      {
+        encoding: 'latin1',
+      },
+    );
   });
 
   for (const [name, wire] of [
@@ -185,7 +195,9 @@ describe('ReplyParser', () => {
     const p = new ReplyParser({ maxReplyBytes: reply.length });
     assert.equal(p.push(Buffer.from(reply.repeat(50))).length, 50);
     assertEveryChunkingThrows(Buffer.from('200 ok!\r\n'), { maxReplyBytes: reply.length });
-    assertEveryChunking(Buffer.from('220-a\r\n220 b\r\n'), [{ code: 220, text: 'a\nb', lines: ['220-a', '220 b'] }], { maxReplyBytes: 14 });
+    assertEveryChunking(Buffer.from('220-a\r\n220 b\r\n'), [{ code: 220, text: 'a\nb', lines: ['220-a', '220 b'] }], {
+      maxReplyBytes: 14,
+    });
     assertEveryChunkingThrows(Buffer.from('220-a\r\n220 b\r\n'), { maxReplyBytes: 13 });
   });
 
@@ -207,7 +219,13 @@ describe('reply classes', () => {
     ];
     for (const [code, expected] of table) {
       assert.deepEqual(
-        [isPreliminary(code), isPositive(code), isIntermediate(code), isTransientNegative(code), isPermanentNegative(code)],
+        [
+          isPreliminary(code),
+          isPositive(code),
+          isIntermediate(code),
+          isTransientNegative(code),
+          isPermanentNegative(code),
+        ],
         expected,
         String(code),
       );

@@ -16,7 +16,12 @@ describe('SegmentCheckpoint', () => {
   it('stop() waits for a save in flight, so a discard after it leaves nothing behind', async () => {
     const file = await SegmentFile.open(join(dir, 'big.bin'), true);
     assert.ok(file?.statePath !== undefined);
-    const checkpoint = new SegmentCheckpoint(file, file.statePath, { path: '/big.bin', size: 10, modified: undefined }, [new SegmentRange(0, 10)]);
+    const checkpoint = new SegmentCheckpoint(
+      file,
+      file.statePath,
+      { path: '/big.bin', size: 10, modified: undefined },
+      [new SegmentRange(0, 10)],
+    );
     const saving = checkpoint.save(); // as the interval's save, under way when the download fails
     await checkpoint.stop();
     await file.discard();

@@ -62,7 +62,8 @@ describe('formatMfmtTime', () => {
   });
 
   it('rejects invalid dates and years that do not fit four digits', () => {
-    const isInvalid = (e: unknown): boolean => e instanceof InvalidArgumentError && e.code === 'ERR_FTPS_INVALID_ARGUMENT';
+    const isInvalid = (e: unknown): boolean =>
+      e instanceof InvalidArgumentError && e.code === 'ERR_FTPS_INVALID_ARGUMENT';
     assert.throws(() => formatMfmtTime(new Date(Number.NaN)), isInvalid);
     assert.throws(() => formatMfmtTime(new Date('+010000-01-01T00:00:00Z')), isInvalid);
     assert.throws(() => formatMfmtTime(new Date('-000001-01-01T00:00:00Z')), isInvalid);

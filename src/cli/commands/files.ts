@@ -18,7 +18,8 @@ const TYPE_CHAR: Record<FileInfo['type'], string> = { file: '-', directory: 'd',
 function longLine(e: FileInfo): string {
   const perms = e.permissions !== undefined && /^[rwxsStT-]{9}$/.test(e.permissions) ? e.permissions : '---------';
   const size = String(e.size ?? '-').padStart(12);
-  const date = e.modifiedAt === undefined ? '                ' : e.modifiedAt.toISOString().slice(0, 16).replace('T', ' ');
+  const date =
+    e.modifiedAt === undefined ? '                ' : e.modifiedAt.toISOString().slice(0, 16).replace('T', ' ');
   const name = e.type === 'unknown' ? e.raw : e.target === undefined ? e.name : `${e.name} -> ${e.target}`;
   return `${TYPE_CHAR[e.type]}${perms} ${size} ${date} ${name}`;
 }
@@ -40,7 +41,8 @@ export async function ls(ctx: Context, args: string[]): Promise<CommandResult> {
   const target = ctx.target(args[0] as string);
   const entries = await withClient(ctx, target, (c) => c.list(target.path, { signal: ctx.signal }));
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) ctx.reporter.print(ctx.flags.long ? longLine(e) : e.type === 'directory' ? `${e.name}/` : e.name || e.raw);
+  for (const e of entries)
+    ctx.reporter.print(ctx.flags.long ? longLine(e) : e.type === 'directory' ? `${e.name}/` : e.name || e.raw);
   return { code: 0, result: { ok: true, path: target.path, entries: entries.map(jsonEntry) } };
 }
 
@@ -48,7 +50,10 @@ export async function rm(ctx: Context, args: string[]): Promise<CommandResult> {
   usage(args.length < 1, 'rm needs URL...');
   const targets = args.map((a) => ctx.target(a));
   const first = targets[0] as Target;
-  usage(targets.some((t) => t.origin !== first.origin), 'rm: all URLs must name the same server');
+  usage(
+    targets.some((t) => t.origin !== first.origin),
+    'rm: all URLs must name the same server',
+  );
   const tally = new Tally();
   await withClient(ctx, first, async (client) => {
     for (const t of targets) {
@@ -74,7 +79,10 @@ export async function mkdir(ctx: Context, args: string[]): Promise<CommandResult
   usage(args.length < 1, 'mkdir needs URL...');
   const targets = args.map((a) => ctx.target(a));
   const first = targets[0] as Target;
-  usage(targets.some((t) => t.origin !== first.origin), 'mkdir: all URLs must name the same server');
+  usage(
+    targets.some((t) => t.origin !== first.origin),
+    'mkdir: all URLs must name the same server',
+  );
   const tally = new Tally();
   await withClient(ctx, first, async (client) => {
     for (const t of targets) {

@@ -25,8 +25,15 @@ function report(ctx: Context, result: TreeResult, view: TreeView, upload: boolea
     tally.ok++;
     if (item.action === 'copy' && view.shown(item.path)) continue;
     const op = item.action === 'delete' ? 'delete' : item.action === 'mkdir' ? 'mkdir' : upload ? 'put' : 'get';
-    const outcome = { op, local: l, remote: r, ...(item.action === 'copy' ? { bytes: item.bytes } : {}), ...(item.status === 'planned' ? { note: 'dry run' } : {}) } as const;
-    if (item.action === 'delete') ctx.reporter.done({ op, remote: upload ? r : l, ...(item.status === 'planned' ? { note: 'dry run' } : {}) });
+    const outcome = {
+      op,
+      local: l,
+      remote: r,
+      ...(item.action === 'copy' ? { bytes: item.bytes } : {}),
+      ...(item.status === 'planned' ? { note: 'dry run' } : {}),
+    } as const;
+    if (item.action === 'delete')
+      ctx.reporter.done({ op, remote: upload ? r : l, ...(item.status === 'planned' ? { note: 'dry run' } : {}) });
     else ctx.reporter.done(outcome);
   }
 }
@@ -59,6 +66,10 @@ export async function mirror(ctx: Context, args: string[]): Promise<CommandResul
   } finally {
     await pool.close({ signal: AbortSignal.timeout(5000) }).catch(() => undefined);
   }
-  const summary = result === undefined ? {} : { dryRun: result.dryRun, plan: result.plan, counts: result.files, bytes: result.bytes };
-  return { code: tally.exitCode(ctx.connected, ctx.signal.aborted), result: { ok: tally.failures.length === 0, ...summary } };
+  const summary =
+    result === undefined ? {} : { dryRun: result.dryRun, plan: result.plan, counts: result.files, bytes: result.bytes };
+  return {
+    code: tally.exitCode(ctx.connected, ctx.signal.aborted),
+    result: { ok: tally.failures.length === 0, ...summary },
+  };
 }

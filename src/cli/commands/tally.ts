@@ -16,7 +16,8 @@ export class Tally {
   exitCode(connected: boolean, interrupted = false): ExitCode {
     const [first] = this.failures;
     if (first === undefined) return EXIT.ok;
-    if (interrupted || this.failures.some((e) => exitCodeOf(e, connected) === EXIT.interrupted)) return EXIT.interrupted;
+    if (interrupted || this.failures.some((e) => exitCodeOf(e, connected) === EXIT.interrupted))
+      return EXIT.interrupted;
     if (this.ok > 0) return EXIT.partial;
     return exitCodeOf(first, connected);
   }
@@ -25,5 +26,3 @@ export class Tally {
 export function usage(condition: boolean, message: string): void {
   if (condition) throw new UsageError(message);
 }
-
-

@@ -19,7 +19,17 @@ function progressOf(ctx: Context, label: string): (e: ProgressEvent) => void {
 }
 
 /** The options every tree run (put -r, get -r, mirror) takes from the flags, its progress shown by `view`. */
-export function treeOptions(ctx: Context, view: TreeView): { signal: AbortSignal; onProgress: (p: TreeProgress) => void; atomic: boolean; resume: boolean; verify: boolean; retries?: number } {
+export function treeOptions(
+  ctx: Context,
+  view: TreeView,
+): {
+  signal: AbortSignal;
+  onProgress: (p: TreeProgress) => void;
+  atomic: boolean;
+  resume: boolean;
+  verify: boolean;
+  retries?: number;
+} {
   const { atomic, resume, verify } = ctx.flags;
   return { signal: ctx.signal, onProgress: view.onProgress, atomic, resume, verify, ...retries(ctx) };
 }
@@ -47,8 +57,19 @@ function reportTree(ctx: Context, op: 'put' | 'get', result: TreeResult, view: T
 }
 
 /** Single files in parallel; what they moved is added to `totals` (for folder runs that follow). */
-async function runJobs(ctx: Context, pool: FtpsPool, jobs: Job[], op: 'put' | 'get', tally: Tally, totals = new CommandTotals()): Promise<void> {
-  if (jobs.length > 1) ctx.reporter.totals(jobs.reduce((n, j) => n + (j.size ?? 0), 0), jobs.length);
+async function runJobs(
+  ctx: Context,
+  pool: FtpsPool,
+  jobs: Job[],
+  op: 'put' | 'get',
+  tally: Tally,
+  totals = new CommandTotals(),
+): Promise<void> {
+  if (jobs.length > 1)
+    ctx.reporter.totals(
+      jobs.reduce((n, j) => n + (j.size ?? 0), 0),
+      jobs.length,
+    );
   totals.filesTotal += jobs.length;
   totals.bytesTotal += jobs.reduce((n, j) => n + (j.size ?? 0), 0);
   const { atomic, resume, verify } = ctx.flags;
@@ -57,9 +78,18 @@ async function runJobs(ctx: Context, pool: FtpsPool, jobs: Job[], op: 'put' | 'g
       const label = op === 'put' ? job.local : job.remote;
       try {
         const common = { signal: ctx.signal, resume, verify, onProgress: progressOf(ctx, label) };
-        const r = op === 'put' ? await pool.upload(job.local, job.remote, { ...common, atomic }) : await downloadOne(ctx, pool, job, common);
+        const r =
+          op === 'put'
+            ? await pool.upload(job.local, job.remote, { ...common, atomic })
+            : await downloadOne(ctx, pool, job, common);
         tally.ok++;
-        const outcome: FileOutcome = { op, local: job.local, remote: job.remote, bytes: r.bytes + r.resumedFrom, durationMs: Math.round(r.durationMs) };
+        const outcome: FileOutcome = {
+          op,
+          local: job.local,
+          remote: job.remote,
+          bytes: r.bytes + r.resumedFrom,
+          durationMs: Math.round(r.durationMs),
+        };
         if (r.resumedFrom > 0) outcome.note = `resumed at ${r.resumedFrom}`;
         totals.filesDone++;
         totals.bytesDone += r.bytes;
@@ -144,7 +174,10 @@ export async function get(ctx: Context, args: string[]): Promise<CommandResult> 
   const targets = args.slice(0, -1).map((a) => ctx.target(a));
   const first = targets[0];
   if (first === undefined) throw new Error('unreachable');
-  usage(targets.some((t) => t.origin !== first.origin), 'get: all URLs must name the same server');
+  usage(
+    targets.some((t) => t.origin !== first.origin),
+    'get: all URLs must name the same server',
+  );
   const localIsDir = local.endsWith('/') || local.endsWith(path.sep) || (await localKind(local)) === 'directory';
   usage(targets.length > 1 && !localIsDir, `get with several URLs needs an existing folder as LOCAL, not ${local}`);
   const tally = new Tally();
@@ -160,7 +193,11 @@ export async function get(ctx: Context, args: string[]): Promise<CommandResult> 
         reportTree(ctx, 'get', result, view, tally);
       }
     } else {
-      const jobs = targets.map((t) => ({ remote: t.path, local: localIsDir ? path.join(local, path.posix.basename(t.path)) : local, size: undefined }));
+      const jobs = targets.map((t) => ({
+        remote: t.path,
+        local: localIsDir ? path.join(local, path.posix.basename(t.path)) : local,
+        size: undefined,
+      }));
       await runJobs(ctx, pool, jobs, 'get', tally);
     }
   } catch (err) {

@@ -74,11 +74,21 @@ export class TreeView {
       if (p.file?.done === true) {
         this.#shown.add(p.path);
         const bytes = p.file.bytes - p.file.resumedFrom;
-        reporter.done({ op: this.#upload ? 'put' : 'get', local: this.localPath(p.path), remote: this.remotePath(p.path), bytes });
+        reporter.done({
+          op: this.#upload ? 'put' : 'get',
+          local: this.localPath(p.path),
+          remote: this.remotePath(p.path),
+          bytes,
+        });
       }
     }
     this.#last = p;
     const b = this.#before;
-    reporter.overall(b.bytesDone + p.bytesDone + p.bytesInFlight, b.bytesTotal + p.bytesTotal, b.filesDone + p.filesDone, b.filesTotal + p.filesTotal);
+    reporter.overall(
+      b.bytesDone + p.bytesDone + p.bytesInFlight,
+      b.bytesTotal + p.bytesTotal,
+      b.filesDone + p.filesDone,
+      b.filesTotal + p.filesTotal,
+    );
   };
 }

@@ -2,7 +2,8 @@ import { utcDate } from '../time.js';
 import { type EntryResult, type FileInfo, isDotName, isSafeName, SKIP, unknownEntry } from './types.js';
 
 /** "MM-DD-YY[YY]  HH:MM[AM|PM]  <DIR>|size  name" as sent by IIS and other Windows servers. */
-const LINE = /^(\d{2})[-/](\d{2})[-/](\d{4}|\d{2})\s+(\d{1,2}):(\d{2})(?:\s*([AaPp][Mm]))?\s+(<DIR>|\d[\d,.]*)\s+(.*)$/s;
+const LINE =
+  /^(\d{2})[-/](\d{2})[-/](\d{4}|\d{2})\s+(\d{1,2}):(\d{2})(?:\s*([AaPp][Mm]))?\s+(<DIR>|\d[\d,.]*)\s+(.*)$/s;
 // Plain digits, or groups of three with one consistent separator: "1,234,567" or "1.234.567".
 const SIZE = /^(?:\d+|\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3})+)$/;
 

@@ -1,6 +1,14 @@
 import { dosEntry } from './dos.js';
 import { mlsdEntry } from './mlsd.js';
-import { type EntryResult, type FileInfo, type ListFormat, isDotName, isSafeName, SKIP, unknownEntry } from './types.js';
+import {
+  type EntryResult,
+  type FileInfo,
+  type ListFormat,
+  isDotName,
+  isSafeName,
+  SKIP,
+  unknownEntry,
+} from './types.js';
 import { unixEntry } from './unix.js';
 
 /**
@@ -11,7 +19,10 @@ import { unixEntry } from './unix.js';
  * name with '/' or NUL becomes an 'unknown' entry, and '.' and '..' are skipped. A parser that
  * throws fails the listing with its error.
  */
-export type ListLineParser = (line: string, context: { readonly now: Date }) => (Omit<FileInfo, 'raw'> & Partial<Pick<FileInfo, 'raw'>>) | null | undefined;
+export type ListLineParser = (
+  line: string,
+  context: { readonly now: Date },
+) => (Omit<FileInfo, 'raw'> & Partial<Pick<FileInfo, 'raw'>>) | null | undefined;
 
 export interface ListParserOptions {
   /** Reference time for Unix "Mon DD HH:MM" dates (default: when the parser is created). */
@@ -83,7 +94,8 @@ const TYPES: readonly string[] = ['file', 'directory', 'symlink', 'unknown'];
 
 /** A custom parser's entry, held to the same rules as the built-in ones' (one safe path segment). */
 function checkedCustom(entry: Omit<FileInfo, 'raw'> & { raw?: string }, line: string): FileInfo | undefined {
-  if (typeof entry !== 'object' || typeof entry.name !== 'string' || !TYPES.includes(entry.type)) return unknownEntry(line);
+  if (typeof entry !== 'object' || typeof entry.name !== 'string' || !TYPES.includes(entry.type))
+    return unknownEntry(line);
   if (isDotName(entry.name)) return undefined;
   if (!isSafeName(entry.name)) return unknownEntry(line);
   return { ...entry, raw: typeof entry.raw === 'string' ? entry.raw : line };

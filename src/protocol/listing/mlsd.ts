@@ -1,7 +1,16 @@
 import type { FtpReply } from '../reply.js';
 import { isPositive } from '../reply.js';
 import { parseTimeVal } from '../time.js';
-import { type EntryResult, type FileInfo, type FileType, isDotName, isSafeName, parseSize, SKIP, unknownEntry } from './types.js';
+import {
+  type EntryResult,
+  type FileInfo,
+  type FileType,
+  isDotName,
+  isSafeName,
+  parseSize,
+  SKIP,
+  unknownEntry,
+} from './types.js';
 
 const FACT_NAME = /^[^\s=;]+$/;
 

@@ -1,5 +1,14 @@
 import { utcDate } from '../time.js';
-import { type EntryResult, type FileInfo, type FileType, isDotName, isSafeName, parseSize, SKIP, unknownEntry } from './types.js';
+import {
+  type EntryResult,
+  type FileInfo,
+  type FileType,
+  isDotName,
+  isSafeName,
+  parseSize,
+  SKIP,
+  unknownEntry,
+} from './types.js';
 
 /**
  * Abbreviated month names as `ls -l` prints them in common locales (glibc's `abmon`), lower-case,
@@ -32,7 +41,12 @@ function monthNumber(token: string): number {
   const cached = monthCache.get(token);
   if (cached !== undefined) return cached;
   const cjk = /^(\d{1,2})[月월]$/.exec(token);
-  const month = cjk !== null ? (Number(cjk[1]) <= 12 ? Number(cjk[1]) : 0) : (MONTHS.get(token.normalize('NFC').toLowerCase().replace(/\.$/, '')) ?? 0);
+  const month =
+    cjk !== null
+      ? Number(cjk[1]) <= 12
+        ? Number(cjk[1])
+        : 0
+      : (MONTHS.get(token.normalize('NFC').toLowerCase().replace(/\.$/, '')) ?? 0);
   if (monthCache.size < MONTH_CACHE_MAX) monthCache.set(token, month);
   return month;
 }
