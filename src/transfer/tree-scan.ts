@@ -16,6 +16,7 @@ import {
   type Run,
   type Scan,
   type TreeEntry,
+  type TreeItem,
 } from './tree-types.js';
 
 function entryFor(node: Node, side: 'local' | 'remote'): TreeEntry {
@@ -28,6 +29,11 @@ function entryFor(node: Node, side: 'local' | 'remote'): TreeEntry {
   if (node.size !== undefined) entry.size = node.size;
   if (node.modifiedAt !== undefined) entry.modifiedAt = node.modifiedAt;
   return entry;
+}
+
+/** The record of a symlink the scan left out (not followed, broken, a loop). */
+function skippedSymlink(rel: string, reason: string): TreeItem {
+  return { path: rel, type: 'symlink', action: 'skip', status: 'skipped', reason, bytes: 0, attempts: 0 };
 }
 
 function included(run: Run, node: Node, side: 'local' | 'remote'): boolean {
@@ -64,30 +70,12 @@ export async function scanLocal(run: Run, root: string, reportSkips: boolean): P
       let isFile = d.isFile();
       if (d.isSymbolicLink()) {
         if (!follow) {
-          if (reportSkips)
-            run.items.push({
-              path: childRel,
-              type: 'symlink',
-              action: 'skip',
-              status: 'skipped',
-              reason: 'symlink not followed',
-              bytes: 0,
-              attempts: 0,
-            });
+          if (reportSkips) run.items.push(skippedSymlink(childRel, 'symlink not followed'));
           continue;
         }
         const target = await stat(abs).catch(() => undefined);
         if (target === undefined) {
-          if (reportSkips)
-            run.items.push({
-              path: childRel,
-              type: 'symlink',
-              action: 'skip',
-              status: 'skipped',
-              reason: 'broken symlink',
-              bytes: 0,
-              attempts: 0,
-            });
+          if (reportSkips) run.items.push(skippedSymlink(childRel, 'broken symlink'));
           continue;
         }
         isDir = target.isDirectory();
@@ -98,16 +86,7 @@ export async function scanLocal(run: Run, root: string, reportSkips: boolean): P
         if (!included(run, node, 'local')) continue;
         const real = await realpath(abs).catch(() => abs);
         if (ancestors.has(real)) {
-          if (reportSkips)
-            run.items.push({
-              path: childRel,
-              type: 'symlink',
-              action: 'skip',
-              status: 'skipped',
-              reason: 'symlink loop',
-              bytes: 0,
-              attempts: 0,
-            });
+          if (reportSkips) run.items.push(skippedSymlink(childRel, 'symlink loop'));
           continue;
         }
         scan.set(childRel, node);
@@ -214,16 +193,7 @@ export async function scanRemote(
       let info: FileInfo = e;
       if (type === 'symlink') {
         if (!follow) {
-          if (reportSkips)
-            run.items.push({
-              path: childRel,
-              type: 'symlink',
-              action: 'skip',
-              status: 'skipped',
-              reason: 'symlink not followed',
-              bytes: 0,
-              attempts: 0,
-            });
+          if (reportSkips) run.items.push(skippedSymlink(childRel, 'symlink not followed'));
           continue;
         }
         const target = joinRemotePath(root, childRel);
