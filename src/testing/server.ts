@@ -294,7 +294,8 @@ export const faults = {
       ctx.next({ transfer }),
 };
 
-const DEFAULT_FEATURES = [
+/** The FEAT lines the server announces unless `features` is given (tests extend it). @internal */
+export const DEFAULT_FEATURES = [
   'EPSV',
   'PASV',
   'SIZE',

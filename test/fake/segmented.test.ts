@@ -28,7 +28,7 @@ import {
   type FtpsPool,
   type ProgressEvent,
 } from '../../src/index.js';
-import { faults, type FakeServerOptions, type HookContext } from '../helpers/fake-server.js';
+import { DEFAULT_FEATURES, faults, type FakeServerOptions, type HookContext } from '../helpers/fake-server.js';
 import {
   FAST,
   LIMIT,
@@ -46,19 +46,7 @@ import {
 const MiB = 1024 * 1024;
 const SIZE = 5 * MiB + 123; // four ranges of ~1.25 MiB
 const DATA = random(SIZE);
-const HASH_FEATURES = [
-  'EPSV',
-  'PASV',
-  'SIZE',
-  'MDTM',
-  'REST STREAM',
-  'UTF8',
-  'AUTH TLS',
-  'PBSZ',
-  'PROT',
-  'MLST type*;size*;modify*;',
-  'HASH SHA-256*',
-];
+const HASH_FEATURES = [...DEFAULT_FEATURES, 'HASH SHA-256*'];
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 let dir: string;

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createPool, type TreeProgress } from '../../src/index.js';
+import { DEFAULT_FEATURES } from '../helpers/fake-server.js';
 import { listTree } from '../helpers/local-tree.js';
 import { optionsFor, rejection, withServer } from './support.js';
 
@@ -47,19 +48,7 @@ describe('tree runs: atomic + resume + verify across an interrupted run', () => 
       {
         mode: 'explicit',
         keepPartialUploads: true,
-        features: [
-          'EPSV',
-          'PASV',
-          'SIZE',
-          'MDTM',
-          'REST STREAM',
-          'UTF8',
-          'AUTH TLS',
-          'PBSZ',
-          'PROT',
-          'MLST type*;size*;modify*;',
-          'XSHA256',
-        ],
+        features: [...DEFAULT_FEATURES, 'XSHA256'],
       },
       async ({ server }) => {
         const local = join(scratch, 'up');
