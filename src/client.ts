@@ -378,9 +378,9 @@ export class FtpsClient implements AsyncDisposable {
    * Lists a directory as an async iterator, yielding entries while the listing arrives. The data
    * connection is read only as fast as the loop consumes, so memory stays bounded (one received
    * chunk's entries plus socket buffers) whatever the folder size. Leaving the loop early reads the
-   * rest of the listing without keeping it (aborting a listing confuses some servers: pure-ftpd
-   * sends the leftover into the next data connection, proftpd drops the session); pass a `signal`
-   * to cut it off instead. The connection is busy until the listing has ended.
+   * rest of the listing without keeping it: a listing cut short makes pure-ftpd send what it had
+   * buffered of it into the next listing on the connection. A `signal` cuts it off anyway. The
+   * connection is busy until the listing has ended.
    *
    * @param path - The folder; default the current one.
    * @throws The iterator rejects as `list()` does (but never with ListingTooLargeError).
