@@ -22,6 +22,7 @@ import {
   random,
   rejection,
   sleep,
+  handClock,
   verbs,
   withServer,
   type Harness,
@@ -162,36 +163,42 @@ describe('FtpsPool', () => {
   });
 
   it('grows back toward `size` regrowDelayMs after the last refusal', async () => {
-    // The delay is long against a round of downloads (tens of ms): "no new attempt before the
-    // delay" must not depend on how fast a loaded machine runs (150 ms failed under load).
+    // The pool's clock (performance.now) is moved by hand: "no new attempt before the delay" and
+    // "one more after it" then hold however slowly a loaded machine runs the downloads.
+    const clock = handClock();
     await withServer({ mode: 'explicit', files: FILES, maxConnections: 2 }, async (h) => {
-      const pool = createPool(optionsFor(h.server), { size: 4, retryDelayMs: 10, regrowDelayMs: 1000 });
+      const pool = createPool(optionsFor(h.server), { size: 4, retryDelayMs: 10, regrowDelayMs: 60_000 });
       try {
         const names = Object.keys(FILES);
         await downloadAll(pool, names);
         assert.equal(pool.stats().size, 2);
-        // Still limited: after the delay one more try, refused, and back to 2 (no storm of refusals).
-        await sleep(1100);
         let refused = h.server.refusedConnections;
+        await downloadAll(pool, names);
+        assert.equal(h.server.refusedConnections, refused, 'no new attempt before the delay');
+        // Still limited: after the delay one more try, refused, and back to 2 (no storm of refusals).
+        clock.advance(60_001);
         await downloadAll(pool, names);
         assert.equal(h.server.refusedConnections, refused + 1);
         assert.equal(pool.stats().size, 2);
         refused = h.server.refusedConnections;
+        clock.advance(59_000);
         await downloadAll(pool, names);
         assert.equal(h.server.refusedConnections, refused, 'no new attempt before the delay');
         // The limit is lifted: one more connection per delay, up to size.
         h.server.options.maxConnections = Infinity;
-        await sleep(1100);
+        clock.advance(1_001);
         await downloadAll(pool, names);
         assert.equal(pool.stats().size, 3);
-        await sleep(1100);
+        await downloadAll(pool, names);
+        assert.equal(pool.stats().size, 3, 'one per delay');
+        clock.advance(60_001);
         await downloadAll(pool, names);
         assert.equal(pool.stats().size, 4);
         assert.equal(pool.stats().open, 4);
       } finally {
         await pool.close();
       }
-    });
+    }).finally(() => clock.restore());
   });
 
   it('removeDir(recursive) leaves listed names that are not plain names alone', async () => {

@@ -174,3 +174,18 @@ export function closeDataOnClientFin(server: FakeFtpServer): void {
 
 /** Per-test bound: a hang fails the test instead of stalling the suite. */
 export const LIMIT = { timeout: 15_000 } as const;
+
+/**
+ * performance.now() moved forward by hand, on top of real time (so it never runs backwards): for
+ * tests of what the library decides by its clock (the pool's regrow delay, progress intervals).
+ * `restore()` puts the real one back.
+ */
+export function handClock(): { advance(ms: number): void; restore(): void } {
+  const real = performance.now.bind(performance);
+  let offset = 0;
+  performance.now = () => real() + offset;
+  return {
+    advance: (ms) => void (offset += ms),
+    restore: () => void Reflect.deleteProperty(performance, 'now'),
+  };
+}

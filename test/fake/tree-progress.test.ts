@@ -8,13 +8,40 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createPool, type TreeProgress } from '../../src/index.js';
-import { optionsFor, withServer } from './support.js';
+import { createPool, RateLimiter, type TreeProgress } from '../../src/index.js';
+import { handClock, optionsFor, sleep, withServer } from './support.js';
 
 const POOL_SIZE = 3;
 const SIZE = 400_000;
-// 4 x 400 kB at 1.6 MB/s: about a second, so every file has events (every 100 ms) mid-file.
+// 4 x 400 kB at 1.6 MB/s: about a second, with files moving side by side.
 const RATE = 1_600_000;
+
+/**
+ * The run's rate limit, paced in real time (so that files overlap), that also moves the clock the
+ * progress events go by (performance.now) on by each piece's time at the limit: every file of
+ * 400 kB then spans more than the 100 ms between two events of its own on that clock, so it has
+ * events mid-file however a loaded machine bunches its chunks in real time.
+ */
+class ClockedLimiter extends RateLimiter {
+  constructor(private readonly clock: ReturnType<typeof handClock>) {
+    super(RATE);
+  }
+  override async take(bytes: number): Promise<void> {
+    const ms = (bytes / this.bytesPerSecond) * 1000;
+    this.clock.advance(ms);
+    await sleep(ms);
+  }
+}
+
+/** Runs `fn` with a ClockedLimiter, the real clock restored after. */
+async function withClockedLimiter(fn: (limiter: RateLimiter) => Promise<void>): Promise<void> {
+  const clock = handClock();
+  try {
+    await fn(new ClockedLimiter(clock));
+  } finally {
+    clock.restore();
+  }
+}
 const NAMES = ['a.bin', 'b.bin', 'sub/c.bin', 'sub/d.bin'];
 
 let scratch: string;
@@ -76,8 +103,10 @@ describe('tree progress: per-file bytes', () => {
       });
       try {
         const progress: TreeProgress[] = [];
-        const result = await pool.uploadDir(local, '/up', { rateLimit: RATE, onProgress: (p) => progress.push(p) });
-        assert.equal(result.ok, true);
+        await withClockedLimiter(async (rateLimit) => {
+          const result = await pool.uploadDir(local, '/up', { rateLimit, onProgress: (p) => progress.push(p) });
+          assert.equal(result.ok, true);
+        });
         const most = checkFileEvents(progress, '/up', sizes, new Set(NAMES));
         assert.ok(most >= 2 && most <= POOL_SIZE, `files moving at once: ${most}`);
         assert.ok(
@@ -107,14 +136,17 @@ describe('tree progress: per-file bytes', () => {
       });
       try {
         const progress: TreeProgress[] = [];
-        const result = await pool.downloadDir('/down', local, {
-          resume: true,
-          retries: 0,
-          rateLimit: RATE,
-          onProgress: (p) => progress.push(p),
+        let result: Awaited<ReturnType<typeof pool.downloadDir>> | undefined;
+        await withClockedLimiter(async (rateLimit) => {
+          result = await pool.downloadDir('/down', local, {
+            resume: true,
+            retries: 0,
+            rateLimit,
+            onProgress: (p) => progress.push(p),
+          });
         });
         assert.deepEqual(
-          result.items.filter((i) => i.status === 'failed').map((i) => i.path),
+          result?.items.filter((i) => i.status === 'failed').map((i) => i.path),
           ['sub/d.bin'],
         );
         const copied = new Set(NAMES.filter((n) => n !== 'sub/d.bin'));
