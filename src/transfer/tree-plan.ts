@@ -1,7 +1,7 @@
 // Step 2 of a tree run: from the scanned sides, what to create, copy and delete.
 import { UnsafePathError } from '../errors.js';
 import { localUpToDate, remoteUpToDate } from './up-to-date.js';
-import { depth, type Node, type Run, type Scan } from './tree-types.js';
+import { depth, treeItem, type Node, type Run, type Scan } from './tree-types.js';
 
 export interface Plan {
   mkdir: Node[];
@@ -58,16 +58,16 @@ export function makePlan(run: Run, sides: Sides, source: Scan, dest: Scan | unde
       const owner = owners.get(key);
       if (owner !== undefined) {
         const reason = `Refusing ${JSON.stringify(node.rel)}: on this case-insensitive local file system it is the same ${node.type === 'directory' ? 'folder' : 'file'} as ${JSON.stringify(owner)}`;
-        run.items.push({
-          path: node.rel,
-          type: node.type,
-          action: 'skip',
-          status: 'failed',
-          reason,
-          bytes: 0,
-          attempts: 0,
-          error: new UnsafePathError(node.rel, reason),
-        });
+        run.items.push(
+          treeItem({
+            path: node.rel,
+            type: node.type,
+            action: 'skip',
+            status: 'failed',
+            reason,
+            error: new UnsafePathError(node.rel, reason),
+          }),
+        );
         if (node.type === 'directory') refusedDirs.push(node.rel);
         continue;
       }
@@ -82,15 +82,15 @@ export function makePlan(run: Run, sides: Sides, source: Scan, dest: Scan | unde
       continue;
     }
     if (sides.compare && existing?.type === 'file' && upToDate(node, existing)) {
-      run.items.push({
-        path: node.rel,
-        type: 'file',
-        action: 'skip',
-        status: 'skipped',
-        reason: 'up to date',
-        bytes: 0,
-        attempts: 0,
-      });
+      run.items.push(
+        treeItem({
+          path: node.rel,
+          type: 'file',
+          action: 'skip',
+          status: 'skipped',
+          reason: 'up to date',
+        }),
+      );
       continue;
     }
     plan.copy.push(node);

@@ -16,6 +16,7 @@ import { scanLocal, scanRemote } from './tree-scan.js';
 import {
   depth,
   parentOf,
+  treeItem,
   type Node,
   type Run,
   type Scan,
@@ -43,7 +44,7 @@ export function partName(file: string): string {
 const PART = /^\..+?(?:\.[0-9a-f]{8})?\.part$/;
 
 function newItem(n: Node, action: TreeItem['action'], type: TreeItem['type'] = n.type): TreeItem {
-  return { path: n.rel, type, action, status: 'planned', bytes: 0, attempts: 0 };
+  return treeItem({ path: n.rel, type, action, status: 'planned' });
 }
 
 export function runTree(runner: TreeRunner, sides: Sides, options: TreeOptions): Promise<TreeResult> {

@@ -12,6 +12,7 @@ import {
   DEFAULT_MAX_TREE_ENTRIES,
   depth,
   relJoin,
+  treeItem,
   type Node,
   type Run,
   type Scan,
@@ -33,7 +34,7 @@ function entryFor(node: Node, side: 'local' | 'remote'): TreeEntry {
 
 /** The record of a symlink the scan left out (not followed, broken, a loop). */
 function skippedSymlink(rel: string, reason: string): TreeItem {
-  return { path: rel, type: 'symlink', action: 'skip', status: 'skipped', reason, bytes: 0, attempts: 0 };
+  return treeItem({ path: rel, type: 'symlink', action: 'skip', status: 'skipped', reason });
 }
 
 function included(run: Run, node: Node, side: 'local' | 'remote'): boolean {
@@ -51,16 +52,16 @@ export async function scanLocal(run: Run, root: string, reportSkips: boolean): P
       dirents = await readdir(dir, { withFileTypes: true });
     } catch (err) {
       if (rel === '') throw err;
-      run.items.push({
-        path: rel,
-        type: 'directory',
-        action: 'copy',
-        status: 'failed',
-        reason: 'cannot read the folder',
-        bytes: 0,
-        attempts: 0,
-        error: err,
-      });
+      run.items.push(
+        treeItem({
+          path: rel,
+          type: 'directory',
+          action: 'copy',
+          status: 'failed',
+          reason: 'cannot read the folder',
+          error: err,
+        }),
+      );
       return;
     }
     for (const d of dirents) {
@@ -134,16 +135,16 @@ export async function scanRemote(
         throw err;
       }
       if (run.signal.aborted) throw err;
-      run.items.push({
-        path: rel,
-        type: 'directory',
-        action: 'copy',
-        status: 'failed',
-        reason: 'cannot list the folder',
-        bytes: 0,
-        attempts: 0,
-        error: err,
-      });
+      run.items.push(
+        treeItem({
+          path: rel,
+          type: 'directory',
+          action: 'copy',
+          status: 'failed',
+          reason: 'cannot list the folder',
+          error: err,
+        }),
+      );
       return;
     }
     seen += entries.length;
@@ -160,32 +161,32 @@ export async function scanRemote(
         // The parsers turn names with "/" or NUL, and lines they cannot read, into 'unknown'.
         const reason = `Refusing a listing line of ${JSON.stringify(dir)} that does not name an entry safely: ${JSON.stringify(e.raw)}`;
         if (reportRefused)
-          run.items.push({
-            path: relJoin(rel, '?'),
-            type: 'unknown',
-            action: 'skip',
-            status: 'failed',
-            reason,
-            bytes: 0,
-            attempts: 0,
-            error: new UnsafePathError(e.raw, reason),
-          });
+          run.items.push(
+            treeItem({
+              path: relJoin(rel, '?'),
+              type: 'unknown',
+              action: 'skip',
+              status: 'failed',
+              reason,
+              error: new UnsafePathError(e.raw, reason),
+            }),
+          );
         continue;
       }
       try {
         assertSafeName(e.name, JSON.stringify(dir));
       } catch (err) {
         if (reportRefused)
-          run.items.push({
-            path: relJoin(rel, e.name),
-            type: e.type,
-            action: 'skip',
-            status: 'failed',
-            reason: (err as Error).message,
-            bytes: 0,
-            attempts: 0,
-            error: err,
-          });
+          run.items.push(
+            treeItem({
+              path: relJoin(rel, e.name),
+              type: e.type,
+              action: 'skip',
+              status: 'failed',
+              reason: (err as Error).message,
+              error: err,
+            }),
+          );
         continue;
       }
       const childRel = relJoin(rel, e.name);
@@ -208,16 +209,16 @@ export async function scanRemote(
         if (!included(run, node, 'remote')) continue;
         if (depth(childRel) > MAX_TREE_DEPTH) {
           const reason = `deeper than ${MAX_TREE_DEPTH} levels (symlink loop?)`;
-          run.items.push({
-            path: childRel,
-            type: 'directory',
-            action: 'skip',
-            status: 'failed',
-            reason,
-            bytes: 0,
-            attempts: 0,
-            error: new TreeTooDeepError(childRel, `${JSON.stringify(childRel)} is ${reason}`),
-          });
+          run.items.push(
+            treeItem({
+              path: childRel,
+              type: 'directory',
+              action: 'skip',
+              status: 'failed',
+              reason,
+              error: new TreeTooDeepError(childRel, `${JSON.stringify(childRel)} is ${reason}`),
+            }),
+          );
           continue;
         }
         scan.set(childRel, node);

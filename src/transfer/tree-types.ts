@@ -224,3 +224,10 @@ export const DEFAULT_MAX_TREE_ENTRIES = 1_000_000;
 export const relJoin = (dir: string, name: string): string => (dir === '' ? name : `${dir}/${name}`);
 export const depth = (rel: string): number => (rel === '' ? 0 : rel.split('/').length);
 export const parentOf = (rel: string): string => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
+
+/** A TreeItem that has moved nothing yet (no bytes, no attempts): every record the scan, plan and run start. */
+export function treeItem({ error, ...record }: Omit<TreeItem, 'bytes' | 'attempts'>): TreeItem {
+  const item: TreeItem = { ...record, bytes: 0, attempts: 0 };
+  if (error !== undefined) item.error = error;
+  return item;
+}
