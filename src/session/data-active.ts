@@ -7,7 +7,9 @@ import net, { type Socket } from 'node:net';
 import { ConnectionError, ConnectTimeoutError, FtpReplyError } from '../errors.js';
 import { logData } from '../log.js';
 import { eprtCommand, plainAddress, portCommand } from '../protocol/active.js';
+import type { FtpReply } from '../protocol/reply.js';
 import { expectReply } from './control.js';
+import { requestWithRestart } from './data-restart.js';
 import type { DataChannel, DataChannelLimits, PendingDataConnection } from './data-channel.js';
 import { resetSocket } from '../transport/close.js';
 import type { Session } from './session.js';
@@ -151,7 +153,7 @@ export const activeChannel: DataChannel = {
     const pending = new ActiveConnection(server, plainAddress(peer), options.timeouts.connect, limits);
     try {
       const { port } = server.address() as net.AddressInfo;
-      await announce(session, options.activeAddress ?? plainAddress(local), port);
+      await announce(session, options.activeAddress ?? plainAddress(local), port, limits.restart);
       return pending;
     } catch (err) {
       pending.destroy();
@@ -160,12 +162,15 @@ export const activeChannel: DataChannel = {
   },
 };
 
-/** EPRT, or PORT when the server does not know EPRT (500/502, remembered); any other refusal is an error. */
-async function announce(session: Session, address: string, port: number): Promise<void> {
-  const { control } = session;
+/**
+ * EPRT, or PORT when the server does not know EPRT (500/502, remembered); any other refusal is an error.
+ * `restart` (a REST line) goes out in the same write (data-restart.ts).
+ */
+async function announce(session: Session, address: string, port: number, restart: string | undefined): Promise<void> {
+  const ok = (reply: FtpReply): boolean => reply.code >= 200 && reply.code < 300;
   if (!usesPort.has(session)) {
     const line = eprtCommand(address, port);
-    const reply = await control.request(line);
+    const reply = await requestWithRestart(session, line, restart, ok);
     if (reply.code >= 200 && reply.code < 300) return;
     if (reply.code !== 500 && reply.code !== 502) throw new FtpReplyError(reply.code, reply.text, line);
     usesPort.add(session);
@@ -173,5 +178,5 @@ async function announce(session: Session, address: string, port: number): Promis
   const line = portCommand(address, port);
   if (line === undefined)
     throw new ConnectionError(`The server does not know EPRT, and PORT cannot announce the IPv6 address ${address}`);
-  expectReply(await control.request(line), line);
+  expectReply(await requestWithRestart(session, line, restart, ok), line);
 }

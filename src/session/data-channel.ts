@@ -12,6 +12,8 @@ export interface DataChannelLimits {
   signal?: AbortSignal | undefined;
   /** Sees every error of the raw socket from the moment it exists (it must never go unhandled). */
   onSocketError(err: Error): void;
+  /** The transfer's REST line, sent behind the channel's own command in the same write (data-restart.ts). */
+  restart?: string | undefined;
 }
 
 /** A data connection negotiated on the control connection, not necessarily connected yet. */

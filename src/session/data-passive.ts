@@ -6,6 +6,7 @@ import { parseEpsvReply, parsePasvReply } from '../protocol/passive.js';
 import type { FtpReply } from '../protocol/reply.js';
 import { connectTcp } from '../transport/connect.js';
 import { expectReply } from './control.js';
+import { requestWithRestart } from './data-restart.js';
 import type { DataChannel, DataChannelLimits, PendingDataConnection } from './data-channel.js';
 import { resetSocket } from '../transport/close.js';
 import type { Session } from './session.js';
@@ -15,16 +16,19 @@ export interface PassiveTarget {
   port: number;
 }
 
-/** Asks for a passive port: EPSV first, PASV when the server does not know EPSV (remembered). */
-export async function enterPassive(session: Session): Promise<PassiveTarget> {
-  const { control } = session;
+/**
+ * Asks for a passive port: EPSV first, PASV when the server does not know EPSV (remembered). `restart`
+ * (a REST line) goes out in the same write (data-restart.ts).
+ */
+export async function enterPassive(session: Session, restart?: string): Promise<PassiveTarget> {
   if (session.passiveCommand === 'EPSV') {
-    const reply = await control.request('EPSV');
+    const reply = await requestWithRestart(session, 'EPSV', restart, (r) => r.code === 229);
     if (reply.code === 229) return passiveTarget(session, reply);
     if (reply.code < 500) throw new FtpReplyError(reply.code, reply.text, 'EPSV');
     session.passiveCommand = 'PASV';
   }
-  return passiveTarget(session, expectReply(await control.request('PASV'), 'PASV', 227, 227));
+  const reply = await requestWithRestart(session, 'PASV', restart, (r) => r.code === 227);
+  return passiveTarget(session, expectReply(reply, 'PASV', 227, 227));
 }
 
 /** Where a 229 (EPSV) or 227 (PASV) reply says to connect; throws FtpReplyError for any other reply. */
@@ -80,6 +84,6 @@ export async function dialPassive(
 
 export const passiveChannel: DataChannel = {
   async prepare(session: Session, limits: DataChannelLimits): Promise<PendingDataConnection> {
-    return dialPassive(session, await enterPassive(session), limits);
+    return dialPassive(session, await enterPassive(session, limits.restart), limits);
   },
 };

@@ -14,10 +14,10 @@ import { logData } from '../log.js';
 import { parseAnnouncedSize } from '../protocol/announced-size.js';
 import { redactCommand } from '../protocol/command.js';
 import type { FtpReply } from '../protocol/reply.js';
-import { expectReply } from './control.js';
 import { dataChannelFor, type PendingDataConnection } from './data-channel.js';
 import { EarlyHandshake, EarlyTlsRefused, earlyTlsFor } from './data-early.js';
 import { dialPassive, passiveTarget } from './data-passive.js';
+import { clearRestart } from './data-restart.js';
 import { LocalSide, type DataIo } from './data-local.js';
 import { protectData, type ProtectedData } from './data-protect.js';
 import { pumpData } from './data-pump.js';
@@ -30,7 +30,7 @@ export { enterPassive } from './data-passive.js';
 
 /** Optional extras of one transfer; nothing here costs anything when unset. */
 export interface TransferExtras {
-  /** Sent as `REST <offset>` right before the transfer command (RFC 3659: REST must come last); 350 expected. */
+  /** Sent as `REST <offset>` behind the data channel's command, the last before the transfer command; 350 expected. */
   restOffset?: number;
   /** Sees every payload chunk, in order (hashing, progress). Not attached when unset. */
   onChunk?: (chunk: Buffer) => void;
@@ -130,6 +130,11 @@ class DataTransfer {
   #stoppedEarly = false;
   /** A range download got all its bytes. */
   #rangeComplete = false;
+  /** `REST <offset>` when the transfer restarts; it goes out with the data channel's command (data-restart.ts). */
+  readonly #restart: string | undefined;
+  /** The REST went to the data channel to be sent; the transfer command was written (it consumes the REST). */
+  #restartOffered = false;
+  #commandSent = false;
   readonly #onAbort = (): void => this.#abortRunningTransfer(this.signal?.reason);
 
   constructor(
@@ -141,6 +146,8 @@ class DataTransfer {
     /** Start the data TLS handshake with the command instead of after its 1xx (data-early.ts). */
     readonly early: boolean,
   ) {
+    const offset = extras.restOffset;
+    this.#restart = offset !== undefined && offset > 0 ? `REST ${offset}` : undefined;
     // A failing local stream ends the transfer early too: an upload cut by a FIN could pass for complete.
     this.#local = new LocalSide(io, (err) => {
       this.#stopEarly();
@@ -151,9 +158,11 @@ class DataTransfer {
   async run(): Promise<TransferOutcome> {
     try {
       this.signal?.throwIfAborted();
+      this.#restartOffered = this.#restart !== undefined;
       this.#pending = await dataChannelFor(this.session).prepare(this.session, {
         signal: this.signal,
         onSocketError: () => this.#settlement.socketFailed(),
+        restart: this.#restart,
       });
       const localError = this.#settlement.localError;
       if (localError !== undefined) throw localError; // nothing sent yet: the control connection is in step
@@ -162,6 +171,10 @@ class DataTransfer {
     } catch (err) {
       if (err instanceof EarlyTlsRefused) throw err;
       if (this.#earlyRefused()) throw new EarlyTlsRefused(err);
+      if (this.#restartLeftSet(err)) {
+        this.#destroyData();
+        await clearRestart(this.session);
+      }
       await this.#local.discard();
       throw this.signal?.aborted === true ? this.signal.reason : err;
     } finally {
@@ -187,6 +200,12 @@ class DataTransfer {
       this.signal?.aborted !== true &&
       this.#settlement.localError === undefined
     );
+  }
+
+  /** Whether the server may hold this transfer's REST for the next one: sent, not refused, and no command took it. */
+  #restartLeftSet(err: unknown): boolean {
+    if (!this.#restartOffered || this.#commandSent) return false;
+    return !(err instanceof FtpReplyError && err.command === this.#restart);
   }
 
   #destroyData(err?: Error): void {
@@ -359,18 +378,13 @@ class DataTransfer {
     }
   }
 
-  /** REST (if any) and the transfer command; returns the first reply, which must be 1xx or 2xx. */
+  /** The transfer command (its REST went with the data channel's); returns the first reply: 1xx or 2xx. */
   async #sendCommand(): Promise<FtpReply> {
     const { control } = this.session;
-    const offset = this.extras.restOffset;
-    // REST after the data connection is up: it must be the last command before the transfer command.
-    if (offset !== undefined && offset > 0) {
-      const rest = `REST ${offset}`;
-      expectReply(await control.request(rest), rest, 350, 350);
-    }
-    // Aborted while REST was on its way: the transfer command need not go out at all.
+    // Aborted while the data connection was being opened: the transfer command need not go out at all.
     this.signal?.throwIfAborted();
     control.write(this.command);
+    this.#commandSent = true;
     const first = await control.read();
     this.#firstCode = first.code;
     if (first.code >= 300) throw new FtpReplyError(first.code, first.text, this.command);

@@ -144,6 +144,24 @@ describe('segmented download', LIMIT, () => {
     });
   });
 
+  it("each range's REST goes out in the same write as its EPSV (no round trip of its own)", async () => {
+    await withPool({}, 4, async (h, pool) => {
+      // What had arrived on the connection when EPSV was handled: a REST written after the 229 cannot be there yet.
+      const seen: string[] = [];
+      h.server.hook('EPSV', (ctx) => {
+        const lines = ctx.server.log.filter((e) => e.connection === ctx.connection).map((e) => e.line);
+        const next = lines[lines.lastIndexOf('EPSV') + 1];
+        if (next !== undefined) seen.push(next);
+        return 'default';
+      });
+      const target = join(folder(), 'big.bin');
+      await pool.download('/big.bin', target, { segments: 4 });
+      assert.ok(readFileSync(target).equals(DATA));
+      const quarter = Math.floor(SIZE / 4);
+      assert.deepEqual(seen.sort(), [`REST ${quarter + 1}`, `REST ${2 * quarter + 2}`, `REST ${3 * quarter + 3}`]);
+    });
+  });
+
   it('with more segments than connections, ranges queue for the pool: same bytes', async () => {
     await withPool({}, 2, async (h, pool) => {
       const target = join(folder(), 'big.bin');

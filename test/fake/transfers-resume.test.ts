@@ -159,3 +159,48 @@ test('resume needs a local path or Buffer: streams are refused before anything i
     assert.equal(await client.pwd(), '/');
   });
 });
+
+for (const channel of ['passive', 'active'] as const) {
+  test(`a resumed download's REST goes out in the same write as the ${channel} channel's command`, async () => {
+    const data = random(300_000);
+    const local = join(dir, `rest-${channel}.bin`);
+    await withServer({ mode: 'explicit', files: { '/f.bin': data } }, async ({ server, connect }) => {
+      const client = await connect({ dataConnection: channel });
+      const verb = channel === 'passive' ? 'EPSV' : 'EPRT';
+      // What had arrived when the channel command was handled: a REST sent after its reply cannot be there yet.
+      let next: string | undefined;
+      server.hook(verb, (ctx) => {
+        const lines = ctx.server.log.filter((e) => e.connection === ctx.connection).map((e) => e.line);
+        next = lines[lines.findLastIndex((l) => l.startsWith(verb)) + 1];
+        return 'default';
+      });
+      writeFileSync(local, data.subarray(0, 1000));
+      const result = await client.download('/f.bin', local, { resume: true });
+      assert.equal(result.resumedFrom, 1000);
+      assert.ok(readFileSync(local).equals(data));
+      assert.equal(next, 'REST 1000');
+    });
+  });
+}
+
+test('a REST the server took for a transfer that never started is undone: the next download is whole', async () => {
+  const data = random(300_000);
+  const local = join(dir, 'rest-undone.bin');
+  await withServer({ mode: 'explicit', files: { '/f.bin': data } }, async ({ server, connect }) => {
+    const client = await connect();
+    // EPSV refused (transient): the REST written behind it was answered 350, and no RETR consumes it.
+    server.hook('EPSV', faults.reply('425 Cannot open passive connection.'), { times: 1 });
+    writeFileSync(local, data.subarray(0, 1000));
+    await assert.rejects(client.download('/f.bin', local, { resume: true }), {
+      code: 'ERR_FTPS_REPLY',
+      replyCode: 425,
+    });
+    const sink = new Sink();
+    await client.download('/f.bin', sink);
+    assert.ok(sink.bytes.equals(data), 'from byte 0, not from the stale REST offset');
+    assert.deepEqual(
+      server.commands.filter((c) => c.startsWith('REST')),
+      ['REST 1000', 'REST 0'],
+    );
+  });
+});
