@@ -3,6 +3,7 @@ import { FtpReplyError, ProtocolError } from '../errors.js';
 import { formatCommand } from '../protocol/command.js';
 import { parseMlstReply, type FileInfo } from '../protocol/listing/index.js';
 import { parsePwdReply } from '../protocol/paths.js';
+import type { FtpReply } from '../protocol/reply.js';
 import { parseSizeReply } from '../protocol/size.js';
 import { formatMfmtTime, parseMdtmTime } from '../protocol/time.js';
 import { expectReply } from './control.js';
@@ -43,8 +44,9 @@ function baseName(path: string): string {
 }
 
 /**
- * Facts about one path: MLST when the server has it; else SIZE + MDTM for files, and a CWD probe
- * (returning to the current folder) for folders. Rejects with the server's 550 when nothing exists.
+ * Facts about one path: MLST when the server has it; else SIZE + MDTM for files (in one write: one
+ * round trip), and a CWD probe (returning to the current folder) for folders. Rejects with the
+ * server's 550 when nothing exists.
  */
 export async function stat(session: Session, path: string): Promise<FileInfo> {
   const { control } = session;
@@ -58,16 +60,18 @@ export async function stat(session: Session, path: string): Promise<FileInfo> {
       throw new ProtocolError(`Unparseable MLST reply: ${reply.text}`);
     return entry;
   }
+  const sizeLine = formatCommand('SIZE', path);
+  // MDTM goes out whatever SIZE answers: its reply is simply not used for a folder.
+  const [size, mdtm] = (await control.requestAll([sizeLine, formatCommand('MDTM', path)])) as [FtpReply, FtpReply];
   let bytes: number;
   try {
-    bytes = await fileSize(session, path);
+    bytes = parseSizeReply(expectReply(size, sizeLine, 213, 213).text);
   } catch (err) {
     if (!(err instanceof FtpReplyError)) throw err;
     if (await isDirectory(session, path)) return { name: baseName(path), type: 'directory', raw: '' };
     throw err;
   }
   const info: FileInfo = { name: baseName(path), type: 'file', size: bytes, raw: String(bytes) };
-  const mdtm = await control.request(formatCommand('MDTM', path));
   const time = mdtm.code === 213 ? parseMdtmTime(mdtm.text) : undefined;
   if (time !== undefined) {
     info.modifiedAt = time.date;

@@ -180,6 +180,13 @@ describe('LIST fallback', () => {
       },
       async ({ connect, server }) => {
         const client = await connect();
+        // What had arrived when SIZE was handled: an MDTM sent after SIZE's reply cannot be there yet.
+        const afterSize: string[] = [];
+        server.hook('SIZE', (ctx) => {
+          const lines = ctx.server.log.filter((e) => e.connection === ctx.connection).map((e) => e.line);
+          afterSize.push(lines[lines.lastIndexOf(ctx.line) + 1] ?? '(nothing)');
+          return 'default';
+        });
         const entries = (await client.list('/d'))
           .map((e) => `${e.type}:${e.name}:${e.type === 'file' ? e.size : '-'}`)
           .sort();
@@ -190,6 +197,7 @@ describe('LIST fallback', () => {
         assert.equal(info.size, 5);
         assert.equal((await client.stat('/d/sub')).type, 'directory');
         assert.equal(await client.pwd(), '/', 'the CWD probe returned to the working folder');
+        assert.deepEqual(afterSize, ['MDTM /d/one.txt', 'MDTM /d/sub'], 'SIZE and MDTM in one write');
       },
     );
   });
