@@ -204,3 +204,26 @@ test('a REST the server took for a transfer that never started is undone: the ne
     );
   });
 });
+
+test('a server without EPSV: the REST sent with it is sent again with PASV, and the resumed file is whole', async () => {
+  const data = random(300_000);
+  const local = join(dir, 'rest-pasv.bin');
+  await withServer({ mode: 'explicit', epsv: false, files: { '/f.bin': data } }, async ({ server, connect }) => {
+    const client = await connect();
+    writeFileSync(local, data.subarray(0, 1000));
+    const result = await client.download('/f.bin', local, { resume: true });
+    assert.equal(result.resumedFrom, 1000);
+    assert.ok(readFileSync(local).equals(data));
+    const sent = server.commands.filter((c) => /^(EPSV|PASV|REST|RETR)/.test(c));
+    assert.deepEqual(sent, ['EPSV', 'REST 1000', 'PASV', 'REST 1000', 'RETR /f.bin']);
+    // Learnt: the next resumed download asks PASV at once.
+    writeFileSync(local, data.subarray(0, 2000));
+    await client.download('/f.bin', local, { resume: true });
+    assert.ok(readFileSync(local).equals(data));
+    assert.deepEqual(server.commands.filter((c) => /^(EPSV|PASV|REST|RETR)/.test(c)).slice(5), [
+      'PASV',
+      'REST 2000',
+      'RETR /f.bin',
+    ]);
+  });
+});
