@@ -579,3 +579,44 @@ describe('localized listings through the line splitter, fed whole, at every offs
     for (const { label, chunks } of chunkings(bytes)) assert.deepEqual(parse(chunks), expected, label);
   });
 });
+
+describe('parseUnixLine columns that repeat or do not fit', () => {
+  it('keeps owner, group and permissions exact for many distinct and long values (beyond any sharing)', () => {
+    const perms = ['rw-r--r--', 'rwxr-x---', 'r--------', 'rwsr-xr-t'];
+    const long = 'o'.repeat(40);
+    for (let i = 0; i < 3000; i++) {
+      const owner = i === 1500 ? long : `user${i}`;
+      const p = perms[i % perms.length] ?? '';
+      const line = `-${p}    1 ${owner}     grp${i % 7}    ${i} Jun 10 09:00 f${i}`;
+      const e = parseUnixLine(line, NOW);
+      assert.deepEqual(
+        [e?.name, e?.owner, e?.group, e?.permissions, e?.size],
+        [`f${i}`, owner, `grp${i % 7}`, p, i],
+        line,
+      );
+    }
+  });
+
+  it('leaves out a size a JS number cannot hold exactly, keeping the rest of the entry', () => {
+    const line = '-rw-r--r--    1 ftp      ftp      9007199254740993 Jun 10 09:00 huge';
+    assert.deepEqual(parseUnixLine(line, NOW), {
+      name: 'huge',
+      type: 'file',
+      raw: line,
+      permissions: 'rw-r--r--',
+      mode: 0o644,
+      owner: 'ftp',
+      group: 'ftp',
+      modifiedAt: new Date('2024-06-10T09:00:00Z'),
+      modifiedPrecision: 'minute',
+    });
+  });
+
+  it('gives each entry a Date of its own (mutating one leaves the others alone)', () => {
+    const p = new ListParser({ now: NOW });
+    const a = p.parseLine('-rw-r--r-- 1 u g 1 Jun 10 09:00 a');
+    const b = p.parseLine('-rw-r--r-- 1 u g 1 Jun 10 09:00 b');
+    a?.modifiedAt?.setUTCFullYear(2000);
+    assert.equal(b?.modifiedAt?.toISOString(), '2024-06-10T09:00:00.000Z');
+  });
+});
