@@ -23,7 +23,11 @@ export class TlsEndWitness extends Duplex {
   constructor(raw: Socket) {
     // highWaterMark 0: a chunk is pushed only when the TLS layer asks, so nothing waits unseen in
     // this stream's own buffer when the end is decided.
-    super({ readableHighWaterMark: 0, allowHalfOpen: true });
+    // autoDestroy off: with both sides over (our close_notify went out first, the raw end has been
+    // handed on) the TLS socket may still hold decrypted bytes and its own end for a slow reader; a
+    // close now would destroy it before its 'end', and a pipeline() from it would never settle.
+    // When to close is decided below, as it is for the raw socket's close.
+    super({ readableHighWaterMark: 0, allowHalfOpen: true, autoDestroy: false });
     this.#raw = raw;
     raw.on('data', (chunk: Buffer) => {
       this.#queue.push(chunk);
