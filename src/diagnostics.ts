@@ -91,6 +91,12 @@ export interface TransferEndMessage extends TransferStartMessage {
    * close_notify; undefined for uploads, plain FTP, failed transfers and ranges the client stopped.
    */
   closeNotify: boolean | undefined;
+  /**
+   * Downloads over TLS: whether the client ended its side of the data connection (close_notify)
+   * right after the TLS handshake, for a server known to wait for it before its final reply (vsftpd:
+   * one round trip less); undefined for uploads, plain FTP and failed transfers.
+   */
+  earlyCloseNotify: boolean | undefined;
   /** The final reply code (226…) when complete. */
   replyCode: number | undefined;
   /** Set when the transfer failed. */
@@ -194,6 +200,7 @@ export const publish = {
       tlsSessionReused: boolean | undefined;
       dataTls: 'early' | 'after-1xx' | undefined;
       closeNotify: boolean | undefined;
+      earlyCloseNotify: boolean | undefined;
       reply: { code: number };
     },
   >(connection: object, command: string, direction: 'upload' | 'download', run: Promise<T>): Promise<T> {
@@ -209,6 +216,7 @@ export const publish = {
         tlsSessionReused: outcome?.tlsSessionReused,
         dataTls: outcome?.dataTls,
         closeNotify: outcome?.closeNotify,
+        earlyCloseNotify: outcome?.earlyCloseNotify,
         replyCode: outcome?.reply.code,
         error,
       });

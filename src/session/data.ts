@@ -57,6 +57,11 @@ export interface TransferOutcome {
    * a complete one, unless truncation checks are off); undefined for uploads, plain FTP, ranges stopped by us.
    */
   closeNotify: boolean | undefined;
+  /**
+   * Downloads over TLS: whether the client sent its close_notify right after the data handshake
+   * (the server's quirk, session/server-quirks.ts); undefined for uploads and plain FTP.
+   */
+  earlyCloseNotify: boolean | undefined;
   durationMs: number;
 }
 
@@ -272,6 +277,7 @@ class DataTransfer {
     let reused: boolean | undefined;
     let dataTls: TransferOutcome['dataTls'];
     let closeNotify: boolean | undefined;
+    let earlyCloseNotify: boolean | undefined;
     try {
       const data =
         this.#early !== undefined
@@ -279,6 +285,7 @@ class DataTransfer {
           : await this.#protect(await pending.connected(), pending.what, download);
       if (data.tlsSessionReused !== undefined) dataTls = this.#early === undefined ? 'after-1xx' : 'early';
       reused = data.tlsSessionReused;
+      if (download) earlyCloseNotify = this.#endWriteSideEarly(data);
       bytes = await pumpData(data.socket, this.io, {
         timeoutMs: this.session.options.timeouts.data,
         what: pending.what,
@@ -312,7 +319,21 @@ class DataTransfer {
       reused,
       dataTls,
     );
-    return { bytes, reply, tlsSessionReused: reused, dataTls, closeNotify, durationMs };
+    return { bytes, reply, tlsSessionReused: reused, dataTls, closeNotify, earlyCloseNotify, durationMs };
+  }
+
+  /**
+   * A download over TLS from a server that waits for our close_notify before its final reply
+   * (ServerQuirks.waitsForClientCloseNotify): end our write side (close_notify + FIN) right after
+   * the handshake, so the server finds it waiting when it has sent the data, instead of one round
+   * trip later. Nothing is ever written on a download's data connection, and reading goes on to the
+   * server's close_notify (TlsEndWitness). Returns whether it did; undefined on plain FTP.
+   */
+  #endWriteSideEarly(data: ProtectedData): boolean | undefined {
+    if (data.tlsSessionReused === undefined) return undefined;
+    if (!this.session.quirks.waitsForClientCloseNotify) return false;
+    data.socket.end();
+    return true;
   }
 
   /** TLS on the data socket (none on plain FTP); from here on the protected socket's errors are watched. */

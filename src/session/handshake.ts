@@ -20,6 +20,7 @@ import { waitForFirstBytes } from '../transport/first-bytes.js';
 import { TlsSessionStore } from '../transport/tls-session.js';
 import type { FtpReply } from '../protocol/reply.js';
 import { ControlConnection, expectReply } from './control.js';
+import { quirksFor, type ServerQuirks } from './server-quirks.js';
 import { Session } from './session.js';
 
 export async function openSession(options: ResolvedOptions, signal?: AbortSignal): Promise<Session> {
@@ -83,7 +84,7 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
   );
   try {
     signal?.throwIfAborted();
-    await readGreeting(control);
+    const quirks = await readGreeting(control);
     const transport =
       mode === 'explicit' ? await upgradeToTls(control, options, tlsOptions ?? {}, tlsSessions, limits) : undefined;
     // Two round trips from TLS to a ready session: USER, PASS and FEAT in one write, then the
@@ -113,7 +114,7 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
     // Data connections offer the control connection's key-exchange group first (no HelloRetryRequest).
     const dataTlsOptions =
       tlsOptions === undefined ? undefined : (preferGroupOf(tlsOptions, control.socket as TLSSocket) ?? tlsOptions);
-    const session = new Session(control, options, features, tlsSessions, dataTlsOptions);
+    const session = new Session(control, options, features, tlsSessions, dataTlsOptions, quirks);
     if (transport !== undefined) await clearControlChannel(control, transport, options.timeouts.reply);
     onClosed = (err) => session.markClosed(err);
     diagnostics.connect(control, {
@@ -181,11 +182,12 @@ async function speaksTls(
   }
 }
 
-async function readGreeting(control: ControlConnection): Promise<void> {
+/** Reads the greeting; what it says about the server is the session's quirks. */
+async function readGreeting(control: ControlConnection): Promise<ServerQuirks> {
   let greeting = await control.read(0);
   // 120: "service ready in nnn minutes": the real greeting follows (bounded by the connect deadline).
   while (greeting.code === 120) greeting = await control.read(0);
-  expectReply(greeting, 'greeting', 220, 220);
+  return quirksFor(expectReply(greeting, 'greeting', 220, 220).text);
 }
 
 /**

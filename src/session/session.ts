@@ -5,6 +5,7 @@ import type { TlsDialOptions } from '../transport/connect.js';
 import { describeTls, type TlsInfo } from '../transport/tls-info.js';
 import type { TlsSessionStore } from '../transport/tls-session.js';
 import type { ControlConnection } from './control.js';
+import type { ServerQuirks } from './server-quirks.js';
 
 export class Session {
   /** Which passive command works here; learnt on the first data connection. */
@@ -29,6 +30,8 @@ export class Session {
     readonly tlsSessions: TlsSessionStore | undefined,
     /** tls.connect options (with the session's one SecureContext) for every data connection. */
     readonly tlsOptions: TlsDialOptions | undefined,
+    /** What the greeting told about the server (session/server-quirks.ts). */
+    readonly quirks: ServerQuirks,
   ) {
     this.tlsInfo = tlsSessions === undefined ? undefined : describeTls(control.socket as TLSSocket);
   }

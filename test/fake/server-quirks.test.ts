@@ -1,0 +1,82 @@
+// Server quirks learnt from the greeting (session/server-quirks.ts) against the fake server: with
+// vsftpd's greeting every download and listing ends the client's side of its data connection
+// right after the TLS handshake; with any other greeting none does. A server that takes that early
+// close_notify + FIN for the end of the transfer and drops the data connection makes the download
+// fail with a typed error, never complete, and the client stays usable.
+import assert from 'node:assert/strict';
+import diagnostics_channel from 'node:diagnostics_channel';
+import { describe, it } from 'node:test';
+import { FtpsError, type TransferEndMessage } from '../../src/index.js';
+import { faults } from '../helpers/fake-server.js';
+import { closeDataOnClientFin, LIMIT, random, rejection, Sink, withServer } from './support.js';
+
+const VSFTPD_GREETING = '220 (vsFTPd 3.0.3)';
+
+/** The transfer:end messages published while `fn` runs. */
+async function transferEnds(fn: () => Promise<void>): Promise<TransferEndMessage[]> {
+  const ends: TransferEndMessage[] = [];
+  const onEnd = (m: unknown): void => void ends.push(m as TransferEndMessage);
+  diagnostics_channel.subscribe('ftps-client:transfer:end', onEnd);
+  try {
+    await fn();
+  } finally {
+    diagnostics_channel.unsubscribe('ftps-client:transfer:end', onEnd);
+  }
+  return ends;
+}
+
+for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+  describe(`server quirks from the greeting (${version})`, () => {
+    const server = { mode: 'explicit' as const, minVersion: version, maxVersion: version };
+
+    for (const greeting of [VSFTPD_GREETING, '220 FakeFtpServer ready.']) {
+      const early = greeting === VSFTPD_GREETING;
+      it(
+        `"${greeting}": ${early ? 'close_notify right after the handshake' : 'no early close_notify'} on downloads and listings, uploads untouched`,
+        LIMIT,
+        async () => {
+          const payload = random(300_000);
+          await withServer({ ...server, files: { '/big.bin': payload } }, async (h) => {
+            h.server.hook('CONNECT', faults.reply(greeting));
+            const c = await h.connect();
+            const sink = new Sink();
+            const ends = await transferEnds(async () => {
+              await c.download('/big.bin', sink);
+              assert.ok((await c.list('/')).some((e) => e.name === 'big.bin'));
+              await c.upload(Buffer.from('up'), '/up.bin');
+            });
+            assert.ok(sink.bytes.equals(payload));
+            assert.deepEqual(
+              ends.map((e) => [e.command.split(' ', 1)[0], e.earlyCloseNotify, e.closeNotify, e.error]),
+              [
+                ['RETR', early, true, undefined],
+                [ends[1]?.command.split(' ', 1)[0], early, true, undefined],
+                ['STOR', undefined, undefined, undefined],
+              ],
+            );
+            assert.deepEqual(h.server.violations, []);
+          });
+        },
+      );
+    }
+
+    it(
+      'a server that drops the data connection on the client FIN: a typed failure, never complete; the client stays usable',
+      LIMIT,
+      async () => {
+        const payload = random(2_000_000);
+        await withServer({ ...server, files: { '/big.bin': payload } }, async (h) => {
+          h.server.hook('CONNECT', faults.reply(VSFTPD_GREETING));
+          closeDataOnClientFin(h.server);
+          const c = await h.connect();
+          const sink = new Sink();
+          const err = await rejection(c.download('/big.bin', sink));
+          assert.ok(err instanceof FtpsError, `typed: ${String(err)}`);
+          assert.ok(sink.bytes.length < payload.length);
+          assert.equal(c.closed, false);
+          assert.equal(await c.size('/big.bin'), payload.length);
+        });
+      },
+    );
+  });
+}
