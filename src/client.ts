@@ -3,7 +3,7 @@
 import type { Readable, Writable } from 'node:stream';
 import PQueue from 'p-queue';
 import { Deadline } from './deadline.js';
-import { ClientClosedError, ProtocolError } from './errors.js';
+import { ClientClosedError, ConnectionError, ProtocolError } from './errors.js';
 import { logControl } from './log.js';
 import {
   checkCallTimeout,
@@ -234,11 +234,17 @@ export class FtpsClient implements AsyncDisposable {
 
   /**
    * The session to run the next call on. A lost connection is an error for the call (it never
-   * started), or with `reconnect` a new login, back in the directory cd() last chose.
+   * started), or with `reconnect` a new login, back in the directory cd() last chose. A connection
+   * to retire (Session.retireReason) is replaced first, whatever `reconnect` says (#retire).
    */
   async #ready(signal: AbortSignal | undefined): Promise<Session> {
+    const current = this.#session;
+    if (this.#closing === undefined && current.closedBy === undefined) {
+      if (current.retireReason === undefined) return current;
+      const replaced = await this.#retire(current, signal);
+      if (replaced !== undefined) return replaced;
+    }
     const cause = this.#session.closedBy;
-    if (this.#closing === undefined && cause === undefined) return this.#session;
     if (this.#closing !== undefined || !this.#options.reconnect || cause instanceof ClientClosedError) {
       throw markNotStarted(
         new ClientClosedError(
@@ -250,6 +256,38 @@ export class FtpsClient implements AsyncDisposable {
       );
     }
     logControl('reconnecting after: %s', cause?.message);
+    return this.#replace(signal, this.#cwd);
+  }
+
+  /**
+   * Gives up a connection that is in step but must not run another call (a cut listing on a server
+   * that may send its rest into the next one): asks where it is (PWD), QUITs it and logs in afresh
+   * there. Nothing was lost, so this needs no `reconnect`. A failing PWD or login leaves the client
+   * as a lost connection would (undefined, or the login's error): with `reconnect` the next call
+   * tries again, without it the client is closed.
+   */
+  async #retire(old: Session, signal: AbortSignal | undefined): Promise<Session | undefined> {
+    const reason = old.retireReason;
+    logControl('retiring the connection: %s', reason);
+    let cwd: string;
+    try {
+      cwd = await currentDir(old);
+    } catch (err) {
+      old.markClosed(new ConnectionError(`Connection retired (${reason}), its directory unknown`, { cause: err }));
+      old.control.destroy(new ClientClosedError());
+      return undefined;
+    }
+    old.markClosed(new ConnectionError(`Connection retired: ${reason}`));
+    const quitting = old.control.quit(Math.min(old.options.timeouts.reply, 5_000));
+    try {
+      return await this.#replace(signal, cwd);
+    } finally {
+      await quitting;
+    }
+  }
+
+  /** A new login in place of the current session, in `cwd` when given. Its errors count as "never started". */
+  async #replace(signal: AbortSignal | undefined, cwd: string | undefined): Promise<Session> {
     try {
       const session = await openSession(this.#options, signal);
       if (this.#closing !== undefined) {
@@ -257,7 +295,7 @@ export class FtpsClient implements AsyncDisposable {
         throw new ClientClosedError('Client closed while reconnecting');
       }
       this.#session = session;
-      if (this.#cwd !== undefined) await changeDir(session, this.#cwd);
+      if (cwd !== undefined) await changeDir(session, cwd);
       return session;
     } catch (err) {
       throw markNotStarted(err);
@@ -377,10 +415,12 @@ export class FtpsClient implements AsyncDisposable {
   /**
    * Lists a directory as an async iterator, yielding entries while the listing arrives. The data
    * connection is read only as fast as the loop consumes, so memory stays bounded (one received
-   * chunk's entries plus socket buffers) whatever the folder size. Leaving the loop early reads the
-   * rest of the listing without keeping it: a listing cut short makes pure-ftpd send what it had
-   * buffered of it into the next listing on the connection. A `signal` cuts it off anyway. The
-   * connection is busy until the listing has ended.
+   * chunk's entries plus socket buffers) whatever the folder size. Leaving the loop early cuts the
+   * listing (data connection reset, ABOR) on servers known to keep nothing of a cut listing (vsftpd,
+   * proftpd), and elsewhere reads the rest without keeping it, since pure-ftpd, for one, sends what it
+   * had buffered into the next listing. A `signal` cuts it off anywhere; on servers not known to be
+   * safe, the next call then runs on a fresh login (docs/errors.md). The connection is busy until
+   * the listing has ended.
    *
    * @param path - The folder; default the current one.
    * @throws The iterator rejects as `list()` does (but never with ListingTooLargeError).
@@ -396,6 +436,9 @@ export class FtpsClient implements AsyncDisposable {
     let discard = false;
     let finished = false;
     let failure: unknown;
+    let session: Session | undefined;
+    // Leaving the loop early cuts the listing where the server keeps nothing of a cut one.
+    const cut = new AbortController();
     const onBatch = (entries: FileInfo[], done: () => void): void => {
       if (discard) {
         done();
@@ -404,9 +447,10 @@ export class FtpsClient implements AsyncDisposable {
       pending = { entries, done };
       wake?.();
     };
-    const task = this.#run(call, (s, signal) =>
-      listDirectory(s, path, (entries, done) => onBatch(entries, () => done()), signal),
-    ).then(
+    const task = this.#run(withSignal(call, anySignal(call.signal, cut.signal)), (s, signal) => {
+      session = s;
+      return listDirectory(s, path, (entries, done) => onBatch(entries, () => done()), signal);
+    }).then(
       () => (finished = true),
       (err: unknown) => ((failure = err), (finished = true)),
     );
@@ -424,6 +468,8 @@ export class FtpsClient implements AsyncDisposable {
     } finally {
       if (!finished) {
         discard = true;
+        // Elsewhere the rest is read and thrown away: a drain keeps the connection, a cut would retire it.
+        if (session?.quirks.cleanAfterCutListing === true) cut.abort(new Error('listIter loop left early'));
         pending?.done();
         await task;
       }

@@ -41,6 +41,11 @@ export interface TransferExtras {
    * the TLS end and announced-size checks do not apply. Fewer bytes: TruncatedTransferError.
    */
   length?: number;
+  /**
+   * Called when the transfer fails after the server started it (answered its command with a 1xx):
+   * the server may then hold a rest of it (listings: Session.listingCut). Not for a retried early-TLS refusal.
+   */
+  onUnfinished?: () => void;
 }
 
 export interface TransferOutcome {
@@ -176,6 +181,7 @@ class DataTransfer {
     } catch (err) {
       if (err instanceof EarlyTlsRefused) throw err;
       if (this.#earlyRefused()) throw new EarlyTlsRefused(err);
+      if (this.#firstCode !== undefined && this.#firstCode < 200) this.extras.onUnfinished?.();
       if (this.#restartLeftSet(err)) {
         this.#destroyData();
         await clearRestart(this.session);

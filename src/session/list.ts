@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import { FtpReplyError } from '../errors.js';
 import { formatCommand } from '../protocol/command.js';
 import type { ListFormat } from '../protocol/listing/index.js';
-import { runTransfer } from './data.js';
+import { runTransfer, type TransferExtras } from './data.js';
 import { mlstFactsCommand } from './metadata.js';
 import type { Session } from './session.js';
 
@@ -30,20 +30,17 @@ export async function listFolder(
   signal?: AbortSignal,
 ): Promise<void> {
   const arg = listArgument(path);
+  const list = (command: string, sink: ReturnType<ListingSinkFactory>): Promise<unknown> =>
+    runTransfer(session, command, { direction: 'download', sink }, signal, cutWatch(session, command));
   if (session.features.has('MLST')) {
     await mlstFactsCommand(session);
-    await runTransfer(session, formatCommand('MLSD', arg), { direction: 'download', sink: makeSink('mlsd') }, signal);
+    await list(formatCommand('MLSD', arg), makeSink('mlsd'));
     return;
   }
   if (session.listAll !== false) {
     const sink = makeSink('auto');
     try {
-      await runTransfer(
-        session,
-        formatCommand('LIST', arg === undefined ? '-a' : `-a ${arg}`),
-        { direction: 'download', sink },
-        signal,
-      );
+      await list(formatCommand('LIST', arg === undefined ? '-a' : `-a ${arg}`), sink);
       session.listAll = true;
       return;
     } catch (err) {
@@ -51,9 +48,14 @@ export async function listFolder(
       if (session.listAll === true || !(err instanceof FtpReplyError) || err.replyCode < 500 || sink.delivered > 0)
         throw err;
     }
-    await runTransfer(session, formatCommand('LIST', arg), { direction: 'download', sink: makeSink('auto') }, signal);
+    await list(formatCommand('LIST', arg), makeSink('auto'));
     session.listAll = false;
     return;
   }
-  await runTransfer(session, formatCommand('LIST', arg), { direction: 'download', sink: makeSink('auto') }, signal);
+  await list(formatCommand('LIST', arg), makeSink('auto'));
+}
+
+/** A listing that fails once the server started it may leave its rest on the server (Session.listingCut). */
+function cutWatch(session: Session, command: string): TransferExtras {
+  return { onUnfinished: () => session.listingCut(command) };
 }

@@ -1,6 +1,7 @@
 // What particular servers do differently, and what the client does about it: one entry per server,
 // recognised from its greeting, so that no quirk is tested for in more than one place (FluentFTP's
-// model). A server not recognised here gets no quirk: standard behaviour is the default.
+// model). A server not recognised here gets no quirk: standard behaviour is the default, and where
+// standard behaviour cannot be relied on, the safe choice.
 
 /** Behaviours of one server that the client adapts to; all false for a server not recognised. */
 export interface ServerQuirks {
@@ -13,17 +14,40 @@ export interface ServerQuirks {
    * that the server finds it waiting and answers at once: one round trip less per download.
    */
   readonly waitsForClientCloseNotify: boolean;
+  /**
+   * A listing that did not end normally (the client cut it: reset + ABOR, or its data connection
+   * failed) leaves nothing behind: the next listing on the connection carries its own entries only.
+   * Measured on vsftpd 3.0.3 and proftpd 1.3.8. Not so on pure-ftpd 1.0.50, which sends the unsent
+   * rest of its static 64 KiB listing buffer first, and unknown elsewhere: there the client retires
+   * the connection after such a listing (Session.retireReason, FtpsClient's #ready).
+   */
+  readonly cleanAfterCutListing: boolean;
 }
 
-export const NO_QUIRKS: ServerQuirks = { server: undefined, waitsForClientCloseNotify: false };
+export const NO_QUIRKS: ServerQuirks = {
+  server: undefined,
+  waitsForClientCloseNotify: false,
+  cleanAfterCutListing: false,
+};
 
 /** vsftpd's stock greeting: `220 (vsFTPd 3.0.3)`; `ftpd_banner` replaces it, and then nothing is known. */
 const VSFTPD = /^\(vsFTPd (\d+(?:\.\d+)*)\)/;
+
+/** proftpd's with `ServerIdent on` (its default): `220 ProFTPD Server (name) [address]`, a version with some builds. */
+const PROFTPD = /^ProFTPD(?: (\d+(?:\.\d+)*\S*))? Server /;
 
 /** The quirks of the server that sent `greeting` (the 220 reply's text, code stripped). */
 export function quirksFor(greeting: string): ServerQuirks {
   const vsftpd = VSFTPD.exec(greeting);
   // vsftpd: ssl_data_close() calls SSL_shutdown() twice, the second blocking for the client's alert.
-  if (vsftpd !== null) return { server: `vsftpd ${vsftpd[1]}`, waitsForClientCloseNotify: true };
+  // vsftpd and proftpd: a cut listing's rest never showed in the next listing (test/interop/listing.test.ts).
+  if (vsftpd !== null) {
+    return { server: `vsftpd ${vsftpd[1]}`, waitsForClientCloseNotify: true, cleanAfterCutListing: true };
+  }
+  const proftpd = PROFTPD.exec(greeting);
+  if (proftpd !== null) {
+    const version = proftpd[1] === undefined ? '' : ` ${proftpd[1]}`;
+    return { server: `proftpd${version}`, waitsForClientCloseNotify: false, cleanAfterCutListing: true };
+  }
   return NO_QUIRKS;
 }

@@ -22,6 +22,7 @@ export class Session {
   /** The control connection's TLS, as negotiated; undefined on plain FTP. */
   readonly tlsInfo: TlsInfo | undefined;
   #closedBy: Error | undefined;
+  #retireReason: string | undefined;
 
   constructor(
     readonly control: ControlConnection,
@@ -57,5 +58,24 @@ export class Session {
 
   markClosed(err: Error): void {
     this.#closedBy ??= err;
+  }
+
+  /**
+   * Why this connection must not run another call, though it is in step: the client replaces it with
+   * a fresh login before the next one (FtpsClient's #ready). Undefined while it may go on.
+   */
+  get retireReason(): string | undefined {
+    return this.#retireReason;
+  }
+
+  /**
+   * A listing on this connection did not end normally (cut by the client, or its data connection
+   * failed) after the server had started it. Unless the server is known to keep nothing of it
+   * (ServerQuirks.cleanAfterCutListing), its next listing may begin with the rest of this one
+   * (pure-ftpd 1.0.50): the connection is retired.
+   */
+  listingCut(command: string): void {
+    if (this.quirks.cleanAfterCutListing) return;
+    this.#retireReason ??= `${command.split(' ', 1)[0]} was cut short: the server may send its rest into the next listing`;
   }
 }

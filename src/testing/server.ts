@@ -120,6 +120,12 @@ export interface FakeServerOptions {
   keepPartialUploads?: boolean;
   /** How ABOR is handled (see {@link AborMode}). Default 'queued'. */
   abor?: AborMode;
+  /**
+   * Default false. True, like pure-ftpd 1.0.50's static listing buffer: a listing (LIST, MLSD) whose
+   * data connection breaks before its end keeps its unsent lines, and the next listing on that
+   * control connection sends them first, as if they were its own.
+   */
+  listingLeftover?: boolean;
 }
 
 /**
@@ -396,6 +402,7 @@ export class FakeFtpServer {
       abor: opts.abor ?? 'queued',
       allowClearData: opts.allowClearData ?? false,
       eprt: opts.eprt ?? true,
+      listingLeftover: opts.listingLeftover ?? false,
     };
     this.fs = new FakeFs(opts.files);
     if (opts.mode !== 'plain') {
@@ -546,6 +553,8 @@ export class ControlConnection {
   private ignoring = false;
   /** The transfer in progress (after its 1xx), for an ABOR read at once; see `abor`. */
   private running: RunningTransfer | undefined;
+  /** The unsent lines of a broken listing, with `listingLeftover`: sent before the next listing's own. */
+  private listingRest: Buffer | undefined;
   private holding = false;
   private passive: Passive | undefined;
   /** Where to connect for the next transfer (EPRT/PORT: active mode). */
@@ -1167,6 +1176,10 @@ export class ControlConnection {
           return verb === 'LIST' ? fs.listLine(p) : verb === 'NLST' ? name : fs.factsLine(p, name);
         });
       payload = Buffer.from(lines.map((l) => `${l}\r\n`).join(''));
+      if (verb !== 'NLST' && this.listingRest !== undefined) {
+        payload = Buffer.concat([this.listingRest, payload]);
+        this.listingRest = undefined;
+      }
     } else if (!fs.isDir(FakeFs.normalize(target, '..')) || fs.isDir(target)) {
       this.closePassive();
       return void (await this.reply('553 Could not create file.'));
@@ -1293,13 +1306,18 @@ export class ControlConnection {
     if (payload) {
       // RETR / LIST / NLST / MLSD: send, then close_notify (end) and FIN.
       const limit = fault.after ? Math.min(fault.after.bytes, payload.length) : payload.length;
-      for (let off = 0; off < limit && !data.destroyed; off += 16384) {
+      let off = 0;
+      for (; off < limit && !data.destroyed; off += 16384) {
         if (!data.write(payload.subarray(off, Math.min(limit, off + 16384)))) await drained(data);
       }
       data.on('data', () => {});
       if (fault.after) await applyFault();
       else if (data.destroyed) {
         // The client broke the data connection before the end.
+        if (this.server.options.listingLeftover && (verb === 'LIST' || verb === 'MLSD') && off < limit) {
+          const line = payload.indexOf('\n', off);
+          if (line >= 0 && line + 1 < payload.length) this.listingRest = payload.subarray(line + 1);
+        }
         if (await this.answeredAbor(running, true)) return;
         if (!fault.omitFinalReply && !this.isClosed) await this.reply('426 Connection closed; transfer aborted.');
         return;
