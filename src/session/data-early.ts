@@ -4,7 +4,9 @@
 // ClientHello waiting in their socket buffer: the client never waits for the handshake before
 // writing the command, so there is no deadlock. Servers that close a data connection which got bytes
 // before the command was processed (stock pyftpdlib) are told apart here, and the session then falls
-// back to the order of curl (TLS after the 1xx) for good: see DataTransfer in data.ts.
+// back to the order of curl (TLS after the 1xx) for good: see DataTransfer in data.ts. A reset on the
+// way looks the same to the client (pyftpdlib closes with the ClientHello unread: an RST), so only
+// the server's answer tells: a 1xx before the close is a refusal, a bare 425 may be either.
 import type { ProtectedData } from './data-protect.js';
 import type { Session } from './session.js';
 
@@ -60,7 +62,15 @@ export class EarlyHandshake {
 
 /** Thrown by an early attempt the server refused, once the control connection is back in step; never leaves data.ts. */
 export class EarlyTlsRefused extends Error {
-  constructor(cause: unknown) {
+  constructor(
+    cause: unknown,
+    /**
+     * Whether it is surely the server's rule: it took the command (1xx) and then dropped the early
+     * connection (stock pyftpdlib). A bare 425 is not: a connection reset on the way under the
+     * handshake gets one too (proftpd), so the session learns only from a second one (data.ts).
+     */
+    readonly certain = true,
+  ) {
     super('The server closed the data connection that carried the TLS handshake before the transfer command', {
       cause,
     });

@@ -115,11 +115,15 @@ async function transferWithFallback(
     return await new DataTransfer(session, command, io, signal, extras, earlyTlsFor(session)).run();
   } catch (err) {
     if (!(err instanceof EarlyTlsRefused)) throw err;
-    // Nothing moved and the control connection is in step: the caller's stream is untouched.
-    session.dataTlsOrder = 'after-1xx';
+    // Nothing moved and the control connection is in step: the caller's stream is untouched. A
+    // doubtful refusal (a bare 425: maybe a fault) changes the session's order only the second time.
+    const learnt = err.certain || session.earlyTlsDoubted;
+    if (learnt) session.dataTlsOrder = 'after-1xx';
+    else session.earlyTlsDoubted = true;
     logData(
-      '%s: the server closed the data connection carrying an early TLS handshake; TLS after the 1xx from now on, retrying',
+      '%s: the server closed the data connection carrying an early TLS handshake; TLS after the 1xx %s, retrying',
       command.split(' ', 1)[0],
+      learnt ? 'from now on' : 'for this transfer',
     );
     return new DataTransfer(session, command, io, signal, extras, false).run();
   }
@@ -180,7 +184,7 @@ class DataTransfer {
       return await this.#transfer(this.#pending);
     } catch (err) {
       if (err instanceof EarlyTlsRefused) throw err;
-      if (this.#earlyRefused()) throw new EarlyTlsRefused(err);
+      if (this.#earlyRefused()) throw new EarlyTlsRefused(err, this.#firstCode !== 425);
       if (this.#firstCode !== undefined && this.#firstCode < 200) this.extras.onUnfinished?.();
       if (this.#restartLeftSet(err)) {
         this.#destroyData();

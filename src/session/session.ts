@@ -12,9 +12,12 @@ export class Session {
   passiveCommand: 'EPSV' | 'PASV' = 'EPSV';
   /**
    * When data TLS starts: 'early' (with the transfer command, session/data-early.ts) until the server
-   * closes a data connection for it, then 'after-1xx' for the rest of the session.
+   * refuses it (a 1xx then the connection closed, or a second bare 425), then 'after-1xx' for the rest
+   * of the session.
    */
   dataTlsOrder: 'early' | 'after-1xx' = 'early';
+  /** A bare 425 refused one early handshake (a refusal or a fault on the way): the next one decides. */
+  earlyTlsDoubted = false;
   /** Whether `OPTS MLST` was sent on this connection (once is enough). */
   mlstFactsSent = false;
   /** Whether LIST takes `-a` here (shows dotfiles); undefined until the first LIST tells. */

@@ -47,7 +47,7 @@ describe('early data TLS', () => {
 
   for (const first of ['download', 'upload from a stream', 'list'] as const) {
     it(
-      `strict server, ${first} first: refused once, retried after the 1xx, then the session keeps that order`,
+      `strict server (bare 425), ${first} first: refused twice, each retried after the 1xx, then the session keeps that order`,
       LIMIT,
       async () => {
         const file = random(100_000);
@@ -66,14 +66,18 @@ describe('early data TLS', () => {
                 await client.upload(Readable.from([up.subarray(0, 30_000), up.subarray(30_000)]), '/u.bin');
                 assert.ok(server.files.get('/u.bin')?.equals(up));
               } else assert.equal((await client.list('/')).length, 1);
-              const sink = new Sink();
-              await client.download('/f.bin', sink);
-              assert.ok(sink.bytes.equals(file));
+              for (let i = 0; i < 2; i++) {
+                const sink = new Sink();
+                await client.download('/f.bin', sink);
+                assert.ok(sink.bytes.equals(file));
+              }
             });
-            assert.equal(server.violations.length, 1, 'one early ClientHello, on the first transfer only');
+            // A bare 425 could be a fault on the way (proftpd answers a reset so): learnt the second time.
+            assert.equal(server.violations.length, 2, 'an early ClientHello on the first two transfers only');
             assert.deepEqual(
               ends.map((m) => [m.dataTls, m.error]),
               [
+                ['after-1xx', undefined],
                 ['after-1xx', undefined],
                 ['after-1xx', undefined],
               ],
@@ -81,7 +85,7 @@ describe('early data TLS', () => {
             const verb = first === 'download' ? 'RETR' : first === 'list' ? 'MLSD' : 'STOR';
             assert.deepEqual(
               verbs(server).filter((v) => ['RETR', 'STOR', 'MLSD', 'EPSV'].includes(v)),
-              ['EPSV', verb, 'EPSV', verb, 'EPSV', 'RETR'],
+              ['EPSV', verb, 'EPSV', verb, 'EPSV', 'RETR', 'EPSV', 'RETR', 'EPSV', 'RETR'],
             );
           },
         );

@@ -1,22 +1,26 @@
 // A data connection that fails under its TLS handshake, after the transfer command went out, against
 // real servers through the forwarding proxy (vsftpd, proftpd + mod_tls, pure-ftpd, explicit TLS 1.3).
 // What the control connection is then: reset at once, proftpd answers 425 and the client retries the
-// transfer in the late-TLS order; vsftpd and pure-ftpd end the whole session (the client reports a
-// ConnectionError, never a late reply taken for the next command). Blackholed (the server's TLS accept
+// transfer in the late-TLS order, keeping the early order for the next (one 425 is no refusal);
+// vsftpd and pure-ftpd end the whole session (the client reports a ConnectionError, never a late
+// reply taken for the next command). Blackholed (the server's TLS accept
 // waits for bytes that never come), no server answers the transfer command, nor ABOR + NOOP (tried:
 // none reads its control connection during the accept), so the client gives up after the reply timeout
 // with a typed error and closes. In CI (FTPS_INTEROP_REQUIRED=1) a missing server is a failure.
 import assert from 'node:assert/strict';
+import diagnostics_channel from 'node:diagnostics_channel';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import {
+  CHANNELS,
   ClientClosedError,
   ConnectionError,
   FtpsClient,
   ReplyTimeoutError,
   type FtpsClientOptions,
+  type TransferEndMessage,
 } from '../../src/index.js';
 import { startForwardProxy, type ForwardProxy } from '../helpers/forward-proxy.js';
 import { collect } from '../helpers/streams.js';
@@ -81,7 +85,19 @@ for (const kind of KINDS) {
       if (kind === 'proftpd') {
         assert.ok(outcome instanceof Buffer && outcome.equals(FILE), `proftpd: ${String(outcome)}`);
         assert.equal(await c.pwd(), '/');
-        assert.ok((await download(c)).equals(FILE));
+        // One 425 after a reset is no refusal of early TLS: the session keeps starting it early.
+        const ends: TransferEndMessage[] = [];
+        const onEnd = (m: unknown): void => void ends.push(m as TransferEndMessage);
+        diagnostics_channel.subscribe(CHANNELS.transferEnd, onEnd);
+        try {
+          assert.ok((await download(c)).equals(FILE));
+        } finally {
+          diagnostics_channel.unsubscribe(CHANNELS.transferEnd, onEnd);
+        }
+        assert.deepEqual(
+          ends.map((m) => m.dataTls),
+          ['early'],
+        );
       } else {
         // vsftpd writes a clear-text "500 OOPS" into the control TLS stream, pure-ftpd closes it.
         assert.ok(outcome instanceof ConnectionError, `${kind}: ${String(outcome)}`);
