@@ -52,6 +52,7 @@ async function listen(address: string, range: readonly [number, number] | undefi
 
 class ActiveConnection implements PendingDataConnection {
   readonly what: string;
+  readonly prefetched = false;
   #accepted: Socket | undefined;
   #waiter: { resolve: (s: Socket) => void; reject: (e: unknown) => void } | undefined;
   #failure: unknown;

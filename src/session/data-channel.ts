@@ -21,6 +21,11 @@ export interface PendingDataConnection {
   /** Names the connection in errors and logs, e.g. "data connection to 127.0.0.1:40001". */
   readonly what: string;
   /**
+   * Whether it goes to an address asked for ahead (data-prefetch.ts): a 425 to the transfer command
+   * may then mean the server's listener went away meanwhile, and the transfer is retried with a fresh one.
+   */
+  readonly prefetched: boolean;
+  /**
    * The connected raw socket. Called once, after the server accepted the transfer command (1xx):
    * a passive connection is already open; an active one waits here for the server to connect.
    */

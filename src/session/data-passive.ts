@@ -1,10 +1,12 @@
 // Passive data connections: EPSV first, PASV when the server does not know EPSV (remembered per
-// session). The TCP connection is opened before the transfer command goes out.
+// session). The TCP connection is opened before the transfer command goes out, to an address asked
+// for ahead when there is one (data-prefetch.ts), else to the one a fresh EPSV names.
 import type { Socket } from 'node:net';
 import { FtpReplyError } from '../errors.js';
 import { parseEpsvReply, parsePasvReply } from '../protocol/passive.js';
 import type { FtpReply } from '../protocol/reply.js';
 import { connectTcp } from '../transport/connect.js';
+import { logData } from '../log.js';
 import { expectReply } from './control.js';
 import { requestWithRestart } from './data-restart.js';
 import type { DataChannel, DataChannelLimits, PendingDataConnection } from './data-channel.js';
@@ -43,6 +45,7 @@ class PassiveConnection implements PendingDataConnection {
   constructor(
     readonly what: string,
     readonly socket: Socket,
+    readonly prefetched: boolean,
   ) {}
 
   connected(): Promise<Socket> {
@@ -63,6 +66,7 @@ export async function dialPassive(
   session: Session,
   target: PassiveTarget,
   limits: DataChannelLimits,
+  prefetched = false,
 ): Promise<PendingDataConnection> {
   const what = `data connection to ${target.host}:${target.port}`;
   const { options } = session;
@@ -79,11 +83,22 @@ export async function dialPassive(
     what,
   });
   socket.on('error', limits.onSocketError);
-  return new PassiveConnection(what, socket);
+  return new PassiveConnection(what, socket, prefetched);
 }
 
 export const passiveChannel: DataChannel = {
   async prepare(session: Session, limits: DataChannelLimits): Promise<PendingDataConnection> {
+    // A restarting transfer sends its REST with the EPSV (data-restart.ts): a fresh one costs nothing more.
+    const ahead = limits.restart === undefined ? session.passivePrefetch.take() : undefined;
+    if (ahead !== undefined) {
+      try {
+        return await dialPassive(session, ahead, limits, true);
+      } catch (err) {
+        // The listener asked for ahead is gone (refused, timed out): nothing was sent, ask afresh.
+        if (limits.signal?.aborted === true) throw err;
+        logData('prefetched passive port %d failed (%s); asking again', ahead.port, (err as Error).message);
+      }
+    }
     return dialPassive(session, await enterPassive(session, limits.restart), limits);
   },
 };

@@ -10,8 +10,14 @@
 // step without guessing which reply answers what, at no extra round trip (NOOP rides with ABOR).
 // Resetting first means no wait for servers that do not read the control connection during a
 // transfer (vsftpd without async_abor_enable): the reset ends their transfer, then they read ABOR.
+//
+// The next transfer's EPSV written behind the command (data-prefetch.ts) is answered after the
+// transfer's final reply (only servers that queue commands get one): its reply is read here too, right
+// after the final reply, or among the replies before the sentinel when stopping early (a 229 or 227,
+// which answers neither the transfer nor ABOR), so that the transfer leaves nothing outstanding.
 import type { FtpReply } from '../protocol/reply.js';
 import type { ControlConnection } from './control.js';
+import type { PassivePrefetch } from './data-prefetch.js';
 
 /** NOOP's reply: no transfer or ABOR reply uses it, so it marks the end of the resync. */
 const SENTINEL_CODE = 200;
@@ -19,6 +25,7 @@ const SENTINEL_CODE = 200;
 export class TransferReplies {
   readonly #control: ControlConnection;
   readonly #dataStopped: () => boolean;
+  readonly #prefetch: PassivePrefetch;
   #final: FtpReply | undefined;
   #stopping = false;
   /** The transfer command's final reply; after an early stop, once the control connection is back in step. */
@@ -27,11 +34,12 @@ export class TransferReplies {
   /**
    * `first` is the transfer command's first reply (1xx, or already the final one). `dataStopped`:
    * whether the data side is over, so that a further 1xx counts as final (pure-ftpd reports a broken
-   * transfer with a bare "150 … seconds" line).
+   * transfer with a bare "150 … seconds" line). `prefetch`: whose reply may be due after the final one.
    */
-  constructor(control: ControlConnection, first: FtpReply, dataStopped: () => boolean) {
+  constructor(control: ControlConnection, first: FtpReply, dataStopped: () => boolean, prefetch: PassivePrefetch) {
     this.#control = control;
     this.#dataStopped = dataStopped;
+    this.#prefetch = prefetch;
     if (first.code >= 200) this.#final = first;
     this.done = this.#read();
   }
@@ -62,13 +70,22 @@ export class TransferReplies {
   async #read(): Promise<FtpReply> {
     // No timeout per read: DataTransfer bounds the whole wait once the data side is over.
     for (;;) {
-      if (this.#final !== undefined && !this.#stopping) return this.#final;
+      if (this.#final !== undefined && !this.#stopping) {
+        if (!this.#prefetch.due) return this.#final;
+        this.#prefetch.accept(await this.#control.read(0));
+        continue; // stop() may have come meanwhile: it sends nothing once the transfer is answered
+      }
       const reply = await this.#control.read(0);
       if (this.#stopping) {
-        // Everything before the sentinel answers the transfer command or ABOR; the first one stands
-        // for the transfer (its text goes into the outcome; an early stop never depends on its code).
-        if (reply.code === SENTINEL_CODE) return this.#final ?? reply;
-        this.#final ??= reply;
+        // Everything before the sentinel answers the transfer command or ABOR (or the prefetch's
+        // EPSV); the first one stands for the transfer (its text goes into the outcome; an early
+        // stop never depends on its code).
+        if (reply.code === SENTINEL_CODE) {
+          this.#prefetch.forget();
+          return this.#final ?? reply;
+        }
+        if (this.#prefetch.due && (reply.code === 229 || reply.code === 227)) this.#prefetch.accept(reply);
+        else this.#final ??= reply;
       } else if (reply.code >= 200 || this.#dataStopped()) this.#final = reply;
     }
   }

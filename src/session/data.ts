@@ -1,9 +1,11 @@
 // One transfer over a data connection, and the choreography around it.
 //
 // Order of events:
-//   prepare the data connection (data-channel.ts strategy: EPSV/PASV + TCP connect) -> TLS handshake
-//   started (data-protect.ts, resuming the control session) while the transfer command goes out ->
-//   1xx -> bytes (data-pump.ts) -> both the final reply and the end of the data stream (data-settlement.ts).
+//   prepare the data connection (data-channel.ts strategy: EPSV/PASV + TCP connect; EPSV skipped for
+//   an address asked for ahead, data-prefetch.ts) -> TLS handshake started (data-protect.ts, resuming
+//   the control session) while the transfer command goes out (with the next transfer's EPSV where the
+//   server queues commands) -> 1xx -> bytes (data-pump.ts) -> both the final reply (and the EPSV's) and
+//   the end of the data stream (data-settlement.ts).
 // The early handshake (data-early.ts) saves a round trip; a server that closes a data connection with
 // bytes before the command (stock pyftpdlib) makes the session fall back, for good, to starting TLS
 // only after the 1xx (as curl does), and the transfer is retried once, transparently.
@@ -101,8 +103,9 @@ export function runTransfer(
 }
 
 /**
- * One attempt, with early data TLS where the session allows it; after the server refused that, the fallback and a
- * second attempt.
+ * One attempt, with early data TLS where the session allows it, repeated once for each refusal that moved
+ * nothing and left the control connection in step: the server refused the early handshake (then TLS after
+ * the 1xx for good), or a passive address asked for ahead had gone stale (then a fresh EPSV).
  */
 async function transferWithFallback(
   session: Session,
@@ -111,21 +114,42 @@ async function transferWithFallback(
   signal: AbortSignal | undefined,
   extras: TransferExtras,
 ): Promise<TransferOutcome> {
-  try {
-    return await new DataTransfer(session, command, io, signal, extras, earlyTlsFor(session)).run();
-  } catch (err) {
-    if (!(err instanceof EarlyTlsRefused)) throw err;
-    // Nothing moved and the control connection is in step: the caller's stream is untouched. A
-    // doubtful refusal (a bare 425: maybe a fault) changes the session's order only the second time.
-    const learnt = err.certain || session.earlyTlsDoubted;
-    if (learnt) session.dataTlsOrder = 'after-1xx';
-    else session.earlyTlsDoubted = true;
-    logData(
-      '%s: the server closed the data connection carrying an early TLS handshake; TLS after the 1xx %s, retrying',
-      command.split(' ', 1)[0],
-      learnt ? 'from now on' : 'for this transfer',
-    );
-    return new DataTransfer(session, command, io, signal, extras, false).run();
+  let early = earlyTlsFor(session);
+  let staleRetried = false;
+  for (;;) {
+    try {
+      return await new DataTransfer(session, command, io, signal, extras, early).run();
+    } catch (err) {
+      // Nothing moved and the control connection is in step: the caller's stream is untouched.
+      const verb = command.split(' ', 1)[0];
+      if (err instanceof StalePassiveAddress && !staleRetried) {
+        staleRetried = true;
+        session.passivePrefetch.discard();
+        logData(
+          '%s: refused on the passive address asked for ahead (%s); retrying with a fresh one',
+          verb,
+          err.message,
+        );
+      } else if (err instanceof EarlyTlsRefused && early) {
+        // A doubtful refusal (a bare 425: maybe a fault) changes the session's order only the second time.
+        const learnt = err.certain || session.earlyTlsDoubted;
+        if (learnt) session.dataTlsOrder = 'after-1xx';
+        else session.earlyTlsDoubted = true;
+        early = false;
+        logData(
+          '%s: the server closed the data connection carrying an early TLS handshake; TLS after the 1xx %s, retrying',
+          verb,
+          learnt ? 'from now on' : 'for this transfer',
+        );
+      } else throw err;
+    }
+  }
+}
+
+/** Thrown by an attempt whose prefetched passive address got a 425, once in step; never leaves data.ts. */
+class StalePassiveAddress extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
   }
 }
 
@@ -184,6 +208,7 @@ class DataTransfer {
       return await this.#transfer(this.#pending);
     } catch (err) {
       if (err instanceof EarlyTlsRefused) throw err;
+      if (this.#staleAddress()) throw new StalePassiveAddress(err);
       if (this.#earlyRefused()) throw new EarlyTlsRefused(err, this.#firstCode !== 425);
       if (this.#firstCode !== undefined && this.#firstCode < 200) this.extras.onUnfinished?.();
       if (this.#restartLeftSet(err)) {
@@ -221,6 +246,21 @@ class DataTransfer {
   #restartLeftSet(err: unknown): boolean {
     if (!this.#restartOffered || this.#commandSent) return false;
     return !(err instanceof FtpReplyError && err.command === this.#restart);
+  }
+
+  /**
+   * Whether the server answered 425 on a passive address asked for ahead: its listener may have gone
+   * meanwhile (through a proxy the connect succeeds whatever is behind it), and the refusal moved nothing.
+   */
+  #staleAddress(): boolean {
+    return (
+      this.#pending?.prefetched === true &&
+      this.#firstCode === 425 &&
+      !this.#stoppedEarly &&
+      this.session.control.error === undefined &&
+      this.signal?.aborted !== true &&
+      this.#settlement.localError === undefined
+    );
   }
 
   #destroyData(err?: Error): void {
@@ -265,12 +305,15 @@ class DataTransfer {
       const early = this.#early;
       const { control } = this.session;
       await Promise.race([early.settled, control.replyWaiting()]);
-      if (early.refused && control.queuedReplies === 0) pending = await this.#redial();
+      // Never with a prefetch's reply due: a server that queues commands would answer that first.
+      if (early.refused && control.queuedReplies === 0 && !this.session.passivePrefetch.due)
+        pending = await this.#redial();
     }
     const replies = new TransferReplies(
       this.session.control,
       first,
       () => this.#settlement.dataStopped || this.#rangeComplete,
+      this.session.passivePrefetch,
     );
     this.#replies = replies;
     if (this.#stoppedEarly) replies.stop();
@@ -416,9 +459,14 @@ class DataTransfer {
     this.signal?.throwIfAborted();
     control.write(this.command);
     this.#commandSent = true;
+    // The next transfer's passive address, where the server answers it only after this transfer.
+    this.session.passivePrefetch.request(control);
     const first = await control.read();
     this.#firstCode = first.code;
-    if (first.code >= 300) throw new FtpReplyError(first.code, first.text, this.command);
+    if (first.code >= 300) {
+      await this.session.passivePrefetch.settle(control);
+      throw new FtpReplyError(first.code, first.text, this.command);
+    }
     return first;
   }
 

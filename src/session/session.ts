@@ -5,6 +5,7 @@ import type { TlsDialOptions } from '../transport/connect.js';
 import { describeTls, type TlsInfo } from '../transport/tls-info.js';
 import type { TlsSessionStore } from '../transport/tls-session.js';
 import type { ControlConnection } from './control.js';
+import { PassivePrefetch } from './data-prefetch.js';
 import type { ServerQuirks } from './server-quirks.js';
 
 export class Session {
@@ -24,6 +25,8 @@ export class Session {
   listAll: boolean | undefined;
   /** The control connection's TLS, as negotiated; undefined on plain FTP. */
   readonly tlsInfo: TlsInfo | undefined;
+  /** The next transfer's passive address, asked for ahead where the server allows it (data-prefetch.ts). */
+  readonly passivePrefetch = new PassivePrefetch(this);
   #closedBy: Error | undefined;
   #retireReason: string | undefined;
 

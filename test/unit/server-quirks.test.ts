@@ -3,13 +3,19 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NO_QUIRKS, quirksFor } from '../../src/session/server-quirks.js';
 
-test("vsftpd's stock greeting: waits for the client's close_notify, keeps nothing of a cut listing, version named", () => {
+test("vsftpd's stock greeting: waits for the client's close_notify, keeps nothing of a cut listing, queues commands", () => {
   for (const [text, server] of [
     ['(vsFTPd 3.0.3)', 'vsftpd 3.0.3'],
     ['(vsFTPd 3.0.5)', 'vsftpd 3.0.5'],
     ['(vsFTPd 2.3.4)', 'vsftpd 2.3.4'],
   ] as const) {
-    assert.deepEqual(quirksFor(text), { server, waitsForClientCloseNotify: true, cleanAfterCutListing: true }, text);
+    const quirks = {
+      server,
+      waitsForClientCloseNotify: true,
+      cleanAfterCutListing: true,
+      queuesCommandsDuringTransfer: true,
+    };
+    assert.deepEqual(quirksFor(text), quirks, text);
   }
 });
 
@@ -19,7 +25,13 @@ test("proftpd's greeting (ServerIdent on): keeps nothing of a cut listing, versi
     ['ProFTPD Server (Debian) [::ffff:10.0.0.1]', 'proftpd'],
     ['ProFTPD 1.3.8 Server (Debian) [127.0.0.1]', 'proftpd 1.3.8'],
   ] as const) {
-    assert.deepEqual(quirksFor(text), { server, waitsForClientCloseNotify: false, cleanAfterCutListing: true }, text);
+    const quirks = {
+      server,
+      waitsForClientCloseNotify: false,
+      cleanAfterCutListing: true,
+      queuesCommandsDuringTransfer: false,
+    };
+    assert.deepEqual(quirksFor(text), quirks, text);
   }
 });
 
