@@ -22,11 +22,14 @@ export const MAX_AGE_MS = 10_000;
 
 export class PassivePrefetch {
   readonly #session: Session;
+  readonly #now: () => number;
   #ready: { target: PassiveTarget; at: number } | undefined;
   #due = false;
 
-  constructor(session: Session) {
+  /** `now`: the clock the age limit is measured with (tests pass their own). */
+  constructor(session: Session, now: () => number = () => performance.now()) {
     this.#session = session;
+    this.#now = now;
   }
 
   /**
@@ -62,7 +65,7 @@ export class PassivePrefetch {
     this.#due = false;
     if (reply.code !== 229 && reply.code !== 227) return logData('passive prefetch answered %d', reply.code);
     try {
-      this.#ready = { target: passiveTarget(this.#session, reply), at: performance.now() };
+      this.#ready = { target: passiveTarget(this.#session, reply), at: this.#now() };
     } catch (err) {
       logData('passive prefetch unusable: %s', (err as Error).message);
     }
@@ -82,7 +85,7 @@ export class PassivePrefetch {
   take(): PassiveTarget | undefined {
     const ready = this.#ready;
     this.#ready = undefined;
-    if (ready === undefined || performance.now() - ready.at > MAX_AGE_MS) return undefined;
+    if (ready === undefined || this.#now() - ready.at > MAX_AGE_MS) return undefined;
     return ready.target;
   }
 
