@@ -70,22 +70,22 @@ export class TransferReplies {
   async #read(): Promise<FtpReply> {
     // No timeout per read: DataTransfer bounds the whole wait once the data side is over.
     for (;;) {
-      if (this.#final !== undefined && !this.#stopping) {
-        if (!this.#prefetch.due) return this.#final;
-        this.#prefetch.accept(await this.#control.read(0));
-        continue; // stop() may have come meanwhile: it sends nothing once the transfer is answered
-      }
+      // stop() sends nothing once the transfer is answered, so a late one leaves this as it is.
+      if (this.#final !== undefined && !this.#stopping && !this.#prefetch.due) return this.#final;
       const reply = await this.#control.read(0);
-      if (this.#stopping) {
-        // Everything before the sentinel answers the transfer command or ABOR (or the prefetch's
-        // EPSV); the first one stands for the transfer (its text goes into the outcome; an early
-        // stop never depends on its code).
+      // A 229/227 answers neither the transfer command nor ABOR: the prefetch's, wherever it comes.
+      if (this.#prefetch.due && (reply.code === 229 || reply.code === 227)) this.#prefetch.accept(reply);
+      else if (this.#stopping) {
+        // Everything before the sentinel answers the transfer command or ABOR (or refuses the
+        // prefetch's EPSV); the first one stands for the transfer (its text goes into the outcome;
+        // an early stop never depends on its code).
         if (reply.code === SENTINEL_CODE) {
           this.#prefetch.forget();
           return this.#final ?? reply;
         }
-        if (this.#prefetch.due && (reply.code === 229 || reply.code === 227)) this.#prefetch.accept(reply);
-        else this.#final ??= reply;
+        this.#final ??= reply;
+      } else if (this.#final !== undefined) {
+        this.#prefetch.accept(reply); // after the final reply, anything else refuses the EPSV
       } else if (reply.code >= 200 || this.#dataStopped()) this.#final = reply;
     }
   }
