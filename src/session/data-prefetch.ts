@@ -12,10 +12,26 @@
 // listener until the next transfer or EPSV/PASV/PORT). An address older than MAX_AGE_MS is not used;
 // one that no longer answers (refused, timed out, or 425 from the server) is replaced by a fresh EPSV.
 import { logData } from '../log.js';
+import type { ResolvedOptions } from '../options.js';
 import type { FtpReply } from '../protocol/reply.js';
 import type { ControlConnection } from './control.js';
 import { passiveTarget, type PassiveTarget } from './data-passive.js';
+import type { ServerQuirks } from './server-quirks.js';
 import type { Session } from './session.js';
+
+/**
+ * Whether a session asks for addresses ahead: a server that queues commands during a transfer, passive
+ * mode, and TLS on the data connection (a listener that waits longer must be useless to anyone else
+ * connecting to it: the server then wants this session's TLS session).
+ */
+export function prefetchWanted(quirks: ServerQuirks, options: ResolvedOptions, secure: boolean): boolean {
+  return (
+    quirks.queuesCommandsDuringTransfer &&
+    secure &&
+    options.dataConnection !== 'active' &&
+    options.dataProtection !== 'clear'
+  );
+}
 
 /** How long a prefetched address is used at all: long enough for back-to-back transfers, short for a stale port. */
 export const MAX_AGE_MS = 10_000;
@@ -32,19 +48,10 @@ export class PassivePrefetch {
     this.#now = now;
   }
 
-  /**
-   * Whether this session asks for addresses ahead: a server that queues commands during a transfer,
-   * passive mode, and TLS on the data connection (a listener that waits longer must be useless to
-   * anyone else connecting to it: the server then wants this session's TLS session).
-   */
+  /** Whether this session asks for addresses ahead (prefetchWanted). */
   get enabled(): boolean {
     const { quirks, options, secure } = this.#session;
-    return (
-      quirks.queuesCommandsDuringTransfer &&
-      secure &&
-      options.dataConnection !== 'active' &&
-      options.dataProtection !== 'clear'
-    );
+    return prefetchWanted(quirks, options, secure);
   }
 
   /** Whether a passive command was written behind the transfer command and its reply is still to be read. */
@@ -60,7 +67,10 @@ export class PassivePrefetch {
     this.#due = true;
   }
 
-  /** The reply to request(); anything but 229/227 means no address (the next transfer asks as usual). */
+  /**
+   * The reply to request(), or to the EPSV of the login's settings batch (handshake.ts: the first
+   * transfer's); anything but 229/227 means no address (the next transfer asks as usual).
+   */
   accept(reply: FtpReply): void {
     this.#due = false;
     if (reply.code !== 229 && reply.code !== 227) return logData('passive prefetch answered %d', reply.code);

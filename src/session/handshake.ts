@@ -20,6 +20,7 @@ import { waitForFirstBytes } from '../transport/first-bytes.js';
 import { TlsSessionStore } from '../transport/tls-session.js';
 import type { FtpReply } from '../protocol/reply.js';
 import { ControlConnection, expectReply } from './control.js';
+import { prefetchWanted } from './data-prefetch.js';
 import { quirksFor, type ServerQuirks } from './server-quirks.js';
 import { Session } from './session.js';
 
@@ -95,7 +96,11 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
     // OPTS UTF8 is advisory: some servers answer 202/501 and still speak UTF-8.
     if (features.has('UTF8') && options.encoding === 'utf8') settings.push('OPTS UTF8 ON');
     settings.push('TYPE I');
+    // The first transfer's passive address too, where the session asks for them ahead (data-prefetch.ts).
+    const ahead = prefetchWanted(quirks, options, secure !== false);
+    if (ahead) settings.push('EPSV');
     const replies = await control.requestAll(settings);
+    const passiveReply = ahead ? replies.pop() : undefined;
     if (secure !== false) {
       expectReply(replies[0] as FtpReply, 'PBSZ 0');
       // PROT C only when asked for (dataProtection: 'clear'); a refusal of either is an error.
@@ -115,6 +120,7 @@ export async function openSession(options: ResolvedOptions, signal?: AbortSignal
     const dataTlsOptions =
       tlsOptions === undefined ? undefined : (preferGroupOf(tlsOptions, control.socket as TLSSocket) ?? tlsOptions);
     const session = new Session(control, options, features, tlsSessions, dataTlsOptions, quirks);
+    if (passiveReply !== undefined) session.passivePrefetch.accept(passiveReply);
     if (transport !== undefined) await clearControlChannel(control, transport, options.timeouts.reply);
     onClosed = (err) => session.markClosed(err);
     diagnostics.connect(control, {

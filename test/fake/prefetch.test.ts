@@ -62,6 +62,8 @@ describe('passive prefetch on a server that queues commands (vsftpd greeting)', 
     await withServer({ mode: 'explicit', files }, async ({ server, connect }) => {
       asVsftpd(server);
       const client = await connect();
+      // The first transfer's address comes with the login's settings batch, answered before connect() resolves.
+      assert.deepEqual(server.commands.slice(-2), ['TYPE I', 'EPSV']);
       assert.ok((await download(client, '/f.bin')).equals(FILE));
       await client.upload(FILE, '/up.bin');
       assert.deepEqual(

@@ -1,9 +1,10 @@
 // Passive prefetch against real servers. The premise first, on the raw protocol: an EPSV written
 // behind a RETR is answered after the transfer's 226 by vsftpd (it reads no command during a
 // transfer), but during the transfer by proftpd (450) and pure-ftpd (500), so only vsftpd may get
-// one. Then the client: on vsftpd each transfer command carries the next transfer's EPSV and the
-// next transfer asks no more (direct and through the forwarding proxy, TLS 1.2 and 1.3, explicit and
-// implicit, session reuse required); on proftpd and pure-ftpd nothing changes.
+// one. Then the client: on vsftpd the login's settings batch and each transfer command carry the
+// next transfer's EPSV, and no transfer asks for its own (direct and through the forwarding proxy,
+// TLS 1.2 and 1.3, explicit and implicit, session reuse required); on proftpd and pure-ftpd nothing
+// changes.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import diagnostics_channel from 'node:diagnostics_channel';
@@ -169,11 +170,13 @@ for (const [mode, tlsVersion] of VSFTPD) {
                 port: proxy.port,
                 tls: { ca: readFileSync(server.caFile), servername: 'localhost' },
               };
-        const client = await FtpsClient.connect(options);
+        let connected: FtpsClient | undefined;
+        const login = await observe(async () => void (connected = await FtpsClient.connect(options)));
+        const client = connected as FtpsClient;
         try {
+          assert.deepEqual(login.commands.slice(-2), ['TYPE', 'EPSV']);
           const { commands, ends } = await workload(client, server);
           const expected = [
-            'EPSV',
             'RETR',
             'EPSV',
             'STOR',
