@@ -16,6 +16,7 @@ import {
   type TransferEndMessage,
 } from '../../src/index.js';
 import { resolveOptions } from '../../src/options.js';
+import { runTransfer } from '../../src/session/data.js';
 import { downloadRange } from '../../src/session/files.js';
 import { openSession } from '../../src/session/handshake.js';
 import { fileSize } from '../../src/session/metadata.js';
@@ -153,11 +154,10 @@ describe('passive prefetch on a server that queues commands (vsftpd greeting)', 
   }
 
   it(
-    'range stops (ABOR + NOOP after the last byte) keep the connection in step and use the address',
+    'range stops keep the connection in step; a restart asks afresh (REST with EPSV), a RETR next does not',
     LIMIT,
     async () => {
-      const opts: FakeServerOptions = { mode: 'explicit' };
-      const server = new FakeFtpServer(opts);
+      const server = new FakeFtpServer({ mode: 'explicit' });
       await server.start();
       asVsftpd(server);
       server.fs.writeFile('/f.bin', BIG);
@@ -171,20 +171,29 @@ describe('passive prefetch on a server that queues commands (vsftpd greeting)', 
         await downloadRange(session, '/f.bin', b, { offset: 5_000_000, length: 7 });
         assert.ok(b.bytes.equals(BIG.subarray(5_000_000, 5_000_007)));
         assert.equal(await fileSize(session, '/f.bin'), BIG.length);
+        // The 229 read among the last range stop's replies serves the next transfer without REST.
+        const whole = new Sink();
+        await runTransfer(session, 'RETR /f.bin', { direction: 'download', sink: whole });
+        assert.ok(whole.bytes.equals(BIG));
+        // The login's EPSV, then per range a fresh EPSV with its REST in one write (data-restart.ts).
         assert.deepEqual(afterLogin(server), [
           'EPSV',
+          'EPSV',
           'REST',
           'RETR',
           'EPSV',
           'ABOR',
           'NOOP',
           'SIZE',
+          'EPSV',
           'REST',
           'RETR',
           'EPSV',
           'ABOR',
           'NOOP',
           'SIZE',
+          'RETR',
+          'EPSV',
         ]);
         assert.deepEqual(server.violations, []);
       } finally {
