@@ -147,7 +147,8 @@ describe('a cut listing on a server known to keep nothing of it (vsftpd greeting
       assert.equal(await client.pwd(), '/');
       const sent = server.commands;
       const last = sent.lastIndexOf('MLSD /big');
-      assert.deepEqual(sent.slice(last + 1), ['ABOR', 'NOOP', 'PWD']);
+      // EPSV: the next transfer's passive address, asked for behind MLSD on vsftpd (session/data-prefetch.ts).
+      assert.deepEqual(sent.slice(last + 1), ['EPSV', 'ABOR', 'NOOP', 'PWD']);
       const big: FileInfo[] = [];
       for await (const e of client.listIter('/big')) big.push(e);
       assert.equal(big.length, COUNT);
