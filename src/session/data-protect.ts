@@ -15,6 +15,11 @@ export interface ProtectedData {
    * FTP, uploads). Read it once the socket has ended.
    */
   endedCleanly: (() => boolean) | undefined;
+  /**
+   * Ends our side of the TLS stream now with close_notify, the TCP FIN held until the server's end
+   * (TlsEndWitness.holdFin); undefined when the end is not watched (plain FTP, uploads).
+   */
+  sendCloseNotify: (() => void) | undefined;
 }
 
 /**
@@ -30,7 +35,7 @@ export async function protectData(
   watchEnd: boolean,
 ): Promise<ProtectedData> {
   if (session.tlsSessions === undefined || session.options.dataProtection === 'clear')
-    return { socket: raw, tlsSessionReused: undefined, endedCleanly: undefined };
+    return { socket: raw, tlsSessionReused: undefined, endedCleanly: undefined, sendCloseNotify: undefined };
   const witness = watchEnd ? new TlsEndWitness(raw) : undefined;
   const tlsSocket = await connectTls(
     { ...session.tlsOptions, socket: witness ?? raw, session: session.tlsSessions.take() },
@@ -42,5 +47,12 @@ export async function protectData(
     socket: tlsSocket,
     tlsSessionReused: tlsSocket.isSessionReused(),
     endedCleanly: witness === undefined ? undefined : () => witness.endedCleanly,
+    sendCloseNotify:
+      witness === undefined
+        ? undefined
+        : () => {
+            witness.holdFin();
+            tlsSocket.end();
+          },
   };
 }

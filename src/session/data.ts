@@ -377,15 +377,16 @@ class DataTransfer {
 
   /**
    * A download over TLS from a server that waits for our close_notify before its final reply
-   * (ServerQuirks.waitsForClientCloseNotify): end our write side (close_notify + FIN) right after
-   * the handshake, so the server finds it waiting when it has sent the data, instead of one round
-   * trip later. Nothing is ever written on a download's data connection, and reading goes on to the
-   * server's close_notify (TlsEndWitness). Returns whether it did; undefined on plain FTP.
+   * (ServerQuirks.waitsForClientCloseNotify): send our close_notify right after the handshake, so
+   * the server finds it waiting when it has sent the data, instead of one round trip later. Our TCP
+   * FIN is held until the server's end: a proxy without half-close would otherwise close the tunnel.
+   * Nothing is ever written on a download's data connection, and reading goes on to the server's
+   * close_notify (TlsEndWitness). Returns whether it did; undefined on plain FTP.
    */
   #endWriteSideEarly(data: ProtectedData): boolean | undefined {
     if (data.tlsSessionReused === undefined) return undefined;
-    if (!this.session.quirks.waitsForClientCloseNotify) return false;
-    data.socket.end();
+    if (!this.session.quirks.waitsForClientCloseNotify || data.sendCloseNotify === undefined) return false;
+    data.sendCloseNotify();
     return true;
   }
 

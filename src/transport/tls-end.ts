@@ -19,6 +19,8 @@ export class TlsEndWitness extends Duplex {
   #wanting = false;
   #eofDelivered = false;
   #tlsEndedFirst = false;
+  #finHeld = false;
+  #finDue = false;
 
   constructor(raw: Socket) {
     // highWaterMark 0: a chunk is pushed only when the TLS layer asks, so nothing waits unseen in
@@ -36,6 +38,7 @@ export class TlsEndWitness extends Duplex {
     });
     raw.on('end', () => {
       this.#rawEnded = true;
+      this.#releaseFin();
       if (this.#wanting) this._read();
     });
     raw.on('error', (err) => this.destroy(err));
@@ -55,6 +58,7 @@ export class TlsEndWitness extends Duplex {
       // Over a JS stream the TLS socket does not end its own side after the peer's end: answer the
       // close_notify now, or a server waiting for ours (bidirectional shutdown) holds the connection.
       if (!tls.writableEnded) tls.end();
+      this.#releaseFin();
       this.#closeIfDone();
     });
     const push = tls.push.bind(tls);
@@ -73,6 +77,21 @@ export class TlsEndWitness extends Duplex {
 
   #closeIfDone(): void {
     if (this.#raw.destroyed) setImmediate(() => this.destroy());
+  }
+
+  /**
+   * Our end of the TLS stream sends close_notify only; the TCP FIN waits for the peer's end (its
+   * close_notify or its FIN), as it would if we answered its close_notify. A proxy without TCP
+   * half-close (tinyproxy) tears the whole tunnel down at our FIN, cutting a download off mid-way.
+   */
+  holdFin(): void {
+    this.#finHeld = true;
+  }
+
+  #releaseFin(): void {
+    if (!this.#finDue) return;
+    this.#finDue = false;
+    if (this.#raw.writable) this.#raw.end();
   }
 
   /** True once the peer closed the TLS stream with close_notify; false while open, after a truncation or an error. */
@@ -103,7 +122,8 @@ export class TlsEndWitness extends Duplex {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    if (this.#raw.writable) this.#raw.end();
+    if (this.#finHeld && !this.#rawEnded && this.#tls?.readableEnded !== true) this.#finDue = true;
+    else if (this.#raw.writable) this.#raw.end();
     callback();
   }
 
