@@ -9,9 +9,9 @@ export interface ServerQuirks {
   readonly server: string | undefined;
   /**
    * At the end of a download the server sends its close_notify and then waits for the client's
-   * before it sends the final reply (a bidirectional SSL_shutdown). The client then ends its write
-   * side of a download's data connection (close_notify + FIN) right after the data TLS handshake, so
-   * that the server finds it waiting and answers at once: one round trip less per download.
+   * before it sends the final reply (a bidirectional SSL_shutdown). The client then sends its
+   * close_notify on a download's data connection right after the data TLS handshake (its FIN waits
+   * for the server's end), so the server finds it waiting and answers at once: one round trip less.
    */
   readonly waitsForClientCloseNotify: boolean;
   /**
