@@ -24,12 +24,18 @@ export function discard() {
   return sink;
 }
 
-/** Times `fn` (connect, transfer, close) and prints the single JSON result line the runner reads. */
+/**
+ * Times `fn` (connect, transfer, close) and prints the single JSON result line the runner reads: wall ms and the
+ * process's user + sys CPU ms inside that window (start-up and module loading excluded, unlike /usr/bin/time's).
+ */
 export async function timed(fn) {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const result = await fn();
   const ms = performance.now() - started;
-  process.stdout.write(`${JSON.stringify({ ms, ...result })}\n`);
+  const spent = process.cpuUsage(cpu);
+  const cpuMs = (spent.user + spent.system) / 1000;
+  process.stdout.write(`${JSON.stringify({ ms, cpuMs, ...result })}\n`);
 }
 
 /** Runs `worker` over `items` on `n` parallel lanes, each taking the next item when it is free. */
