@@ -597,6 +597,28 @@ describe('parseUnixLine columns that repeat or do not fit', () => {
     }
   });
 
+  it('gives every permission string its own mode, repeated or not, more of them than are remembered', () => {
+    // All 6,144 strings ls can print (more than the mode cache keeps), each twice: a second read must
+    // give what the first did, and both what the letters say.
+    const choices = [['r-'], ['w-'], ['xsS-'], ['r-'], ['w-'], ['xsSlL-'], ['r-'], ['w-'], ['xtT-']].map(([c]) => [
+      ...(c ?? ''),
+    ]);
+    let all = [''];
+    for (const c of choices) all = all.flatMap((p) => c.map((ch) => p + ch));
+    assert.equal(all.length, 6144);
+    const expected = (p: string): number => {
+      let mode = 0;
+      for (let i = 0; i < 9; i++) if ('rwxst'.includes(p[i] ?? '-')) mode |= 0o400 >> i;
+      if ('sS'.includes(p[2] ?? '')) mode |= 0o4000;
+      if ('sSlL'.includes(p[5] ?? '')) mode |= 0o2000;
+      if ('tT'.includes(p[8] ?? '')) mode |= 0o1000;
+      return mode;
+    };
+    for (const round of [1, 2])
+      for (const p of all)
+        assert.equal(parseUnixLine(`-${p} 1 u g 1 Jun 10 09:00 f`, NOW)?.mode, expected(p), `${p} #${round}`);
+  });
+
   it('leaves out a size a JS number cannot hold exactly, keeping the rest of the entry', () => {
     const line = '-rw-r--r--    1 ftp      ftp      9007199254740993 Jun 10 09:00 huge';
     assert.deepEqual(parseUnixLine(line, NOW), {

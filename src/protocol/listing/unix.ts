@@ -214,7 +214,7 @@ export function unixEntry(line: string, now: Date): EntryResult {
   if (!isSafeName(name) || target?.includes('\0')) return unknownEntry(line);
 
   const bytes = size === undefined ? undefined : sizeOf(size);
-  const mode = modeFromPermissions(perms);
+  const mode = modeOf(perms);
   // The usual line in one literal: all its fields inside the object, none added one by one (each
   // added field past the literal's would go to a separate, regrown property store).
   if (group !== undefined && bytes !== undefined && date !== undefined && target === undefined) {
@@ -262,6 +262,17 @@ function recentDate(month: number, day: number, hour: number, minute: number, no
     if (date === undefined && (month !== 2 || day !== 29)) return undefined;
   }
   return undefined;
+}
+
+/** Modes by permission string, bounded like the token cache: a listing repeats a few of them on every line. */
+const modeCache = new Map<string, number>();
+
+function modeOf(perms: string): number {
+  const known = modeCache.get(perms);
+  if (known !== undefined) return known;
+  const mode = modeFromPermissions(perms);
+  if (modeCache.size < TOKEN_CACHE_MAX) modeCache.set(perms, mode);
+  return mode;
 }
 
 /** 'rwxr-sr-t' → 0o3755. Per position: the read/write/exec bits, then the setuid/setgid/sticky letters. */
