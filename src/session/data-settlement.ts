@@ -85,17 +85,37 @@ export class TransferSettlement {
   }
 
   /**
-   * The verdict for a range (TransferExtras.length). Complete: only a local failure counts, the
-   * reply is any (426/451 answer the reset we caused). Short: the shortfall wins over the server's
-   * failing reply, which only says the same thing (a caller resumes a short range from its end).
+   * The verdict for a range (TransferExtras.length), and the one rule for a short one: fewer bytes
+   * than its length is TruncatedTransferError whatever the server answered and however the reply and
+   * the data's end interleaved (a failing reply that came first and stopped the data side, a close,
+   * a reset, no byte at all), since a caller retries and resumes a short range from its end. Our own
+   * typed data errors (a data timeout, TLS) stay as they are; a failing reply or socket error is the
+   * cause. All its bytes: a range stopped at its length is complete whatever the reply (426/451
+   * answer the reset we caused); one run on to the server's end (`toEnd`) is ruled as a whole file.
    */
-  rangeVerdict(reply: FtpReply, complete: boolean, command: string, what: string): FtpReply {
+  rangeVerdict(reply: FtpReply, range: RangeCount, command: string, what: string): FtpReply {
     const own = this.localError;
     if (own !== undefined) throw own;
-    if (complete) return reply;
-    if (this.#dataError instanceof TruncatedTransferError) throw this.#dataError;
-    return this.verdict(reply, command, what);
+    if (range.received >= range.length) return range.toEnd ? this.verdict(reply, command, what) : reply;
+    const dataError = this.#dataError;
+    if (dataError instanceof FtpsError && !(dataError instanceof FtpReplyError)) throw dataError;
+    const failed =
+      reply.code < 200 || reply.code >= 300 ? new FtpReplyError(reply.code, reply.text, command) : undefined;
+    const cause = dataError instanceof Error ? dataError : failed;
+    const why = cause === undefined ? '' : `: ${cause.message}`;
+    throw new TruncatedTransferError(
+      `The ${what} ended after ${range.received} of the ${range.length} bytes of the range${why}`,
+      cause === undefined ? undefined : { cause },
+    );
   }
+}
+
+/** What a range transfer counted (see rangeVerdict). */
+export interface RangeCount {
+  length: number;
+  received: number;
+  /** The range was not stopped at its length but ran to the server's end of the transfer. */
+  toEnd: boolean;
 }
 
 /**

@@ -48,6 +48,11 @@ export interface TransferExtras {
    * the server may then hold a rest of it (listings: Session.listingCut). Not for a retried early-TLS refusal.
    */
   onUnfinished?: () => void;
+  /**
+   * With `length`: the transfer is not stopped at the length but runs to the server's end, ruled as
+   * a whole file's (reply, TLS end, announced size); only a shortfall is ruled as a range's.
+   */
+  toEnd?: boolean;
 }
 
 export interface TransferOutcome {
@@ -168,6 +173,8 @@ class DataTransfer {
   #stoppedEarly = false;
   /** A range download got all its bytes. */
   #rangeComplete = false;
+  /** Payload bytes that arrived, counted for a range (TransferExtras.length) only. */
+  #received = 0;
   /** `REST <offset>` when the transfer restarts; it goes out with the data channel's command (data-restart.ts). */
   readonly #restart: string | undefined;
   /** The REST went to the data channel to be sent; the transfer command was written (it consumes the REST). */
@@ -317,12 +324,14 @@ class DataTransfer {
     );
     this.#replies = replies;
     if (this.#stoppedEarly) replies.stop();
+    const { length, onChunk } = this.extras;
+    const cutAt = this.extras.toEnd === true ? undefined : length;
     const finalReply = replies.done;
     finalReply.then(
-      // A range reads on after a failing reply: the bytes it needs may all be in flight already
-      // (the server sent them, then failed); the data stream's end decides.
+      // A range cut at its length reads on after a failing reply: the bytes it needs may all be in
+      // flight already (the server sent them, then failed); the data stream's end decides.
       (reply) => {
-        if (this.extras.length === undefined) this.#settlement.replyArrived(reply, this.command);
+        if (cutAt === undefined) this.#settlement.replyArrived(reply, this.command);
       },
       (err: Error) => this.#settlement.stop(err),
     );
@@ -342,8 +351,14 @@ class DataTransfer {
       bytes = await pumpData(data.socket, this.io, {
         timeoutMs: this.session.options.timeouts.data,
         what: pending.what,
-        onChunk: this.extras.onChunk,
-        length: this.extras.length,
+        onChunk:
+          length === undefined
+            ? onChunk
+            : (chunk) => {
+                this.#received += chunk.length;
+                onChunk?.(chunk);
+              },
+        length: cutAt,
         onLengthReached: () => {
           this.#rangeComplete = true;
           this.#stopEarly();
@@ -358,9 +373,14 @@ class DataTransfer {
     }
     const answer = await this.#awaitFinalReply(finalReply);
     const reply =
-      this.extras.length === undefined
+      length === undefined
         ? this.#settlement.verdict(answer, this.command, pending.what)
-        : this.#settlement.rangeVerdict(answer, this.#rangeComplete, this.command, pending.what);
+        : this.#settlement.rangeVerdict(
+            answer,
+            { length, received: this.#received, toEnd: cutAt === undefined },
+            this.command,
+            pending.what,
+          );
     this.signal?.throwIfAborted();
     await this.#local.commit();
     const durationMs = performance.now() - this.#started;

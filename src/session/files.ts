@@ -74,6 +74,12 @@ export interface RangeOptions {
    * file's end, the server's own end of the transfer, with the checks of a whole download.
    */
   length: number | undefined;
+  /**
+   * With `length`: do not stop there; run to the server's end of the transfer, checked as a whole
+   * download (the file's tail, where a byte beyond the length must show). Fewer than `length` bytes
+   * is still TruncatedTransferError, whatever the server answers (TransferExtras.toEnd).
+   */
+  toEnd?: boolean | undefined;
   signal?: AbortSignal | undefined;
   /** Sees every payload chunk of the range, in order (progress, hashing). */
   onChunk?: ((chunk: Buffer) => void) | undefined;
@@ -97,6 +103,7 @@ export function downloadRange(
   return runTransfer(session, line, { direction: 'download', sink }, range.signal, {
     restOffset: range.offset,
     ...(range.length === undefined ? {} : { length: range.length }),
+    ...(range.toEnd === true ? { toEnd: true } : {}),
     ...(range.onChunk === undefined ? {} : { onChunk: range.onChunk }),
   });
 }

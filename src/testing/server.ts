@@ -159,6 +159,12 @@ export interface TransferFault {
     /** What happens then. */
     action: FaultAction;
   };
+  /**
+   * Downloads, with `after` 'close' or 'reset': the order of the 426 and the data connection's end, which
+   * otherwise race. 'reply-first': the 426, then the action once the client has closed the data connection
+   * (or 200 ms later); 'data-first': the action, then the 426 once the data connection has closed.
+   */
+  order?: 'reply-first' | 'data-first';
   /** Never send the final 226/426 reply. */
   omitFinalReply?: boolean;
   /** Replace the 150 reply's text, e.g. '150 Opening BINARY mode data connection for f (100 bytes).' */
@@ -1233,6 +1239,27 @@ export class ControlConnection {
     }
   }
 
+  /** A download's data fault with its 426 in a fixed order to the data connection's end (TransferFault.order). */
+  private async orderedFault(
+    order: 'reply-first' | 'data-first',
+    applyFault: () => Promise<void>,
+    closed: Promise<void>,
+  ): Promise<void> {
+    const reply = async (): Promise<void> => {
+      if (!this.isClosed) await this.reply('426 Connection closed; transfer aborted.');
+    };
+    if (order === 'data-first') {
+      await applyFault();
+      await closed;
+      return reply();
+    }
+    await reply();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, 200)))]);
+    clearTimeout(timer);
+    await applyFault();
+  }
+
   /**
    * In the modes that read ABOR at once: whether ABOR stopped this transfer; its replies (per mode)
    * have then been sent instead of the transfer's own. `broken`: the client broke the data
@@ -1311,6 +1338,7 @@ export class ControlConnection {
         if (!data.write(payload.subarray(off, Math.min(limit, off + 16384)))) await drained(data);
       }
       data.on('data', () => {});
+      if (fault.after && fault.order !== undefined) return this.orderedFault(fault.order, applyFault, closed);
       if (fault.after) await applyFault();
       else if (data.destroyed) {
         // The client broke the data connection before the end.

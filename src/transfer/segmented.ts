@@ -8,7 +8,7 @@
 //
 // One stream instead (today's download, the same options): a size the server will not tell, a file
 // smaller than two MIN_SEGMENT_BYTES, a target that is not a regular file, or a server refusing REST.
-import { FtpReplyError, TruncatedTransferError, VerifyError } from '../errors.js';
+import { TruncatedTransferError, VerifyError } from '../errors.js';
 import { Deadline } from '../deadline.js';
 import { checkCallTimeout, MAX_TIMER_MS } from '../options.js';
 import type { FtpReply } from '../protocol/reply.js';
@@ -116,21 +116,14 @@ async function fetchRange(
     : undefined;
   const sink = file.sink(range, hooks.onWritten, overflow);
   const target = hooks.limiter === undefined ? sink : new ThrottledSink(sink, hooks.limiter);
-  const length = tail ? undefined : range.remaining;
-  const from = range.position;
-  let outcome: TransferOutcome;
-  try {
-    outcome = await downloadRange(session, remotePath, target, { offset: from, length, signal });
-  } catch (err) {
-    // As for the other ranges (the session's range verdict): a transfer failed by the server after it
-    // moved bytes is the range's shortfall, so that the retry continues from where it stopped.
-    if (tail && err instanceof FtpReplyError && err.replyCode < 500 && !range.complete && range.position > from) {
-      throw new TruncatedTransferError(`${rangeShortfall(remotePath, range)} (the server answered ${err.replyCode})`, {
-        cause: err,
-      });
-    }
-    throw err;
-  }
+  // Every range tells the session its length, so that a short one is TruncatedTransferError however
+  // the server's reply and the data's end interleave (the session's range verdict); the tail runs on.
+  const outcome = await downloadRange(session, remotePath, target, {
+    offset: range.position,
+    length: range.remaining,
+    toEnd: tail,
+    signal,
+  });
   // downloadRange guarantees the length; this is the guard of the positional writer's own count.
   if (!range.complete) throw new TruncatedTransferError(rangeShortfall(remotePath, range));
   return outcome;
@@ -340,8 +333,9 @@ class SegmentedDownload {
 
   /**
    * One range, retried by the pool after transient failures; also after it was cut short
-   * (TruncatedTransferError) having moved bytes: what arrived is kept (authenticated by TLS up to
-   * the cut), and the next attempt continues from there, within the same number of retries.
+   * (TruncatedTransferError), with or without bytes moved (the server may fail it before its first
+   * byte as well as after): what arrived is kept (authenticated by TLS up to the cut), and the next
+   * attempt continues from there, within the same number of retries.
    */
   async #fetchRetrying(
     range: SegmentRange,
@@ -350,20 +344,13 @@ class SegmentedDownload {
     stop: AbortSignal,
   ): Promise<TransferOutcome> {
     for (let attempt = 0; ; attempt++) {
-      const before = range.done;
       try {
         return await this.runner.onSession((s, sig) => fetchRange(s, this.remotePath, range, file, hooks, sig), {
           signal: stop,
           retries: this.#retries,
         });
       } catch (err) {
-        if (
-          !(err instanceof TruncatedTransferError) ||
-          range.done <= before ||
-          attempt >= this.#retries ||
-          stop.aborted
-        )
-          throw err;
+        if (!(err instanceof TruncatedTransferError) || attempt >= this.#retries || stop.aborted) throw err;
       }
     }
   }

@@ -275,6 +275,57 @@ describe('segmented download', LIMIT, () => {
     });
   });
 
+  // The 426 and the data connection's end in each order, after no byte and after some: a range short
+  // of its length is a TruncatedTransferError every time (the tail too, which runs to the server's end).
+  for (const [which, index] of [
+    ['a middle range', 1],
+    ['the tail range', 3],
+  ] as const) {
+    for (const order of ['reply-first', 'data-first'] as const) {
+      for (const bytes of [0, 100_000]) {
+        it(`${which} cut short after ${bytes} bytes, the 426 ${order === 'reply-first' ? 'before' : 'after'} the data's end: ERR_FTPS_TRUNCATED`, async () => {
+          await withPool({}, 4, async (h, pool) => {
+            const offset = index * Math.floor(SIZE / 4) + index;
+            h.server.hook('RETR', faultAt(offset, { transfer: { after: { bytes, action: 'close' }, order } }));
+            const d = folder();
+            const err = await rejection(pool.download('/big.bin', join(d, 'big.bin'), { segments: 4, retries: 0 }));
+            assertFtpsError(err, TruncatedTransferError, 'ERR_FTPS_TRUNCATED');
+            assert.deepEqual(readdirSync(d), []);
+          });
+        });
+      }
+    }
+  }
+
+  it('the tail range cut short while its bytes wait for a slow sink (the 426 first): ERR_FTPS_TRUNCATED', async () => {
+    await withPool({}, 4, async (h, pool) => {
+      const offset = 3 * Math.floor(SIZE / 4) + 3;
+      const fault = { after: { bytes: 100_000, action: 'close' as const }, order: 'reply-first' as const };
+      h.server.hook('RETR', faultAt(offset, { transfer: fault }));
+      const d = folder();
+      // Under the rate limit no byte of the range is written yet when the 426 stops its data connection.
+      const options = { segments: 4, retries: 0, rateLimit: 200_000 };
+      const err = await rejection(pool.download('/big.bin', join(d, 'big.bin'), options));
+      assertFtpsError(err, TruncatedTransferError, 'ERR_FTPS_TRUNCATED');
+      assert.deepEqual(readdirSync(d), []);
+    });
+  });
+
+  for (const index of [1, 3]) {
+    it(`a range failed before its first byte (426, then the close) is retried: the file is whole (range ${index})`, async () => {
+      await withPool({}, 4, async (h, pool) => {
+        const offset = index * Math.floor(SIZE / 4) + index;
+        const fault = { after: { bytes: 0, action: 'close' as const }, order: 'reply-first' as const };
+        h.server.hook('RETR', faultAt(offset, { transfer: fault }));
+        const target = join(folder(), 'big.bin');
+        const result = await pool.download('/big.bin', target, { segments: 4, retries: 1 });
+        assert.ok(readFileSync(target).equals(DATA));
+        assert.equal(result.bytes, SIZE);
+        assert.equal(restOffsets(h).filter((r) => r === offset).length, 2, 'the range ran twice from its start');
+      });
+    });
+  }
+
   for (const finalReply of ['451 Local error in processing.', '426 Connection closed; transfer aborted.']) {
     it(`a range that got all its bytes is complete whatever the server answers then (${finalReply.slice(0, 3)})`, async () => {
       await withPool({}, 4, async (h, pool) => {
