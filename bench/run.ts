@@ -22,7 +22,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startRealServer, type RealServer, type TlsMode } from '../test/servers/real.js';
 import { formatParserBench, runParserBench } from './parsers.js';
-import { existingSection, runWan } from './wan.js';
+import { runWan, writeSection } from './wan.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
@@ -504,6 +504,10 @@ function targets(results: Results): Target[] {
   return out.filter((t) => t.measured !== undefined);
 }
 
+/** Markers around the part of docs/performance.md this file writes (bench/wan.ts has its own). */
+const LOOPBACK_BEGIN = '<!-- loopback:begin -->';
+const LOOPBACK_END = '<!-- loopback:end -->';
+
 function report(cfg: Config, list: Scenario[], results: Results, command: string, poolNote: string): string {
   const lines: string[] = [];
   lines.push('# Performance', '');
@@ -670,10 +674,10 @@ async function main(): Promise<void> {
       results.set(s.id, new Map([...samples].map(([c, v]) => [c, summarize(v, s.bytes)])));
     }
     const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-    const previousWan = existingSection(cfg.out);
     const md = `${report(cfg, list, results, command, poolNote)}\n## Parser scaling (bench/parsers.ts)\n\n${parserTable}\n`;
     await fsp.mkdir(path.dirname(cfg.out), { recursive: true });
-    await fsp.writeFile(cfg.out, previousWan === undefined ? md : `${md.trimEnd()}\n\n${previousWan}\n`);
+    // Only the loopback section is replaced: the WAN section and the hand-written ones stay.
+    await writeSection(cfg.out, `${LOOPBACK_BEGIN}\n${md.trimEnd()}\n${LOOPBACK_END}`, LOOPBACK_BEGIN, LOOPBACK_END);
     console.log(
       `\n${md}\n[bench] written to ${path.relative(REPO, cfg.out)} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
     );

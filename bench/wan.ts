@@ -431,21 +431,15 @@ function wanReport(cfg: WanConfig, list: Scenario[], results: Results, seconds: 
   return L.join('\n');
 }
 
-/** Replace (or append) the WAN section of the performance document. */
-export async function writeSection(file: string, md: string): Promise<void> {
-  let text = fs.existsSync(file) ? await fsp.readFile(file, 'utf8') : '# Performance\n';
-  const a = text.indexOf(WAN_BEGIN);
-  const b = text.indexOf(WAN_END);
-  if (a !== -1 && b > a) text = text.slice(0, a) + md + text.slice(b + WAN_END.length);
-  else text = `${text.trimEnd()}\n\n${md}\n`;
+/**
+ * Replaces (or appends) one generated section of the performance document, between its markers; the
+ * hand-written sections around it stay as they are.
+ */
+export async function writeSection(file: string, md: string, begin = WAN_BEGIN, end = WAN_END): Promise<void> {
+  let text = fs.existsSync(file) ? await fsp.readFile(file, 'utf8') : '';
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  if (a !== -1 && b > a) text = text.slice(0, a) + md + text.slice(b + end.length);
+  else text = text.trim() === '' ? `${md}\n` : `${text.trimEnd()}\n\n${md}\n`;
   await fsp.writeFile(file, text);
-}
-
-/** The current WAN section of `file`, to carry over when only the loopback part is regenerated. */
-export function existingSection(file: string): string | undefined {
-  if (!fs.existsSync(file)) return undefined;
-  const text = fs.readFileSync(file, 'utf8');
-  const a = text.indexOf(WAN_BEGIN);
-  const b = text.indexOf(WAN_END);
-  return a !== -1 && b > a ? text.slice(a, b + WAN_END.length) : undefined;
 }
