@@ -20,6 +20,12 @@ export interface ProtectedData {
    * (TlsEndWitness.holdFin); undefined when the end is not watched (plain FTP, uploads).
    */
   sendCloseNotify: (() => void) | undefined;
+  /**
+   * The TLS socket when it runs on the raw one itself, so that its end is a shutdown of the raw
+   * socket (resetSocket must know); undefined on plain FTP and over a TlsEndWitness, which decides
+   * the raw socket's FIN itself (and holds it after an early close_notify, when a reset is still due).
+   */
+  layered: Socket | undefined;
 }
 
 /**
@@ -35,7 +41,13 @@ export async function protectData(
   watchEnd: boolean,
 ): Promise<ProtectedData> {
   if (session.tlsSessions === undefined || session.options.dataProtection === 'clear')
-    return { socket: raw, tlsSessionReused: undefined, endedCleanly: undefined, sendCloseNotify: undefined };
+    return {
+      socket: raw,
+      tlsSessionReused: undefined,
+      endedCleanly: undefined,
+      sendCloseNotify: undefined,
+      layered: undefined,
+    };
   const witness = watchEnd ? new TlsEndWitness(raw) : undefined;
   const tlsSocket = await connectTls(
     { ...session.tlsOptions, socket: witness ?? raw, session: session.tlsSessions.take() },
@@ -54,5 +66,6 @@ export async function protectData(
             witness.holdFin();
             tlsSocket.end();
           },
+    layered: witness === undefined ? tlsSocket : undefined,
   };
 }

@@ -165,6 +165,8 @@ class DataTransfer {
   readonly #local: LocalSide;
   #pending: PendingDataConnection | undefined;
   #socket: Socket | undefined;
+  /** ProtectedData.layered: what resetSocket must know of a TLS socket over the raw one. */
+  #layered: Socket | undefined;
   #replies: TransferReplies | undefined;
   /** The early handshake (data-early.ts), while a refusal of it could still be retried. */
   #early: EarlyHandshake | undefined;
@@ -297,7 +299,7 @@ class DataTransfer {
   #stopEarly(): void {
     if (this.#stoppedEarly) return;
     this.#stoppedEarly = true;
-    this.#pending?.reset(this.#socket);
+    this.#pending?.reset(this.#layered);
     this.#replies?.stop();
   }
 
@@ -414,6 +416,7 @@ class DataTransfer {
   async #protect(raw: Socket, what: string, download: boolean): Promise<ProtectedData> {
     const data = await protectData(this.session, raw, what, this.signal, download);
     this.#socket = data.socket;
+    this.#layered = data.layered;
     if (data.socket !== raw) data.socket.on('error', () => this.#settlement.socketFailed());
     return data;
   }

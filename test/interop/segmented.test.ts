@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createPool, type FtpsPool } from '../../src/index.js';
+import { link, startForwardProxy, type ForwardProxy } from '../helpers/forward-proxy.js';
 import { chownToServerUser, startRealServer, type RealServer, type ServerKind } from '../servers/real.js';
 import { clientOptions, skipReason } from './support.js';
 
@@ -112,3 +113,55 @@ for (const kind of KINDS) {
     });
   });
 }
+
+// Through a link with a small window (test/helpers/forward-proxy.ts), vsftpd blocks writing a range the
+// client has stopped: only a reset of the data connection ends that transfer. A FIN (once sent for a
+// download whose close_notify went out early, session/server-quirks.ts) was forwarded as a half-close and
+// vsftpd wrote on, into a window nobody read: no 426 and no ABOR reply until the reply timeout.
+describe(
+  'vsftpd explicit TLS 1.3 through a small-window link: ranges stopped by a reset',
+  { skip: skipReason('vsftpd') },
+  () => {
+    let server: RealServer;
+    let proxy: ForwardProxy;
+    let local: string;
+    const data = randomBytes(SIZE);
+    before(async () => {
+      server = await startRealServer({ kind: 'vsftpd', mode: 'explicit', tlsVersion: '1.3' });
+      writeFileSync(join(server.root, 'big.bin'), data);
+      await chownToServerUser(join(server.root, 'big.bin'));
+      proxy = await startForwardProxy({ target: { host: server.host, port: server.port, passive: server.passive } });
+      proxy.setShaping(link({ rttMs: 4, windowBytes: 128 * 1024 }));
+      local = mkdtempSync(join(tmpdir(), 'ftps-segments-link-'));
+    });
+    after(async () => {
+      await proxy?.stop();
+      await server?.stop();
+      if (local !== undefined) rmSync(local, { recursive: true, force: true });
+    });
+
+    it('4 ranges: the same SHA-256, early close_notify on every range, every connection in step', async () => {
+      const base = clientOptions(server);
+      const pool = createPool(
+        { ...base, host: proxy.host, port: proxy.port, tls: { ...base.tls, servername: 'localhost' } },
+        { size: 4, retries: 0 },
+      );
+      const ends: { command: string; earlyCloseNotify: boolean | undefined }[] = [];
+      const onEnd = (m: unknown): void => void ends.push(m as (typeof ends)[number]);
+      diagnostics_channel.subscribe('ftps-client:transfer:end', onEnd);
+      try {
+        const target = join(local, 'whole.bin');
+        await pool.download('big.bin', target, { segments: 4 });
+        assert.equal(sha256(readFileSync(target)), sha256(data));
+        const retrs = ends.filter((e) => e.command.startsWith('RETR '));
+        assert.equal(retrs.length, 4);
+        assert.ok(retrs.every((e) => e.earlyCloseNotify === true));
+        const sizes = await Promise.all(Array.from({ length: 4 }, () => pool.size('big.bin')));
+        assert.deepEqual(sizes, [SIZE, SIZE, SIZE, SIZE]);
+      } finally {
+        diagnostics_channel.unsubscribe('ftps-client:transfer:end', onEnd);
+        await pool.close();
+      }
+    });
+  },
+);
