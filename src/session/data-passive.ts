@@ -89,7 +89,9 @@ export async function dialPassive(
 export const passiveChannel: DataChannel = {
   async prepare(session: Session, limits: DataChannelLimits): Promise<PendingDataConnection> {
     // A restarting transfer sends its REST with the EPSV (data-restart.ts): a fresh one costs nothing more.
-    const ahead = limits.restart === undefined ? session.passivePrefetch.take() : undefined;
+    // Taken in any case: the fresh EPSV replaces the server's listener behind a prefetched address.
+    const taken = session.passivePrefetch.take();
+    const ahead = limits.restart === undefined ? taken : undefined;
     if (ahead !== undefined) {
       try {
         return await dialPassive(session, ahead, limits, true);

@@ -6,6 +6,7 @@
 // listener that went away (refused connect, or 425 as through a proxy), a refused or unanswered EPSV,
 // a reconnect. Each checks the bytes and that the replies stay in step.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import diagnostics_channel from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
 import {
@@ -214,6 +215,33 @@ describe('passive prefetch on a server that queues commands (vsftpd greeting)', 
       assert.deepEqual(server.violations, []);
     });
   });
+
+  it(
+    'a restarting transfer that fails before its command: its EPSV replaced the prefetched listener, the next transfer does not dial it',
+    LIMIT,
+    async () => {
+      await withServer({ mode: 'explicit', files }, async ({ server, connect }) => {
+        asVsftpd(server);
+        const dials: number[] = [];
+        const client = await connect({
+          connect: (request) => {
+            dials.push(request.port);
+            return net.connect({ host: request.host, port: request.port });
+          },
+        });
+        assert.ok((await download(client, '/f.bin')).equals(FILE)); // an address is now prefetched
+        server.hook('REST', faults.reply('502 REST not implemented.'), { times: 1 });
+        const stream = client.createReadStream('/f.bin', { start: 10 });
+        stream.on('error', () => undefined).resume();
+        await assert.rejects(stream.result, /502/);
+        const before = dials.length;
+        assert.ok((await download(client, '/f.bin')).equals(FILE));
+        // One data connection: a dial to the replaced listener would be a refused one first.
+        assert.equal(dials.length - before, 1);
+        assert.deepEqual(server.violations, []);
+      });
+    },
+  );
 
   it('a 425 on the prefetched address: retried with a fresh EPSV; early TLS is not given up', LIMIT, async () => {
     await withServer({ mode: 'explicit', files }, async ({ server, connect }) => {
