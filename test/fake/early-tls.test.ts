@@ -2,24 +2,11 @@
 // that refuses bytes before the command ('strict') makes the session fall back to TLS after the 1xx,
 // and the refused transfer is retried once without the caller noticing.
 import assert from 'node:assert/strict';
-import diagnostics_channel from 'node:diagnostics_channel';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { CHANNELS, FtpReplyError, type TransferEndMessage } from '../../src/index.js';
+import { FtpReplyError } from '../../src/index.js';
 import { LIMIT, random, Sink, verbs, withServer } from './support.js';
-
-/** The transfer:end messages published while `fn` runs. */
-async function transfersDuring(fn: () => Promise<void>): Promise<TransferEndMessage[]> {
-  const seen: TransferEndMessage[] = [];
-  const sub = (m: unknown): void => void seen.push(m as TransferEndMessage);
-  diagnostics_channel.subscribe(CHANNELS.transferEnd, sub);
-  try {
-    await fn();
-  } finally {
-    diagnostics_channel.unsubscribe(CHANNELS.transferEnd, sub);
-  }
-  return seen;
-}
+import { transfersDuring } from '../helpers/diagnostics.js';
 
 describe('early data TLS', () => {
   it('a server that handshakes after reading the command gets the ClientHello early, every time', LIMIT, async () => {

@@ -7,15 +7,8 @@
 // a reconnect. Each checks the bytes and that the replies stay in step.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import diagnostics_channel from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
-import {
-  CHANNELS,
-  FtpReplyError,
-  ReplyTimeoutError,
-  ConnectionError,
-  type TransferEndMessage,
-} from '../../src/index.js';
+import { FtpReplyError, ReplyTimeoutError, ConnectionError } from '../../src/index.js';
 import { resolveOptions } from '../../src/options.js';
 import { runTransfer } from '../../src/session/data.js';
 import { downloadRange } from '../../src/session/files.js';
@@ -23,6 +16,7 @@ import { openSession } from '../../src/session/handshake.js';
 import { fileSize } from '../../src/session/metadata.js';
 import { FakeFtpServer, faults, type FakeServerOptions } from '../helpers/fake-server.js';
 import { assertFtpsError, LIMIT, optionsFor, random, rejection, Sink, sleep, withServer } from './support.js';
+import { transfersDuring } from '../helpers/diagnostics.js';
 
 const FILE = random(200_000);
 const BIG = random(8 * 1024 * 1024);
@@ -42,19 +36,6 @@ async function download(client: { download(p: string, s: Sink): Promise<unknown>
   const sink = new Sink();
   await client.download(path, sink);
   return sink.bytes;
-}
-
-/** The transfer:end messages published while `fn` runs. */
-async function transfersDuring(fn: () => Promise<void>): Promise<TransferEndMessage[]> {
-  const seen: TransferEndMessage[] = [];
-  const sub = (m: unknown): void => void seen.push(m as TransferEndMessage);
-  diagnostics_channel.subscribe(CHANNELS.transferEnd, sub);
-  try {
-    await fn();
-  } finally {
-    diagnostics_channel.unsubscribe(CHANNELS.transferEnd, sub);
-  }
-  return seen;
 }
 
 const files = { '/f.bin': FILE, '/big.bin': BIG };

@@ -3,26 +3,12 @@
 // handshake; with any other greeting none does. The TCP FIN waits for the server's end: a server or
 // proxy that drops the connection at the client's FIN (tinyproxy has no half-close) still delivers it all.
 import assert from 'node:assert/strict';
-import diagnostics_channel from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
-import type { TransferEndMessage } from '../../src/index.js';
 import { faults } from '../helpers/fake-server.js';
 import { closeDataOnClientFin, LIMIT, random, Sink, withServer } from './support.js';
+import { transfersDuring } from '../helpers/diagnostics.js';
 
 const VSFTPD_GREETING = '220 (vsFTPd 3.0.3)';
-
-/** The transfer:end messages published while `fn` runs. */
-async function transferEnds(fn: () => Promise<void>): Promise<TransferEndMessage[]> {
-  const ends: TransferEndMessage[] = [];
-  const onEnd = (m: unknown): void => void ends.push(m as TransferEndMessage);
-  diagnostics_channel.subscribe('ftps-client:transfer:end', onEnd);
-  try {
-    await fn();
-  } finally {
-    diagnostics_channel.unsubscribe('ftps-client:transfer:end', onEnd);
-  }
-  return ends;
-}
 
 for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
   describe(`server quirks from the greeting (${version})`, () => {
@@ -39,7 +25,7 @@ for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
             h.server.hook('CONNECT', faults.reply(greeting));
             const c = await h.connect();
             const sink = new Sink();
-            const ends = await transferEnds(async () => {
+            const ends = await transfersDuring(async () => {
               await c.download('/big.bin', sink);
               assert.ok((await c.list('/')).some((e) => e.name === 'big.bin'));
               await c.upload(Buffer.from('up'), '/up.bin');
@@ -69,7 +55,7 @@ for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
           closeDataOnClientFin(h.server);
           const c = await h.connect();
           const sink = new Sink();
-          const ends = await transferEnds(async () => void (await c.download('/big.bin', sink)));
+          const ends = await transfersDuring(async () => void (await c.download('/big.bin', sink)));
           assert.ok(sink.bytes.equals(payload), `${sink.bytes.length} of ${payload.length} bytes`);
           assert.deepEqual(
             ends.map((e) => [e.earlyCloseNotify, e.closeNotify, e.error]),

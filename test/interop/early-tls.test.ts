@@ -4,11 +4,10 @@
 // after the 1xx and the transfer still succeeds, transparently.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import diagnostics_channel from 'node:diagnostics_channel';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CHANNELS, FtpsClient, type FtpsClientOptions, type TransferEndMessage } from '../../src/index.js';
+import { FtpsClient, type FtpsClientOptions } from '../../src/index.js';
 import { startForwardProxy, type ForwardProxy } from '../helpers/forward-proxy.js';
 import { collect } from '../helpers/streams.js';
 import { pyftpdlibInstalled, startPyftpdlib, type PyftpdlibServer } from '../servers/pyftpdlib.js';
@@ -20,22 +19,10 @@ import {
   type TlsVersion,
 } from '../servers/real.js';
 import { clientOptions, skipReason } from './support.js';
+import { transfersDuring } from '../helpers/diagnostics.js';
 
 /** One-way delay on the control connection towards the server: the data connection's bytes arrive first. */
 const CONTROL_DELAY_MS = 100;
-
-/** The transfer:end messages published while `fn` runs. */
-async function transfersDuring(fn: () => Promise<void>): Promise<TransferEndMessage[]> {
-  const seen: TransferEndMessage[] = [];
-  const sub = (m: unknown): void => void seen.push(m as TransferEndMessage);
-  diagnostics_channel.subscribe(CHANNELS.transferEnd, sub);
-  try {
-    await fn();
-  } finally {
-    diagnostics_channel.unsubscribe(CHANNELS.transferEnd, sub);
-  }
-  return seen;
-}
 
 function viaProxy(options: FtpsClientOptions, proxy: ForwardProxy): FtpsClientOptions {
   return { ...options, host: proxy.host, port: proxy.port, tls: { ...options.tls, servername: 'localhost' } };

@@ -7,12 +7,11 @@
 // In CI (FTPS_INTEROP_REQUIRED=1) a missing server is a failure, never a skip.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import diagnostics_channel from 'node:diagnostics_channel';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { FtpsClient, type TransferEndMessage } from '../../src/index.js';
+import { FtpsClient } from '../../src/index.js';
 import { resolveOptions } from '../../src/options.js';
 import { downloadRange } from '../../src/session/files.js';
 import { openSession } from '../../src/session/handshake.js';
@@ -25,6 +24,7 @@ import {
   type TlsVersion,
 } from '../servers/real.js';
 import { clientOptions, skipReason } from './support.js';
+import { transfersDuring } from '../helpers/diagnostics.js';
 
 const KINDS: ServerKind[] = ['vsftpd', 'proftpd', 'pureftpd'];
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -43,19 +43,6 @@ class Collect extends Writable {
   get bytes(): Buffer {
     return Buffer.concat(this.chunks);
   }
-}
-
-/** The transfer:end messages published while `fn` runs. */
-async function transferEnds(fn: () => Promise<void>): Promise<TransferEndMessage[]> {
-  const ends: TransferEndMessage[] = [];
-  const onEnd = (m: unknown): void => void ends.push(m as TransferEndMessage);
-  diagnostics_channel.subscribe('ftps-client:transfer:end', onEnd);
-  try {
-    await fn();
-  } finally {
-    diagnostics_channel.unsubscribe('ftps-client:transfer:end', onEnd);
-  }
-  return ends;
 }
 
 for (const kind of KINDS) {
@@ -91,7 +78,7 @@ for (const kind of KINDS) {
         { timeout: 60_000 },
         async () => {
           const sinks = { small: new Collect(), big: new Collect(true) };
-          const ends = await transferEnds(async () => {
+          const ends = await transfersDuring(async () => {
             await client.download('small.bin', sinks.small);
             await client.download('big.bin', sinks.big);
             assert.ok((await client.list('/')).some((e) => e.name === 'big.bin'));
