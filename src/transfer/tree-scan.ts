@@ -37,6 +37,11 @@ function skippedSymlink(rel: string, reason: string): TreeItem {
   return treeItem({ path: rel, type: 'symlink', action: 'skip', status: 'skipped', reason });
 }
 
+/** The record of a folder below the root that could not be read or listed: the rest of the scan goes on. */
+function unreadableFolder(rel: string, reason: string, error: unknown): TreeItem {
+  return treeItem({ path: rel, type: 'directory', action: 'copy', status: 'failed', reason, error });
+}
+
 function included(run: Run, node: Node, side: 'local' | 'remote'): boolean {
   return run.options.filter === undefined || run.options.filter(entryFor(node, side));
 }
@@ -52,16 +57,7 @@ export async function scanLocal(run: Run, root: string, reportSkips: boolean): P
       dirents = await readdir(dir, { withFileTypes: true });
     } catch (err) {
       if (rel === '') throw err;
-      run.items.push(
-        treeItem({
-          path: rel,
-          type: 'directory',
-          action: 'copy',
-          status: 'failed',
-          reason: 'cannot read the folder',
-          error: err,
-        }),
-      );
+      run.items.push(unreadableFolder(rel, 'cannot read the folder', err));
       return;
     }
     for (const d of dirents) {
@@ -135,16 +131,7 @@ export async function scanRemote(
         throw err;
       }
       if (run.signal.aborted) throw err;
-      run.items.push(
-        treeItem({
-          path: rel,
-          type: 'directory',
-          action: 'copy',
-          status: 'failed',
-          reason: 'cannot list the folder',
-          error: err,
-        }),
-      );
+      run.items.push(unreadableFolder(rel, 'cannot list the folder', err));
       return;
     }
     seen += entries.length;
